@@ -1,0 +1,18 @@
+/**
+ * sql: parser adapter -> AST -> plan -> executor, the catalog, and the Session that
+ * src/wire drives. Public surface: the Session contract (session.ts), SqlError and its
+ * mapper, and the factory that builds the service.
+ */
+export { SqlError, sqlError, type SqlErrorFields } from './sql-error.ts';
+export type {
+  ColumnInfo,
+  FormattedValue,
+  FormattedRow,
+  Notice,
+  QueryEvent,
+  TransactionStatus,
+  StatementDescription,
+  StartupParams,
+  Session,
+  SqlService,
+} from './session.ts';

@@ -1,0 +1,121 @@
+/**
+ * The contract between src/wire and src/sql. wire owns bytes, sockets, message order and
+ * the protocol state machine; sql owns meaning. Nothing in sql knows pgwire exists, and
+ * nothing in wire parses SQL.
+ *
+ * Values cross this boundary already formatted: text-format values as strings, binary-format
+ * values as bytes (sql formats them, because only sql knows types), NULL as null.
+ */
+
+/** A result column, with exactly what PostgreSQL's RowDescription carries. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** Table OID, or 0 when the column is not a plain table column. */
+  readonly tableOid: number;
+  /** Attribute number within that table, or 0. */
+  readonly columnAttr: number;
+  readonly typeOid: number;
+  /** pg_type.typlen: -1 for varlena types. */
+  readonly typeSize: number;
+  /** Type modifier (e.g. varchar length + 4), -1 when none. */
+  readonly typeMod: number;
+  /** 0 = text, 1 = binary: the format the values of this column are sent in. */
+  readonly format: 0 | 1;
+}
+
+export type FormattedValue = string | Uint8Array | null;
+export type FormattedRow = readonly FormattedValue[];
+
+export interface Notice {
+  readonly severity: 'WARNING' | 'NOTICE' | 'INFO' | 'LOG' | 'DEBUG';
+  readonly code: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly hint?: string;
+}
+
+/**
+ * What running a statement produces, in order. Rows come in batches (never one promise per
+ * row); a batch may be empty. A statement's events end with exactly one of
+ * 'command-complete', 'empty-query' or 'portal-suspended'.
+ */
+export type QueryEvent =
+  | { readonly kind: 'row-description'; readonly columns: readonly ColumnInfo[] }
+  | { readonly kind: 'rows'; readonly rows: readonly FormattedRow[] }
+  | { readonly kind: 'command-complete'; readonly tag: string }
+  | { readonly kind: 'empty-query' }
+  | { readonly kind: 'portal-suspended' }
+  | { readonly kind: 'notice'; readonly notice: Notice }
+  | { readonly kind: 'parameter-status'; readonly name: string; readonly value: string };
+
+/** ReadyForQuery's status byte, in words. */
+export type TransactionStatus = 'idle' | 'in-transaction' | 'failed';
+
+export interface StatementDescription {
+  /** One type OID per parameter ($1..$n), inferred where the client sent 0. */
+  readonly paramTypeOids: readonly number[];
+  /** Result columns in text format, or null when the statement returns no rows. */
+  readonly columns: readonly ColumnInfo[] | null;
+}
+
+export interface StartupParams {
+  readonly user: string;
+  readonly database: string;
+  /** Every other startup parameter the client sent (application_name, options, ...). */
+  readonly options: ReadonlyMap<string, string>;
+  readonly remoteAddress: string;
+}
+
+/**
+ * One client session. Methods are called one at a time by wire, in protocol order; an
+ * async iterable is fully consumed (or `return()`ed) before the next call.
+ *
+ * Errors: every method throws `SqlError` (already mapped) for client-visible failures.
+ * An error inside an explicit transaction block puts the session in 'failed'.
+ */
+export interface Session {
+  /** ParameterStatus pairs to send after authentication (server_version, TimeZone, ...). */
+  initialParameterStatus(): readonly (readonly [string, string])[];
+  transactionStatus(): TransactionStatus;
+
+  /**
+   * Simple query protocol: runs every statement in `sql` in order. Statements outside an
+   * explicit block run in one implicit transaction per query string, as PostgreSQL does.
+   * An error stops the remaining statements: the iterator throws it.
+   */
+  query(sql: string): AsyncIterable<QueryEvent>;
+
+  /** Parse: replaces an unnamed statement; a named one must not exist (42P05). */
+  prepare(name: string, sql: string, paramTypeOids: readonly number[]): Promise<StatementDescription>;
+  describeStatement(name: string): StatementDescription;
+  /**
+   * Bind: creates a portal. `params` are raw parameter bytes (null = SQL NULL) in the
+   * formats given by `paramFormats` (PostgreSQL's rules: none = all text, one = for all).
+   */
+  bind(
+    portal: string,
+    statement: string,
+    params: readonly (Uint8Array | null)[],
+    paramFormats: readonly number[],
+    resultFormats: readonly number[],
+  ): Promise<void>;
+  /** Result columns in the portal's result formats, or null for no rows. */
+  describePortal(portal: string): readonly ColumnInfo[] | null;
+  /** Execute: at most `maxRows` rows (0 = all); ends with 'portal-suspended' if more remain. */
+  execute(portal: string, maxRows: number): AsyncIterable<QueryEvent>;
+  closeStatement(name: string): void;
+  closePortal(name: string): void;
+  /** Sync: ends the extended protocol's implicit transaction (commit, or rollback after an error). */
+  sync(): Promise<void>;
+
+  /** Asks the running statement to stop with 57014; safe to call at any time. */
+  cancel(): void;
+  /** Rolls back any open transaction and releases everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The sql layer as the node sees it. */
+export interface SqlService {
+  /** Opens a session; throws SqlError 3D000 for an unknown database, 28000 for an unknown role. */
+  openSession(params: StartupParams): Promise<Session>;
+}
