@@ -1,0 +1,35 @@
+// `npm run bench`: every benchmark of the project, or some: `npm run bench -- sql raft`.
+// BENCH_SECONDS sets the duration of each timed workload (default 5).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import type { BenchResult } from './result.ts';
+
+interface Suite {
+  readonly name: string;
+  readonly run: () => Promise<readonly BenchResult[]>;
+}
+
+const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+
+const suites: Suite[] = [
+  { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },
+  {
+    name: 'raft',
+    run: async () => {
+      const mod = (await import(new URL('./raft.ts', import.meta.url).href)) as { benchRaft: () => Promise<readonly BenchResult[]> };
+      return mod.benchRaft();
+    },
+  },
+];
+
+const wanted = process.argv.slice(2);
+const all: { suite: string; results: readonly BenchResult[] }[] = [];
+for (const suite of suites) {
+  if (wanted.length > 0 && !wanted.includes(suite.name)) continue;
+  console.log(`\n== ${suite.name} ==`);
+  const results = await suite.run();
+  all.push({ suite: suite.name, results });
+}
+mkdirSync('results', { recursive: true });
+const file = `results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds, suites: all }, null, 2));
+console.log(`\nresults written to ${file}`);

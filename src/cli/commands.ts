@@ -1,0 +1,72 @@
+/**
+ * The command table: each command's flags (named exactly as scripts and docs use them),
+ * defaults and help text. Parsing is node:util's parseArgs; this file only describes.
+ */
+export interface FlagSpec {
+  readonly name: string;
+  readonly type: 'string' | 'boolean';
+  readonly placeholder?: string;
+  readonly default?: string;
+  readonly help: string;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: readonly FlagSpec[];
+}
+
+const logLevelFlag: FlagSpec = {
+  name: 'log-level',
+  type: 'string',
+  placeholder: 'LEVEL',
+  default: 'info',
+  help: 'trace, debug, info, warn, error or fatal',
+};
+
+export const commands: readonly CommandSpec[] = [
+  {
+    name: 'start-single-node',
+    summary: 'Start a one-node cluster (bootstrapped on first start) and serve SQL.',
+    usage: 'tessera start-single-node [--store DIR] [--sql-addr HOST:PORT] [--http-addr HOST:PORT]',
+    flags: [
+      { name: 'store', type: 'string', placeholder: 'DIR', default: './tessera-data', help: 'directory of the node\'s data (created if missing)' },
+      { name: 'sql-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:5433', help: 'address for PostgreSQL clients' },
+      { name: 'http-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:8080', help: 'address for /health and /metrics' },
+      logLevelFlag,
+      { name: 'drain-timeout', type: 'string', placeholder: 'MS', default: '10000', help: 'on SIGINT/SIGTERM, how long running statements may take to finish' },
+    ],
+  },
+  {
+    name: 'version',
+    summary: 'Print the version of Tessera and of the PostgreSQL protocol it speaks.',
+    usage: 'tessera version',
+    flags: [],
+  },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return commands.find((c) => c.name === name);
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const lines = [spec.summary, '', `Usage: ${spec.usage}`];
+  if (spec.flags.length > 0) {
+    lines.push('', 'Flags:');
+    for (const f of spec.flags) {
+      const left = `  --${f.name}${f.placeholder !== undefined ? ` ${f.placeholder}` : ''}`;
+      const dflt = f.default !== undefined ? ` (default ${f.default})` : '';
+      lines.push(`${left.padEnd(30)} ${f.help}${dflt}`);
+    }
+  }
+  lines.push(`${'  --help'.padEnd(30)} show this help`);
+  return lines.join('\n');
+}
+
+export function mainHelp(): string {
+  const lines = ['Tessera: a distributed SQL database that speaks the PostgreSQL wire protocol.', '', 'Usage: tessera COMMAND [flags]', '', 'Commands:'];
+  for (const c of commands) lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
+  lines.push('', 'Run `tessera COMMAND --help` for the flags of a command.');
+  return lines.join('\n');
+}
