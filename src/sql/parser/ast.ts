@@ -1,0 +1,206 @@
+/**
+ * Tessera's own SQL syntax tree. The parser adapter (convert-*.ts) builds it from
+ * libpg-query's JSON, so nothing outside src/sql/parser depends on that JSON's shape.
+ *
+ * Nodes are readonly, plain data (JSON-serialisable: literals keep their source text),
+ * discriminated by `kind`. `pos` is the 0-based character offset in the statement's query
+ * string where PostgreSQL would point an error at, or -1 when unknown.
+ */
+
+export type Literal =
+  /** An integer literal, as written (no sign): typed int4, int8 or numeric by size. */
+  | { readonly kind: 'integer'; readonly text: string }
+  /** A literal with a point or exponent: numeric. */
+  | { readonly kind: 'decimal'; readonly text: string }
+  /** A quoted string: type unknown until context decides. */
+  | { readonly kind: 'string'; readonly text: string }
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'null' }
+  /** B'0101' or X'ff': text after the leading b/x marker. */
+  | { readonly kind: 'bitstring'; readonly text: string };
+
+export interface TypeName {
+  /** Lower-case name without a pg_catalog qualifier: 'int4', 'varchar', 'timestamptz'... */
+  readonly name: string;
+  /** Type modifiers, e.g. varchar(10) -> [10], numeric(10, 2) -> [10, 2]. */
+  readonly mods: readonly number[];
+  readonly isArray: boolean;
+  readonly pos: number;
+}
+
+export type BinaryOp =
+  | '+' | '-' | '*' | '/' | '%'
+  | '=' | '<>' | '<' | '<=' | '>' | '>='
+  | '||';
+
+export type Expr =
+  | { readonly kind: 'literal'; readonly value: Literal; readonly pos: number }
+  | { readonly kind: 'column'; readonly table: string | null; readonly name: string; readonly pos: number }
+  /** `*` or `t.*` in a select list or count(*). */
+  | { readonly kind: 'star'; readonly table: string | null; readonly pos: number }
+  /** $n, 1-based. */
+  | { readonly kind: 'param'; readonly index: number; readonly pos: number }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly pos: number }
+  | { readonly kind: 'negate'; readonly operand: Expr; readonly pos: number }
+  | { readonly kind: 'and'; readonly args: readonly Expr[]; readonly pos: number }
+  | { readonly kind: 'or'; readonly args: readonly Expr[]; readonly pos: number }
+  | { readonly kind: 'not'; readonly arg: Expr; readonly pos: number }
+  | { readonly kind: 'is-null'; readonly arg: Expr; readonly negated: boolean; readonly pos: number }
+  /** IS [NOT] TRUE / FALSE / UNKNOWN. */
+  | { readonly kind: 'is-bool'; readonly arg: Expr; readonly test: 'true' | 'false' | 'unknown'; readonly negated: boolean; readonly pos: number }
+  | { readonly kind: 'is-distinct'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly pos: number }
+  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly pos: number }
+  | {
+      readonly kind: 'func';
+      readonly name: string;
+      readonly args: readonly Expr[];
+      /** count(*) */
+      readonly star: boolean;
+      readonly distinct: boolean;
+      readonly pos: number;
+    }
+  | { readonly kind: 'in-list'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: number }
+  | { readonly kind: 'between'; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly pos: number }
+  | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly pos: number }
+  | {
+      readonly kind: 'case';
+      readonly operand: Expr | null;
+      readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+      readonly orElse: Expr | null;
+      readonly pos: number;
+    }
+  | { readonly kind: 'coalesce'; readonly args: readonly Expr[]; readonly pos: number }
+  | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly pos: number }
+  /** DEFAULT in an INSERT's VALUES row or an UPDATE's SET. */
+  | { readonly kind: 'default'; readonly pos: number }
+  /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */
+  | { readonly kind: 'unsupported-expr'; readonly what: string; readonly pos: number };
+
+export interface SelectItem {
+  readonly expr: Expr;
+  readonly alias: string | null;
+}
+
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly descending: boolean;
+  /** null = the default for the direction (NULLS LAST for ASC, FIRST for DESC). */
+  readonly nullsFirst: boolean | null;
+}
+
+export interface TableRef {
+  readonly schema: string | null;
+  readonly name: string;
+  readonly alias: string | null;
+  readonly pos: number;
+}
+
+export interface SelectStmt {
+  readonly kind: 'select';
+  readonly items: readonly SelectItem[];
+  /** Zero or one table for now; joins come later. */
+  readonly from: readonly TableRef[];
+  readonly where: Expr | null;
+  readonly groupBy: readonly Expr[];
+  readonly having: Expr | null;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit: Expr | null;
+  readonly offset: Expr | null;
+  readonly distinct: boolean;
+  /** FOR UPDATE / FOR SHARE: accepted (serializable txns need no lock for correctness). */
+  readonly locking: boolean;
+}
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: TypeName;
+  readonly notNull: boolean;
+  /** NULL constraint written explicitly (conflicts with PRIMARY KEY). */
+  readonly explicitNull: boolean;
+  readonly primaryKey: boolean;
+  readonly unique: boolean;
+  readonly defaultExpr: Expr | null;
+  readonly pos: number;
+}
+
+export interface IndexColumn {
+  readonly name: string;
+  readonly descending: boolean;
+  readonly pos: number;
+}
+
+export type TableConstraint =
+  | { readonly kind: 'primary-key'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number }
+  | { readonly kind: 'unique'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number };
+
+export type InsertSource =
+  | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[] }
+  | { readonly kind: 'select'; readonly select: SelectStmt }
+  | { readonly kind: 'default-values' };
+
+export interface Assignment {
+  readonly column: string;
+  readonly value: Expr;
+  readonly pos: number;
+}
+
+export type SetValue =
+  | { readonly kind: 'values'; readonly values: readonly Literal[] }
+  | { readonly kind: 'default' };
+
+export type Statement =
+  | SelectStmt
+  | {
+      readonly kind: 'insert';
+      readonly table: TableRef;
+      readonly columns: readonly { readonly name: string; readonly pos: number }[] | null;
+      readonly source: InsertSource;
+      readonly returning: readonly SelectItem[];
+      /** ON CONFLICT DO NOTHING */
+      readonly onConflictDoNothing: boolean;
+    }
+  | {
+      readonly kind: 'update';
+      readonly table: TableRef;
+      readonly set: readonly Assignment[];
+      readonly where: Expr | null;
+      readonly returning: readonly SelectItem[];
+    }
+  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[] }
+  | {
+      readonly kind: 'create-table';
+      readonly table: TableRef;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly ColumnDef[];
+      readonly constraints: readonly TableConstraint[];
+    }
+  | { readonly kind: 'drop-table'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'create-index';
+      readonly name: string | null;
+      readonly table: TableRef;
+      readonly unique: boolean;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly IndexColumn[];
+    }
+  | { readonly kind: 'drop-index'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'rollback' }
+  | { readonly kind: 'set'; readonly name: string; readonly value: SetValue; readonly local: boolean }
+  | { readonly kind: 'reset'; readonly name: string | null }
+  | { readonly kind: 'show'; readonly name: string }
+  | { readonly kind: 'explain'; readonly statement: Statement }
+  /** A statement PostgreSQL accepts that Tessera does not support yet. */
+  | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
+
+/** One statement of a query string, with where it sits in that string. */
+export interface ParsedStatement {
+  readonly statement: Statement;
+  /** The statement's own text (without the trailing semicolon). */
+  readonly text: string;
+  /** Offset of `text` in the whole query string; AST `pos` values are relative to the whole string. */
+  readonly offset: number;
+  /** Number of $n parameters the statement references (the highest n). */
+  readonly paramCount: number;
+}

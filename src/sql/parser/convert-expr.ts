@@ -1,0 +1,193 @@
+/**
+ * libpg-query expression nodes -> Tessera `Expr`. Valid expressions Tessera cannot run yet
+ * become 'unsupported-expr' (the binder reports 0A000), never an exception here.
+ */
+import type { BinaryOp, Expr, Literal, TypeName } from './ast.ts';
+import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+
+const binaryOps: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||']);
+
+export function convertExpr(node: unknown): Expr {
+  const { type, body } = unwrap(node);
+  const pos = location(body);
+  switch (type) {
+    case 'A_Const':
+      return { kind: 'literal', value: convertConst(body), pos };
+    case 'ColumnRef':
+      return convertColumnRef(body, pos);
+    case 'ParamRef':
+      return { kind: 'param', index: num(body['number'], 0), pos };
+    case 'A_Expr':
+      return convertAExpr(body, pos);
+    case 'BoolExpr':
+      return convertBoolExpr(body, pos);
+    case 'NullTest':
+      return { kind: 'is-null', arg: convertExpr(body['arg']), negated: body['nulltesttype'] === 'IS_NOT_NULL', pos };
+    case 'BooleanTest':
+      return convertBooleanTest(body, pos);
+    case 'TypeCast':
+      return { kind: 'cast', arg: convertExpr(body['arg']), type: convertTypeName(body['typeName']), pos };
+    case 'FuncCall':
+      return convertFuncCall(body, pos);
+    case 'CaseExpr':
+      return convertCase(body, pos);
+    case 'CoalesceExpr':
+      return { kind: 'coalesce', args: list(body['args']).map(convertExpr), pos };
+    case 'SQLValueFunction':
+      return convertSqlValueFunction(body, pos);
+    case 'SetToDefault':
+      return { kind: 'default', pos };
+    case 'SubLink':
+      return { kind: 'unsupported-expr', what: 'subqueries', pos };
+    default:
+      return { kind: 'unsupported-expr', what: `expression ${type}`, pos };
+  }
+}
+
+export function convertConst(body: JsonObject): Literal {
+  if (body['isnull'] === true) return { kind: 'null' };
+  if ('ival' in body) return { kind: 'integer', text: String(num(obj(body['ival'])['ival'], 0)) };
+  if ('fval' in body) {
+    const text = str(obj(body['fval'])['fval']) ?? '0';
+    return /^-?\d+$/.test(text) ? { kind: 'integer', text } : { kind: 'decimal', text };
+  }
+  if ('sval' in body) return { kind: 'string', text: str(obj(body['sval'])['sval']) ?? '' };
+  if ('boolval' in body) return { kind: 'bool', value: obj(body['boolval'])['boolval'] === true };
+  if ('bsval' in body) return { kind: 'bitstring', text: str(obj(body['bsval'])['bsval']) ?? '' };
+  return { kind: 'null' };
+}
+
+function convertColumnRef(body: JsonObject, pos: number): Expr {
+  const parts: (string | null)[] = list(body['fields']).map((f) => {
+    const { type, body: b } = unwrap(f);
+    return type === 'String' ? (str(b['sval']) ?? '') : null;
+  });
+  const last = parts[parts.length - 1];
+  if (parts.length > 2) return { kind: 'unsupported-expr', what: 'qualified column names with a schema', pos };
+  const table = parts.length === 2 ? (parts[0] ?? null) : null;
+  if (last === null || last === undefined) return { kind: 'star', table, pos };
+  return { kind: 'column', table, name: last, pos };
+}
+
+function convertAExpr(body: JsonObject, pos: number): Expr {
+  const kind = str(body['kind']);
+  const op = stringList(body['name']).join('.');
+  const left = body['lexpr'] === undefined ? null : convertExpr(body['lexpr']);
+  const rightNode = body['rexpr'];
+  switch (kind) {
+    case 'AEXPR_OP': {
+      const right = convertExpr(rightNode);
+      if (left === null && op === '-') return { kind: 'negate', operand: right, pos };
+      if (left === null && op === '+') return right;
+      if (left === null || !binaryOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op}`, pos };
+      const normalized = (op === '!=' ? '<>' : op) as BinaryOp;
+      return { kind: 'binary', op: normalized, left, right, pos };
+    }
+    case 'AEXPR_IN': {
+      const items = list(obj(unwrap(rightNode).body)['items']).map(convertExpr);
+      if (left === null || unwrap(rightNode).type !== 'List') return { kind: 'unsupported-expr', what: 'IN (subquery)', pos };
+      return { kind: 'in-list', arg: left, list: items, negated: op === '<>', pos };
+    }
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN': {
+      const [low, high] = list(obj(unwrap(rightNode).body)['items']).map(convertExpr);
+      if (left === null || low === undefined || high === undefined) return { kind: 'unsupported-expr', what: 'BETWEEN', pos };
+      return { kind: 'between', arg: left, low, high, negated: kind === 'AEXPR_NOT_BETWEEN', pos };
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE': {
+      if (left === null) return { kind: 'unsupported-expr', what: 'LIKE', pos };
+      const negated = op.startsWith('!');
+      return { kind: 'like', arg: left, pattern: convertExpr(rightNode), negated, caseInsensitive: kind === 'AEXPR_ILIKE', pos };
+    }
+    case 'AEXPR_DISTINCT':
+    case 'AEXPR_NOT_DISTINCT':
+      if (left === null) return { kind: 'unsupported-expr', what: 'IS DISTINCT FROM', pos };
+      return { kind: 'is-distinct', left, right: convertExpr(rightNode), negated: kind === 'AEXPR_NOT_DISTINCT', pos };
+    case 'AEXPR_NULLIF':
+      if (left === null) return { kind: 'unsupported-expr', what: 'NULLIF', pos };
+      return { kind: 'nullif', left, right: convertExpr(rightNode), pos };
+    default:
+      return { kind: 'unsupported-expr', what: `expression ${kind ?? 'A_Expr'}`, pos };
+  }
+}
+
+function convertBoolExpr(body: JsonObject, pos: number): Expr {
+  const args = list(body['args']).map(convertExpr);
+  switch (body['boolop']) {
+    case 'AND_EXPR':
+      return { kind: 'and', args, pos };
+    case 'OR_EXPR':
+      return { kind: 'or', args, pos };
+    default: {
+      const arg = args[0];
+      return arg === undefined ? { kind: 'unsupported-expr', what: 'NOT', pos } : { kind: 'not', arg, pos };
+    }
+  }
+}
+
+function convertBooleanTest(body: JsonObject, pos: number): Expr {
+  const t = str(body['booltesttype']) ?? '';
+  const negated = t.startsWith('IS_NOT_');
+  const test = t.endsWith('TRUE') ? 'true' : t.endsWith('FALSE') ? 'false' : 'unknown';
+  return { kind: 'is-bool', arg: convertExpr(body['arg']), test, negated, pos };
+}
+
+function convertFuncCall(body: JsonObject, pos: number): Expr {
+  const names = stringList(body['funcname']);
+  const name = (names[names.length - 1] ?? '').toLowerCase();
+  if (names.length > 1 && names[0] !== 'pg_catalog') {
+    return { kind: 'unsupported-expr', what: `function ${names.join('.')}`, pos };
+  }
+  if (body['over'] !== undefined) return { kind: 'unsupported-expr', what: 'window functions', pos };
+  if (body['agg_order'] !== undefined || body['agg_filter'] !== undefined) {
+    return { kind: 'unsupported-expr', what: 'ordered or filtered aggregates', pos };
+  }
+  const args = list(body['args']).map(convertExpr);
+  return { kind: 'func', name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos };
+}
+
+function convertCase(body: JsonObject, pos: number): Expr {
+  const whens = list(body['args']).map((w) => {
+    const b = unwrap(w).body;
+    return { when: convertExpr(b['expr']), then: convertExpr(b['result']) };
+  });
+  const operand = body['arg'] === undefined ? null : convertExpr(body['arg']);
+  const orElse = body['defresult'] === undefined ? null : convertExpr(body['defresult']);
+  return { kind: 'case', operand, whens, orElse, pos };
+}
+
+const sqlValueFunctions: Readonly<Record<string, string>> = {
+  SVFOP_CURRENT_USER: 'current_user',
+  SVFOP_SESSION_USER: 'session_user',
+  SVFOP_USER: 'current_user',
+  SVFOP_CURRENT_ROLE: 'current_user',
+  SVFOP_CURRENT_CATALOG: 'current_database',
+  SVFOP_CURRENT_SCHEMA: 'current_schema',
+  SVFOP_CURRENT_TIMESTAMP: 'now',
+  SVFOP_CURRENT_DATE: 'current_date',
+  SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+};
+
+function convertSqlValueFunction(body: JsonObject, pos: number): Expr {
+  const op = str(body['op']) ?? '';
+  const name = sqlValueFunctions[op];
+  if (name === undefined) return { kind: 'unsupported-expr', what: op.replace('SVFOP_', '').toLowerCase(), pos };
+  return { kind: 'func', name, args: [], star: false, distinct: false, pos };
+}
+
+export function convertTypeName(node: unknown): TypeName {
+  const body = obj(node);
+  const names = stringList(body['names']);
+  const unqualified = names.length > 1 && names[0] === 'pg_catalog' ? names.slice(1) : names;
+  const mods = list(body['typmods']).map((m) => {
+    const lit = convertConst(unwrap(m).body);
+    return lit.kind === 'integer' ? Number(lit.text) : -1;
+  });
+  return {
+    name: unqualified.join('.').toLowerCase(),
+    mods,
+    isArray: list(body['arrayBounds']).length > 0,
+    pos: location(body),
+  };
+}

@@ -1,0 +1,353 @@
+/**
+ * libpg-query statement nodes -> Tessera `Statement`. Anything valid but not supported
+ * becomes an 'unsupported' statement (0A000 when run); the parser itself never fails on
+ * a statement PostgreSQL accepts.
+ */
+import type {
+  Assignment,
+  ColumnDef,
+  Expr,
+  IndexColumn,
+  InsertSource,
+  OrderItem,
+  SelectItem,
+  SelectStmt,
+  SetValue,
+  Statement,
+  TableConstraint,
+  TableRef,
+} from './ast.ts';
+import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
+import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+
+/** Statement node names and how PostgreSQL would name them in a message. */
+const statementNames: Readonly<Record<string, string>> = {
+  CopyStmt: 'COPY',
+  AlterTableStmt: 'ALTER TABLE',
+  CreateSchemaStmt: 'CREATE SCHEMA',
+  ViewStmt: 'CREATE VIEW',
+  CreateSeqStmt: 'CREATE SEQUENCE',
+  TruncateStmt: 'TRUNCATE',
+  VacuumStmt: 'VACUUM',
+  CreatedbStmt: 'CREATE DATABASE',
+  CreateFunctionStmt: 'CREATE FUNCTION',
+  PrepareStmt: 'PREPARE',
+  ExecuteStmt: 'EXECUTE',
+  DeallocateStmt: 'DEALLOCATE',
+  CreateRoleStmt: 'CREATE ROLE',
+  GrantStmt: 'GRANT',
+  LockStmt: 'LOCK',
+  CommentStmt: 'COMMENT',
+  DoStmt: 'DO',
+};
+
+export function convertStatement(node: unknown): Statement {
+  const { type, body } = unwrap(node);
+  switch (type) {
+    case 'SelectStmt':
+      return convertSelectOrValues(body);
+    case 'InsertStmt':
+      return convertInsert(body);
+    case 'UpdateStmt':
+      return convertUpdate(body);
+    case 'DeleteStmt':
+      return convertDelete(body);
+    case 'CreateStmt':
+      return convertCreateTable(body);
+    case 'IndexStmt':
+      return convertCreateIndex(body);
+    case 'DropStmt':
+      return convertDrop(body);
+    case 'TransactionStmt':
+      return convertTransaction(body);
+    case 'VariableSetStmt':
+      return convertSet(body);
+    case 'VariableShowStmt':
+      return { kind: 'show', name: (str(body['name']) ?? '').toLowerCase() };
+    case 'ExplainStmt':
+      if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
+      return { kind: 'explain', statement: convertStatement(body['query']) };
+    default:
+      return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
+  }
+}
+
+function convertSelectOrValues(body: JsonObject): Statement {
+  if (str(body['op']) !== 'SETOP_NONE') return { kind: 'unsupported', what: 'UNION/INTERSECT/EXCEPT', pos: -1 };
+  if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
+  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
+  const from: TableRef[] = [];
+  for (const item of list(body['fromClause'])) {
+    const { type, body: b } = unwrap(item);
+    if (type !== 'RangeVar') return { kind: 'unsupported', what: type === 'JoinExpr' ? 'JOIN' : 'this FROM item', pos: location(b) };
+    from.push(convertRangeVar(b));
+  }
+  if (from.length > 1) return { kind: 'unsupported', what: 'selecting from several tables', pos: from[1]?.pos ?? -1 };
+  return convertSelect(body, from);
+}
+
+function convertSelect(body: JsonObject, from: readonly TableRef[]): SelectStmt {
+  const distinctClause = list(body['distinctClause']);
+  return {
+    kind: 'select',
+    items: convertTargets(body['targetList']),
+    from,
+    where: optionalExpr(body['whereClause']),
+    groupBy: list(body['groupClause']).map(convertExpr),
+    having: optionalExpr(body['havingClause']),
+    orderBy: list(body['sortClause']).map(convertSortBy),
+    limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),
+    offset: optionalExpr(body['limitOffset']),
+    distinct: distinctClause.length > 0,
+    locking: list(body['lockingClause']).length > 0,
+  };
+}
+
+/** LIMIT ALL parses as LIMIT NULL: both mean no limit. */
+function nullLiteralIsAbsent(expr: Expr | null): Expr | null {
+  return expr !== null && expr.kind === 'literal' && expr.value.kind === 'null' ? null : expr;
+}
+
+function optionalExpr(node: unknown): Expr | null {
+  return node === undefined ? null : convertExpr(node);
+}
+
+function convertTargets(node: unknown): SelectItem[] {
+  return list(node).map((t) => {
+    const b = unwrap(t).body;
+    return { expr: convertExpr(b['val']), alias: str(b['name']) };
+  });
+}
+
+function convertSortBy(node: unknown): OrderItem {
+  const b = unwrap(node).body;
+  const nulls = str(b['sortby_nulls']);
+  if (str(b['sortby_dir']) === 'SORTBY_USING') {
+    return { expr: { kind: 'unsupported-expr', what: 'ORDER BY ... USING', pos: -1 }, descending: false, nullsFirst: null };
+  }
+  return {
+    expr: convertExpr(b['node']),
+    descending: str(b['sortby_dir']) === 'SORTBY_DESC',
+    nullsFirst: nulls === 'SORTBY_NULLS_FIRST' ? true : nulls === 'SORTBY_NULLS_LAST' ? false : null,
+  };
+}
+
+function convertRangeVar(body: JsonObject): TableRef {
+  const alias = str(obj(body['alias'])['aliasname']);
+  return { schema: str(body['schemaname']), name: str(body['relname']) ?? '', alias, pos: location(body) };
+}
+
+function convertReturning(body: JsonObject): SelectItem[] {
+  return convertTargets(obj(body['returningClause'])['exprs']);
+}
+
+function convertInsert(body: JsonObject): Statement {
+  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const conflict = obj(body['onConflictClause']);
+  const hasConflict = body['onConflictClause'] !== undefined;
+  if (hasConflict && str(conflict['action']) !== 'ONCONFLICT_NOTHING') {
+    return { kind: 'unsupported', what: 'ON CONFLICT DO UPDATE', pos: location(conflict) };
+  }
+  const cols = body['cols'] === undefined ? null : list(body['cols']).map((c) => {
+    const b = unwrap(c).body;
+    return { name: str(b['name']) ?? '', pos: location(b) };
+  });
+  let source: InsertSource;
+  if (body['selectStmt'] === undefined) source = { kind: 'default-values' };
+  else {
+    const sel = unwrap(body['selectStmt']).body;
+    if (sel['valuesLists'] !== undefined) {
+      const rows = list(sel['valuesLists']).map((r) => list(unwrap(r).body['items']).map(convertExpr));
+      source = { kind: 'values', rows };
+    } else {
+      const stmt = convertSelectOrValues(sel);
+      if (stmt.kind !== 'select') return stmt;
+      source = { kind: 'select', select: stmt };
+    }
+  }
+  return {
+    kind: 'insert',
+    table: convertRangeVar(obj(body['relation'])),
+    columns: cols,
+    source,
+    returning: convertReturning(body),
+    onConflictDoNothing: hasConflict,
+  };
+}
+
+function convertUpdate(body: JsonObject): Statement {
+  if (body['fromClause'] !== undefined) return { kind: 'unsupported', what: 'UPDATE ... FROM', pos: -1 };
+  const set: Assignment[] = [];
+  for (const t of list(body['targetList'])) {
+    const b = unwrap(t).body;
+    if (b['indirection'] !== undefined) return { kind: 'unsupported', what: 'assignment to a field or element', pos: location(b) };
+    if (unwrap(b['val']).type === 'MultiAssignRef') return { kind: 'unsupported', what: 'multi-column assignment', pos: location(b) };
+    set.push({ column: str(b['name']) ?? '', value: convertExpr(b['val']), pos: location(b) });
+  }
+  return {
+    kind: 'update',
+    table: convertRangeVar(obj(body['relation'])),
+    set,
+    where: optionalExpr(body['whereClause']),
+    returning: convertReturning(body),
+  };
+}
+
+function convertDelete(body: JsonObject): Statement {
+  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'DELETE ... USING', pos: -1 };
+  return {
+    kind: 'delete',
+    table: convertRangeVar(obj(body['relation'])),
+    where: optionalExpr(body['whereClause']),
+    returning: convertReturning(body),
+  };
+}
+
+function convertCreateTable(body: JsonObject): Statement {
+  const relation = obj(body['relation']);
+  if (str(relation['relpersistence']) === 't') return { kind: 'unsupported', what: 'temporary tables', pos: location(relation) };
+  if (body['inhRelations'] !== undefined || body['partspec'] !== undefined) {
+    return { kind: 'unsupported', what: 'inheritance and partitioning', pos: location(relation) };
+  }
+  const columns: ColumnDef[] = [];
+  const constraints: TableConstraint[] = [];
+  for (const elt of list(body['tableElts'])) {
+    const { type, body: b } = unwrap(elt);
+    if (type === 'ColumnDef') {
+      const col = convertColumnDef(b);
+      if ('kind' in col) return col;
+      columns.push(col);
+    } else if (type === 'Constraint') {
+      const c = convertTableConstraint(b);
+      if ('what' in c) return c;
+      constraints.push(c);
+    } else {
+      return { kind: 'unsupported', what: 'CREATE TABLE ... LIKE', pos: location(b) };
+    }
+  }
+  return { kind: 'create-table', table: convertRangeVar(relation), ifNotExists: body['if_not_exists'] === true, columns, constraints };
+}
+
+function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind: 'unsupported' }> {
+  let notNull = false;
+  let explicitNull = false;
+  let primaryKey = false;
+  let unique = false;
+  let defaultExpr: Expr | null = null;
+  for (const c of list(b['constraints'])) {
+    const cb = unwrap(c).body;
+    switch (str(cb['contype'])) {
+      case 'CONSTR_NOTNULL': notNull = true; break;
+      case 'CONSTR_NULL': explicitNull = true; break;
+      case 'CONSTR_PRIMARY': primaryKey = true; break;
+      case 'CONSTR_UNIQUE': unique = true; break;
+      case 'CONSTR_DEFAULT': defaultExpr = convertExpr(cb['raw_expr']); break;
+      default:
+        return { kind: 'unsupported', what: `column constraint ${(str(cb['contype']) ?? '').replace('CONSTR_', '')}`, pos: location(cb) };
+    }
+  }
+  const type = convertTypeName(b['typeName']);
+  return { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+}
+
+function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statement, { kind: 'unsupported' }> {
+  const pos = location(b);
+  const name = str(b['conname']);
+  const columns = stringList(b['keys']);
+  switch (str(b['contype'])) {
+    case 'CONSTR_PRIMARY':
+      return { kind: 'primary-key', name, columns, pos };
+    case 'CONSTR_UNIQUE':
+      return { kind: 'unique', name, columns, pos };
+    default:
+      return { kind: 'unsupported', what: `table constraint ${(str(b['contype']) ?? '').replace('CONSTR_', '')}`, pos };
+  }
+}
+
+function convertCreateIndex(body: JsonObject): Statement {
+  const relation = obj(body['relation']);
+  if ((str(body['accessMethod']) ?? 'btree') !== 'btree') return { kind: 'unsupported', what: 'index access methods other than btree', pos: -1 };
+  if (body['whereClause'] !== undefined) return { kind: 'unsupported', what: 'partial indexes', pos: -1 };
+  if (body['indexIncludingParams'] !== undefined) return { kind: 'unsupported', what: 'INCLUDE columns', pos: -1 };
+  const columns: IndexColumn[] = [];
+  for (const p of list(body['indexParams'])) {
+    const pb = unwrap(p).body;
+    const name = str(pb['name']);
+    if (name === null) return { kind: 'unsupported', what: 'expression indexes', pos: -1 };
+    if (str(pb['nulls_ordering']) !== 'SORTBY_NULLS_DEFAULT') return { kind: 'unsupported', what: 'NULLS FIRST/LAST in an index', pos: -1 };
+    columns.push({ name, descending: str(pb['ordering']) === 'SORTBY_DESC', pos: -1 });
+  }
+  return {
+    kind: 'create-index',
+    name: str(body['idxname']),
+    table: convertRangeVar(relation),
+    unique: body['unique'] === true,
+    ifNotExists: body['if_not_exists'] === true,
+    columns,
+  };
+}
+
+function convertDrop(body: JsonObject): Statement {
+  const removeType = str(body['removeType']);
+  if (removeType !== 'OBJECT_TABLE' && removeType !== 'OBJECT_INDEX') {
+    return { kind: 'unsupported', what: `DROP ${(removeType ?? '').replace('OBJECT_', '')}`, pos: -1 };
+  }
+  const refs: TableRef[] = list(body['objects']).map((o) => {
+    const names = stringList(unwrap(o).body['items']);
+    const name = names[names.length - 1] ?? '';
+    return { schema: names.length > 1 ? (names[names.length - 2] ?? null) : null, name, alias: null, pos: -1 };
+  });
+  const ifExists = body['missing_ok'] === true;
+  return removeType === 'OBJECT_TABLE' ? { kind: 'drop-table', tables: refs, ifExists } : { kind: 'drop-index', names: refs, ifExists };
+}
+
+function convertTransaction(body: JsonObject): Statement {
+  switch (str(body['kind'])) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START': {
+      let isolation: 'serializable' | 'read-committed' | null = null;
+      let readOnly = false;
+      for (const o of list(body['options'])) {
+        const d = unwrap(o).body;
+        const arg = convertConst(unwrap(d['arg']).body);
+        const name = str(d['defname']);
+        if (name === 'transaction_isolation' && arg.kind === 'string') {
+          isolation = arg.text === 'read committed' || arg.text === 'read uncommitted' ? 'read-committed' : 'serializable';
+        } else if (name === 'transaction_read_only') {
+          readOnly = arg.kind === 'integer' && arg.text === '1';
+        }
+      }
+      return { kind: 'begin', isolation, readOnly };
+    }
+    case 'TRANS_STMT_COMMIT':
+      return { kind: 'commit' };
+    case 'TRANS_STMT_ROLLBACK':
+      return { kind: 'rollback' };
+    default:
+      return { kind: 'unsupported', what: (str(body['kind']) ?? '').replace('TRANS_STMT_', '').replaceAll('_', ' '), pos: -1 };
+  }
+}
+
+function convertSet(body: JsonObject): Statement {
+  const name = (str(body['name']) ?? '').toLowerCase();
+  switch (str(body['kind'])) {
+    case 'VAR_SET_VALUE': {
+      const values = list(body['args']).map((a) => {
+        const { type, body: ab } = unwrap(a);
+        return type === 'A_Const' ? convertConst(ab) : ({ kind: 'string', text: '' } as const);
+      });
+      const value: SetValue = { kind: 'values', values };
+      return { kind: 'set', name, value, local: body['is_local'] === true };
+    }
+    case 'VAR_SET_DEFAULT':
+    case 'VAR_SET_CURRENT':
+      return { kind: 'set', name, value: { kind: 'default' }, local: body['is_local'] === true };
+    case 'VAR_RESET':
+      return { kind: 'reset', name };
+    case 'VAR_RESET_ALL':
+      return { kind: 'reset', name: null };
+    default:
+      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
+  }
+}
