@@ -147,11 +147,12 @@ test('strings by UTF-8 bytes, with NUL and 0xff inside', () => {
     [str('\u{10ffff}')],
     [nul()],
   ]);
-  for (const s of ['\ufeffbom', '\0', '\xff\0\xff', 'x'.repeat(100_000), 'é'.repeat(40)]) {
+  for (const s of ['\ufeffbom', '\0', '\xff\0\xff', 'x'.repeat(100_000), 'é'.repeat(40), '\0'.repeat(200), 'a\0é\u{10000}'.repeat(50)]) {
     assert.deepEqual(decodeKey(encodeKey([str(s)], ['desc']), 0, 1, ['desc']).parts, [str(s)]);
   }
   assert.throws(() => encodeKey([str('a\ud800')]), AssertionError);
   assert.throws(() => encodeKey([str('\udc00a')]), AssertionError);
+  assert.throws(() => encodeKey([str('a'.repeat(100) + '\ud800')]), AssertionError);
 });
 
 test('bytes and uuids: unsigned, empty first', () => {

@@ -61,6 +61,8 @@ const stringArb = fc.oneof(
   fc.string({ unit: fc.constantFrom('a', 'b', '\0', '\x01', '\xff', '\u0100', '\uffff', '\ufeff', '\u{10000}', '\u{10ffff}'), maxLength: 5 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
   fc.string({ maxLength: 40 }),
+  // Long enough for the native encoder path.
+  fc.string({ unit: fc.constantFrom('a', '\0', '\xff', '\u00e9', '\uffff', '\u{10000}'), minLength: 60, maxLength: 90 }),
 );
 
 const bytesArb = fc.oneof(
