@@ -13,7 +13,7 @@
  */
 import { assert } from '../assert.ts';
 import type { ByteWriter } from './writer.ts';
-import { malformed, readByte, type KeyReader } from './errors.ts';
+import { malformed, readByte, type KeyReader } from './reader.ts';
 import { readSmallInt, writeSmallInt, type IntLayout } from './int-codec.ts';
 
 /** Largest |E| accepted. PostgreSQL's numeric stays far below (131072 integer digits). */
@@ -112,7 +112,7 @@ export function compareNormalDecimals(a: NormalDecimal, b: NormalDecimal): numbe
   if (a.cls !== DecimalClass.Positive && a.cls !== DecimalClass.Negative) return 0;
   let c = a.exponent - b.exponent;
   if (c === 0) c = a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
-  return a.cls === DecimalClass.Negative ? -c : c;
+  return a.cls === DecimalClass.Negative && c !== 0 ? -c : c;
 }
 
 /** Writes the tag (firstTag + class) and, if finite nonzero, the body. */

@@ -14,7 +14,7 @@
  */
 import { assert } from '../assert.ts';
 import type { ByteWriter } from './writer.ts';
-import { malformed, need, type KeyReader } from './errors.ts';
+import { malformed, need, type KeyReader } from './reader.ts';
 
 const TWO_32 = 4294967296;
 /** Magnitudes below 2^53 round-trip through a double exactly; above, we use bigint. */
@@ -112,13 +112,12 @@ function readMagnitude(r: KeyReader, layout: IntLayout, tag: number): boolean {
 /** Reads a signed 64-bit integer whose tag (unmasked) was already consumed. */
 export function readInt(r: KeyReader, layout: IntLayout, tag: number): bigint {
   const negative = readMagnitude(r, layout, tag);
-  let m: bigint;
   if (readHi < HI_SAFE_LIMIT) {
     const num = readHi * TWO_32 + readLo;
     return BigInt(negative ? -num : num);
   }
-  m = (BigInt(readHi) << 32n) | BigInt(readLo);
-  if (negative) m = -m;
+  const magnitude = (BigInt(readHi) << 32n) | BigInt(readLo);
+  const m = negative ? -magnitude : magnitude;
   if (m < INT64_MIN || m > INT64_MAX) malformed(`integer ${m} outside the 64-bit range`);
   return m;
 }

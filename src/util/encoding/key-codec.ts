@@ -19,7 +19,7 @@
 import { assert, assertNever } from '../assert.ts';
 import type { Direction, KeyPart } from './key-part.ts';
 import { ByteWriter } from './writer.ts';
-import { malformed, need, readByte, type KeyReader } from './errors.ts';
+import { malformed, need, readByte, type KeyReader } from './reader.ts';
 import { layoutTagRange, readInt, writeInt, type IntLayout } from './int-codec.ts';
 import { readDecimal, writeDecimal, type DecimalClass } from './decimal-codec.ts';
 import { readEscapedBytes, readEscapedString, writeEscapedBytes, writeEscapedString } from './string-codec.ts';

@@ -9,7 +9,7 @@
  */
 import { assert } from '../assert.ts';
 import type { ByteWriter } from './writer.ts';
-import { malformed, type KeyReader } from './errors.ts';
+import { malformed, type KeyReader } from './reader.ts';
 
 const ESCAPE = 0xff;
 const TERMINATOR = 0x01;

@@ -7,7 +7,7 @@
 import { assert } from '../assert.ts';
 import type { Direction, KeyPart } from './key-part.ts';
 import { ByteWriter } from './writer.ts';
-import type { KeyReader } from './errors.ts';
+import type { KeyReader } from './reader.ts';
 import { readPart, writePart } from './key-codec.ts';
 
 const SCRATCH_INITIAL_BYTES = 256;

@@ -1,3 +1,6 @@
+/**
+ * The decoding side's cursor and its one way of failing.
+ */
 import { TesseraError } from '../errors.ts';
 
 /**
