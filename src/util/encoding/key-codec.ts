@@ -154,8 +154,9 @@ export function writePart(w: ByteWriter, part: KeyPart, direction: Direction): v
     default:
       assertNever(part, 'key part');
   }
+  // The message is built only on failure: this runs for every part of every key.
   if (direction === 'desc') w.invertFrom(start);
-  else assert(direction === 'asc', () => `bad direction ${String(direction)}`);
+  else if (direction !== 'asc') assert(false, `bad direction ${String(direction)}`);
 }
 
 const NULL_PART: KeyPart = Object.freeze({ kind: 'null' });
