@@ -1,0 +1,360 @@
+import type { Socket } from 'node:net';
+import { SqlError, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { assertNever, type Logger } from '../util/index.ts';
+import type { CancelRegistry } from './cancel-registry.ts';
+import { fatal, isUnexpected, protocolViolationFields, sqlErrorFields, toClientError } from './client-error.ts';
+import type { DecodeResult } from './frontend-decoder.ts';
+import type { FrontendMessage } from './frontend-messages.ts';
+import type { WireLimits } from './limits.ts';
+import { SocketChannel } from './socket-channel.ts';
+
+export interface ConnectionContext {
+  readonly sqlService: SqlService;
+  readonly limits: WireLimits;
+  readonly cancelRegistry: CancelRegistry;
+  readonly logger: Logger;
+}
+
+/** Startup parameters that are not passed on to sql as options. */
+const reservedStartupParams = new Set(['user', 'database']);
+
+/** What handling one message asks of the loop. */
+type Next = 'continue' | 'stop';
+
+/**
+ * The protocol state machine of one client connection: startup, then simple and extended
+ * query cycles until Terminate, EOF, a protocol violation or shutdown. `run()` owns the
+ * session: whatever ends the connection, the session is closed exactly once.
+ *
+ * Seams for later work: `answerEncryptionRequest` (TLS), `authenticate` (SCRAM/md5), the
+ * copy-* message cases (COPY FROM STDIN), and `cancel-request` (already wired to the registry).
+ */
+export class Connection {
+  private readonly channel: SocketChannel;
+  private session: Session | null = null;
+  private processId: number | null = null;
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private ignoreTillSync = false;
+  /** The last message sent was ReadyForQuery: a clean point to stop at for shutdown. */
+  private atQueryBoundary = false;
+  private shutdownRequested = false;
+
+  constructor(
+    socket: Socket,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.channel = new SocketChannel(socket, ctx.limits, ctx.logger);
+  }
+
+  /** Serves the connection to its end. Never rejects: an unexpected error closes only this connection. */
+  async run(): Promise<void> {
+    try {
+      if (await this.startup()) await this.messageLoop();
+      this.channel.end();
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'connection failed unexpectedly; closing it');
+      this.channel.destroy();
+    } finally {
+      await this.release();
+    }
+  }
+
+  /**
+   * Asks the connection to end at its next quiet point: at once when idle, else after the
+   * running statement (or extended-protocol batch up to Sync) has answered.
+   */
+  requestShutdown(): void {
+    this.shutdownRequested = true;
+    this.channel.wakeInput();
+  }
+
+  /** Ends the connection now: cancels the running statement and drops the socket. */
+  destroy(): void {
+    this.session?.cancel();
+    this.channel.destroy();
+  }
+
+  private async release(): Promise<void> {
+    if (this.processId !== null) this.ctx.cancelRegistry.unregister(this.processId);
+    const session = this.session;
+    this.session = null;
+    if (session === null) return;
+    try {
+      await session.close();
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'session close failed');
+    }
+  }
+
+  /** The next decoded message, waiting for input as needed; null when the connection should end quietly. */
+  private async nextMessage(): Promise<Exclude<DecodeResult, { kind: 'need-more' }> | null> {
+    for (;;) {
+      const result = this.channel.next();
+      if (result.kind !== 'need-more') return result;
+      if (this.channel.inputDone || this.shutdownRequested) return null;
+      await this.channel.waitForInput();
+    }
+  }
+
+  /** Startup phase; true when the session is open and the client has its ReadyForQuery. */
+  private async startup(): Promise<boolean> {
+    for (;;) {
+      const result = await this.nextMessage();
+      if (result === null) {
+        if (this.shutdownRequested && !this.channel.closed) {
+          this.channel.out.errorResponse(fatal('57P03', 'the database system is shutting down'));
+        }
+        return false;
+      }
+      if (result.kind === 'error') {
+        this.channel.out.errorResponse(protocolViolationFields(result.error));
+        return false;
+      }
+      const message = result.message;
+      switch (message.kind) {
+        case 'ssl-request':
+        case 'gssenc-request':
+          this.answerEncryptionRequest();
+          continue;
+        case 'cancel-request':
+          // PostgreSQL answers a CancelRequest with nothing but closing the connection.
+          this.ctx.cancelRegistry.cancel(message);
+          return false;
+        case 'startup':
+          return this.acceptStartup(message);
+        default:
+          // The decoder yields only startup-phase kinds before the first StartupMessage.
+          throw new Error(`unexpected ${message.kind} in startup phase`);
+      }
+    }
+  }
+
+  /**
+   * Encryption is not offered yet, so both requests are answered 'N' and the client goes
+   * on in plain text. TLS (issue 6) answers 'S' here, checks that the decoder holds no
+   * bytes (CVE-2021-23214), wraps the socket, and restarts the channel on the TLS socket.
+   */
+  private answerEncryptionRequest(): void {
+    this.channel.out.encryptionAnswer(false);
+    this.channel.flush();
+  }
+
+  private async acceptStartup(message: Extract<FrontendMessage, { kind: 'startup' }>): Promise<boolean> {
+    const out = this.channel.out;
+    if (message.protocolMajor !== 3) {
+      const version = `${message.protocolMajor}.${message.protocolMinor}`;
+      out.errorResponse(fatal('0A000', `unsupported frontend protocol ${version}: server supports 3.0 to 3.0`));
+      return false;
+    }
+    const protocolOptions = [...message.params.keys()].filter((name) => name.startsWith('_pq_.'));
+    if (message.protocolMinor > 0 || protocolOptions.length > 0) out.negotiateProtocolVersion(0, protocolOptions);
+    const user = message.params.get('user');
+    if (user === undefined || user === '') {
+      out.errorResponse(fatal('28000', 'no PostgreSQL user name specified in startup packet'));
+      return false;
+    }
+    const database = message.params.get('database') ?? user;
+    const options = new Map([...message.params].filter(([name]) => !reservedStartupParams.has(name) && !name.startsWith('_pq_.')));
+    if (!(await this.authenticate())) return false;
+
+    let session: Session;
+    try {
+      session = await this.ctx.sqlService.openSession({ user, database, options, remoteAddress: this.channel.remoteAddress });
+    } catch (err) {
+      this.writeError(err, 'FATAL');
+      return false;
+    }
+    this.session = session;
+    // The client may have gone while the session was opening; release() closes it.
+    if (this.channel.closed) return false;
+    for (const [name, value] of session.initialParameterStatus()) out.parameterStatus(name, value);
+    const key = this.ctx.cancelRegistry.register(session);
+    this.processId = key.processId;
+    out.backendKeyData(key.processId, key.secretKey);
+    this.readyForQuery();
+    return true;
+  }
+
+  /** Trust authentication. SCRAM/md5 (issue 6) exchange 'password' messages here. */
+  private authenticate(): Promise<boolean> {
+    this.channel.out.authenticationOk();
+    return Promise.resolve(true);
+  }
+
+  private async messageLoop(): Promise<void> {
+    for (;;) {
+      if (this.shutdownRequested && this.atQueryBoundary) return this.terminateForShutdown();
+      const result = await this.nextMessage();
+      if (result === null) {
+        if (this.shutdownRequested && !this.channel.inputDone) this.terminateForShutdown();
+        return;
+      }
+      if (result.kind === 'error') {
+        this.ctx.logger.info({ reason: result.error.reason }, result.error.message);
+        this.channel.out.errorResponse(protocolViolationFields(result.error));
+        return;
+      }
+      this.atQueryBoundary = false;
+      if ((await this.handle(result.message)) === 'stop') return;
+      if (this.channel.closed) return;
+    }
+  }
+
+  private terminateForShutdown(): void {
+    this.channel.out.errorResponse(fatal('57P01', 'terminating connection due to administrator command'));
+  }
+
+  private async handle(message: FrontendMessage): Promise<Next> {
+    if (this.ignoreTillSync && message.kind !== 'sync' && message.kind !== 'terminate') return 'continue';
+    const session = this.session;
+    if (session === null) throw new Error('message loop without a session');
+    const out = this.channel.out;
+    switch (message.kind) {
+      case 'query':
+        await this.simpleQuery(session, message.sql);
+        return 'continue';
+      case 'parse':
+        await this.extended(async () => {
+          await session.prepare(message.name, message.sql, message.paramTypeOids);
+          out.parseComplete();
+        });
+        return 'continue';
+      case 'bind':
+        await this.extended(async () => {
+          await session.bind(message.portal, message.statement, message.params, message.paramFormats, message.resultFormats);
+          out.bindComplete();
+        });
+        return 'continue';
+      case 'describe':
+        await this.extended(() => {
+          if (message.target === 'statement') {
+            const description = session.describeStatement(message.name);
+            out.parameterDescription(description.paramTypeOids);
+            if (description.columns === null) out.noData();
+            else out.rowDescription(description.columns);
+          } else {
+            const columns = session.describePortal(message.name);
+            if (columns === null) out.noData();
+            else out.rowDescription(columns);
+          }
+          return Promise.resolve();
+        });
+        return 'continue';
+      case 'execute':
+        await this.extended(() => this.stream(session.execute(message.portal, message.maxRows), 'extended'));
+        return 'continue';
+      case 'close':
+        await this.extended(() => {
+          if (message.target === 'statement') session.closeStatement(message.name);
+          else session.closePortal(message.name);
+          out.closeComplete();
+          return Promise.resolve();
+        });
+        return 'continue';
+      case 'sync':
+        this.ignoreTillSync = false;
+        try {
+          await session.sync();
+        } catch (err) {
+          this.writeError(err);
+        }
+        this.readyForQuery();
+        return 'continue';
+      case 'flush':
+        this.channel.flush();
+        return 'continue';
+      case 'terminate':
+        return 'stop';
+      case 'copy-data':
+      case 'copy-done':
+      case 'copy-fail':
+        // Outside COPY these are ignored, as PostgreSQL does: a client may still be
+        // streaming data for a COPY that already failed.
+        return 'continue';
+      case 'function-call':
+        this.writeError(new SqlError({ code: '0A000', message: 'the fast-path function call protocol is not supported' }));
+        this.readyForQuery();
+        return 'continue';
+      case 'password':
+      case 'startup':
+      case 'ssl-request':
+      case 'gssenc-request':
+      case 'cancel-request':
+        out.errorResponse(fatal('08P01', `unexpected ${message.kind} message after startup`));
+        return 'stop';
+      default:
+        return assertNever(message, 'frontend message');
+    }
+  }
+
+  private async simpleQuery(session: Session, sql: string): Promise<void> {
+    try {
+      await this.stream(session.query(sql), 'simple');
+    } catch (err) {
+      this.writeError(err);
+    }
+    this.readyForQuery();
+  }
+
+  /** Runs one extended-protocol step; an error is reported once and the rest of the batch is skipped until Sync. */
+  private async extended(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.writeError(err);
+      this.ignoreTillSync = true;
+    }
+  }
+
+  /**
+   * Encodes a statement's events as they come. Rows arrive in batches, so there is one
+   * await per batch, and an extra one only when the output must drain.
+   */
+  private async stream(events: AsyncIterable<QueryEvent>, mode: 'simple' | 'extended'): Promise<void> {
+    const out = this.channel.out;
+    for await (const event of events) {
+      switch (event.kind) {
+        case 'rows':
+          out.dataRows(event.rows);
+          break;
+        case 'row-description':
+          // In the extended protocol the description goes out only in answer to Describe.
+          if (mode === 'simple') out.rowDescription(event.columns);
+          break;
+        case 'command-complete':
+          out.commandComplete(event.tag);
+          break;
+        case 'empty-query':
+          out.emptyQueryResponse();
+          break;
+        case 'portal-suspended':
+          out.portalSuspended();
+          break;
+        case 'notice':
+          out.noticeResponse(event.notice);
+          break;
+        case 'parameter-status':
+          out.parameterStatus(event.name, event.value);
+          break;
+        default:
+          assertNever(event, 'query event');
+      }
+      if (this.channel.needsRelief()) await this.channel.relieve();
+      // Leaving the loop calls return() on the iterator, which stops the statement in sql.
+      if (this.channel.closed) break;
+    }
+  }
+
+  private writeError(err: unknown, severity?: 'FATAL'): void {
+    const error = toClientError(err);
+    if (isUnexpected(err)) this.ctx.logger.error({ err }, 'unexpected error from sql');
+    this.channel.out.errorResponse(sqlErrorFields(error, severity ?? error.severity));
+  }
+
+  private readyForQuery(): void {
+    const session = this.session;
+    this.channel.out.readyForQuery(session === null ? 'idle' : session.transactionStatus());
+    this.channel.flush();
+    this.atQueryBoundary = true;
+  }
+}
