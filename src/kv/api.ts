@@ -1,0 +1,123 @@
+/**
+ * The kv API: everything is a `BatchRequest` answered by a `BatchResponse` through a
+ * `Sender`. Requests are a readonly discriminated union keyed by `kind`; responses mirror
+ * them one for one, in request order. Expected failures (conflicts, failed conditions,
+ * routing mismatches) come back as `{ ok: false, error }`, never as exceptions; a batch
+ * that fails wrote nothing (batches are atomic on one range).
+ *
+ * Spans are half-open [startKey, endKey). Keys are user keys (at or above /meta).
+ */
+import type { RangeDescriptor, RangeId } from './range-descriptor.ts';
+import type { Timestamp } from './timestamp.ts';
+import type { Intent, TxnId, TxnMeta, TxnStatus } from './txn-meta.ts';
+
+export interface KvSpan {
+  readonly startKey: Uint8Array;
+  readonly endKey: Uint8Array;
+}
+
+export interface KvKeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface BatchHeader {
+  /** Reads see committed data at or below it; non-transactional writes are placed at it. */
+  readonly timestamp: Timestamp;
+  /** The transaction, for transactional requests; its writeTimestamp places intents. */
+  readonly txn: TxnMeta | null;
+  /** 'inconsistent' reads ignore intents (used for range lookups). */
+  readonly readConsistency?: 'consistent' | 'inconsistent';
+  /** Set by the DistSender: the range this (part of the) batch is meant for. */
+  readonly rangeId?: RangeId;
+}
+
+export type KvRequest =
+  | { readonly kind: 'get'; readonly key: Uint8Array }
+  /** Rows in key order (descending when reverse); `limit` 0 or absent: no limit. */
+  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number }
+  | { readonly kind: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  /** Writes only if the current value equals `expected` ('absent': no live value). */
+  | { readonly kind: 'conditional-put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly expected: Uint8Array | 'absent' }
+  | { readonly kind: 'delete'; readonly key: Uint8Array }
+  | { readonly kind: 'delete-range'; readonly span: KvSpan }
+  /**
+   * Finishes the header's transaction. `lockSpans` are every key and span the transaction
+   * wrote; those on this range are resolved in the same write batch. `onePhase`: this
+   * batch carries all of the transaction's writes (nothing was sent before), so they are
+   * written as committed values with no intents and no txn record.
+   */
+  | {
+      readonly kind: 'end-txn';
+      readonly commit: boolean;
+      readonly lockSpans: readonly KvSpan[];
+      readonly onePhase: boolean;
+    }
+  /**
+   * Asks the pushee's record for its fate. A finished pushee reports its status; a pending
+   * one whose heartbeat expired (or whose record is missing and whose intent is older than
+   * the expiry) is aborted. A live pending pushee is left alone (`pushed: false`).
+   */
+  | { readonly kind: 'push-txn'; readonly pushee: TxnMeta }
+  /** Resolves the intents of `txn` on the key or span: commit them at `commitTimestamp` or remove them. */
+  | {
+      readonly kind: 'resolve-intent';
+      readonly span: KvSpan;
+      readonly txn: TxnMeta;
+      readonly status: 'committed' | 'aborted';
+      readonly commitTimestamp: Timestamp;
+    }
+  /** Creates (first call) or refreshes the header txn's record; reports its status. */
+  | { readonly kind: 'heartbeat-txn' };
+
+export type KvResponse =
+  | { readonly kind: 'get'; readonly value: Uint8Array | null }
+  | { readonly kind: 'scan'; readonly rows: readonly KvKeyValue[]; readonly resumeSpan: KvSpan | null }
+  | { readonly kind: 'put' }
+  | { readonly kind: 'conditional-put' }
+  | { readonly kind: 'delete' }
+  | { readonly kind: 'delete-range'; readonly deletedKeys: number }
+  | { readonly kind: 'end-txn'; readonly status: 'committed' | 'aborted'; readonly onePhase: boolean }
+  | { readonly kind: 'push-txn'; readonly pusheeStatus: TxnStatus; readonly pushed: boolean; readonly commitTimestamp: Timestamp | null }
+  | { readonly kind: 'resolve-intent'; readonly resolved: number }
+  | { readonly kind: 'heartbeat-txn'; readonly status: TxnStatus };
+
+export type KvError =
+  /** Intents of other transactions stand in the way (a write met any, a read one at or below its timestamp). */
+  | { readonly kind: 'write-intent'; readonly intents: readonly Intent[] }
+  /** A committed version at or above the writer's timestamp exists. */
+  | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
+  | { readonly kind: 'condition-failed'; readonly key: Uint8Array; readonly actual: Uint8Array | null }
+  /** The transaction's record says aborted, or its intents were removed by a pusher. */
+  | { readonly kind: 'txn-aborted'; readonly txnId: TxnId }
+  /** The batch addressed keys outside the replica's range; `descriptor` is the replica's. */
+  | { readonly kind: 'range-key-mismatch'; readonly descriptor: RangeDescriptor | null }
+  | { readonly kind: 'range-not-found'; readonly rangeId: RangeId }
+  /** The batch is malformed (a bug in the sender): e.g. a txn request without a txn. */
+  | { readonly kind: 'invalid-request'; readonly message: string };
+
+export interface BatchRequest {
+  readonly header: BatchHeader;
+  readonly requests: readonly KvRequest[];
+}
+
+export type BatchResponse =
+  | { readonly ok: true; readonly responses: readonly KvResponse[] }
+  | { readonly ok: false; readonly error: KvError };
+
+/** Anything that answers batches: a replica, a store, the DistSender. */
+export interface Sender {
+  send(ba: BatchRequest): Promise<BatchResponse>;
+}
+
+/** A point key as a span: [key, key + 0x00). */
+export function pointSpan(key: Uint8Array): KvSpan {
+  const endKey = new Uint8Array(key.length + 1);
+  endKey.set(key, 0);
+  return { startKey: key, endKey };
+}
+
+/** True for requests that write (take write latches, produce a write batch). */
+export function isWriteRequest(req: KvRequest): boolean {
+  return req.kind !== 'get' && req.kind !== 'scan';
+}

@@ -1,0 +1,60 @@
+/**
+ * Small byte helpers for kv's own key layouts. Keys compare as unsigned bytes,
+ * lexicographically (LevelDB's bytewise order).
+ */
+
+/** Negative, zero or positive as `a` sorts before, equal to or after `b`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The smallest key greater than `key`: `key` followed by one zero byte. */
+export function keyNext(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1);
+  out.set(key, 0);
+  return out;
+}
+
+/** Lowercase hex, for map keys and log lines. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** A printable rendering of a key for messages: printable ASCII as is, the rest as \xNN. */
+export function prettyKey(key: Uint8Array): string {
+  let out = '';
+  for (const b of key) {
+    out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Returns the smaller of two keys. */
+export function minKey(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return compareBytes(a, b) <= 0 ? a : b;
+}
+
+/** Returns the larger of two keys. */
+export function maxKey(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return compareBytes(a, b) >= 0 ? a : b;
+}

@@ -1,0 +1,40 @@
+import { assert } from '../util/index.ts';
+
+/** kv's limits and timings. Every field has a default (see `defaultKvConfig`). */
+export interface KvConfig {
+  /** A group-commit write stops growing past this many bytes. */
+  readonly groupCommitBatchBytesMax: number;
+  /** A group-commit write carries at most this many batches. */
+  readonly groupCommitWritersMax: number;
+  /** Requests holding or waiting for latches on one replica, at most. */
+  readonly latchRequestsMax: number;
+  /** A pending txn whose last heartbeat is older than this may be aborted by a pusher. */
+  readonly txnExpiryMs: number;
+  /** Range descriptors kept in the DistSender's range cache. */
+  readonly rangeCacheEntriesMax: number;
+  /** Retries of one batch after routing errors (stale range cache). */
+  readonly rangeRetriesMax: number;
+  /** This node's and store's ids (one store per node for now). */
+  readonly nodeId: number;
+  readonly storeId: number;
+}
+
+export const defaultKvConfig: KvConfig = {
+  groupCommitBatchBytesMax: 4 * 1024 * 1024,
+  groupCommitWritersMax: 1024,
+  latchRequestsMax: 100_000,
+  txnExpiryMs: 5_000,
+  rangeCacheEntriesMax: 10_000,
+  rangeRetriesMax: 10,
+  nodeId: 1,
+  storeId: 1,
+};
+
+/** Fills defaults and validates. Throws an AssertionError on nonsense values. */
+export function kvConfig(overrides: Partial<KvConfig> = {}): KvConfig {
+  const c: KvConfig = { ...defaultKvConfig, ...overrides };
+  for (const [name, value] of Object.entries(c)) {
+    assert(Number.isInteger(value) && (value as number) > 0, () => `kv config ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return c;
+}

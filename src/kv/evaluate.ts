@@ -1,0 +1,193 @@
+/**
+ * Batch evaluation: turns a BatchRequest into responses plus the write batch that applying
+ * it requires. Reads go through the engine reader (seeing the batch's own earlier writes);
+ * nothing is written, no clock is read (the driver passes `nowWall`). The replica runs
+ * this under latches and then hands the write batch to the apply path: today the group
+ * committer, with Raft (issue 4) a proposal that every replica applies.
+ */
+import { assertNever } from '../util/index.ts';
+import type { BatchRequest, KvError, KvRequest, KvResponse, KvSpan } from './api.ts';
+import { compareBytes, maxKey, minKey } from './bytes.ts';
+import { BatchReader, WriteBatch, type EngineReader } from './engine.ts';
+import { txnRecordKey } from './keys.ts';
+import { mvccGet, mvccScan, type ReadOptions } from './mvcc-read.ts';
+import { hasIntentOf, mvccConditionalPut, mvccDeleteRange, mvccPut, mvccResolveSpan, type WriteContext } from './mvcc-write.ts';
+import type { RangeDescriptor } from './range-descriptor.ts';
+import { decodeTxnRecord, encodeTxnRecord, txnIdBytes, type TxnMeta, type TxnRecord, type TxnStatus } from './txn-meta.ts';
+
+export interface EvalContext {
+  readonly descriptor: RangeDescriptor;
+  /** The evaluating node's wall time (ns): decides txn record expiry. */
+  readonly nowWall: bigint;
+  readonly txnExpiryMs: number;
+}
+
+export type EvalResult =
+  | { readonly ok: true; readonly responses: readonly KvResponse[]; readonly writeBatch: WriteBatch }
+  | { readonly ok: false; readonly error: KvError };
+
+type One = { readonly ok: true; readonly response: KvResponse } | { readonly ok: false; readonly error: KvError };
+
+/** The key of the transaction's record. */
+export function recordKeyOf(txn: TxnMeta): Uint8Array {
+  return txnRecordKey(txn.anchorKey, txnIdBytes(txn.id));
+}
+
+/** True when the batch commits its transaction in one phase. */
+export function isOnePhaseBatch(ba: BatchRequest): boolean {
+  return ba.requests.some((r) => r.kind === 'end-txn' && r.commit && r.onePhase);
+}
+
+export async function evaluateBatch(engine: EngineReader, ba: BatchRequest, ctx: EvalContext): Promise<EvalResult> {
+  const writeBatch = new WriteBatch();
+  const reader = new BatchReader(engine, writeBatch);
+  const txn = ba.header.txn;
+  const readOptions: ReadOptions = {
+    ts: ba.header.timestamp,
+    txn,
+    inconsistent: ba.header.readConsistency === 'inconsistent',
+  };
+  const writeCtx: WriteContext = { ts: txn?.writeTimestamp ?? ba.header.timestamp, txn, onePhase: isOnePhaseBatch(ba) };
+  const responses: KvResponse[] = [];
+  for (const req of ba.requests) {
+    const one = await evaluateOne(reader, writeBatch, req, ba, readOptions, writeCtx, ctx);
+    if (!one.ok) return one;
+    responses.push(one.response);
+  }
+  return { ok: true, responses, writeBatch };
+}
+
+async function evaluateOne(
+  reader: EngineReader,
+  batch: WriteBatch,
+  req: KvRequest,
+  ba: BatchRequest,
+  readOptions: ReadOptions,
+  writeCtx: WriteContext,
+  ctx: EvalContext,
+): Promise<One> {
+  switch (req.kind) {
+    case 'get': {
+      const r = await mvccGet(reader, req.key, readOptions);
+      return r.ok ? { ok: true, response: { kind: 'get', value: r.value } } : r;
+    }
+    case 'scan': {
+      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0 });
+      return r.ok ? { ok: true, response: { kind: 'scan', rows: r.rows, resumeSpan: r.resumeSpan } } : r;
+    }
+    case 'put':
+    case 'delete': {
+      const r = await mvccPut(reader, batch, req.key, req.kind === 'put' ? req.value : null, writeCtx);
+      return r.ok ? { ok: true, response: { kind: req.kind } } : r;
+    }
+    case 'conditional-put': {
+      const r = await mvccConditionalPut(reader, batch, req.key, req.value, req.expected, writeCtx);
+      return r.ok ? { ok: true, response: { kind: 'conditional-put' } } : r;
+    }
+    case 'delete-range': {
+      const r = await mvccDeleteRange(reader, batch, req.span, writeCtx);
+      return r.ok ? { ok: true, response: { kind: 'delete-range', deletedKeys: r.deleted } } : r;
+    }
+    case 'end-txn':
+      return evaluateEndTxn(reader, batch, req, ba.header.txn, ctx);
+    case 'heartbeat-txn':
+      return evaluateHeartbeat(reader, batch, ba.header.txn, ctx);
+    case 'push-txn':
+      return evaluatePush(reader, batch, req.pushee, ctx);
+    case 'resolve-intent': {
+      const n = await mvccResolveSpan(reader, batch, req.span, req.txn.id, req.status, req.commitTimestamp);
+      return { ok: true, response: { kind: 'resolve-intent', resolved: n } };
+    }
+    default:
+      return assertNever(req, 'kv request');
+  }
+}
+
+async function readRecord(reader: EngineReader, txn: TxnMeta): Promise<TxnRecord | null> {
+  const raw = await reader.get(recordKeyOf(txn));
+  return raw === undefined ? null : decodeTxnRecord(raw);
+}
+
+function missingTxn(): One {
+  return { ok: false, error: { kind: 'invalid-request', message: 'transactional request without a txn in the header' } };
+}
+
+/** The part of `span` inside the range, or null. */
+function clip(span: KvSpan, d: RangeDescriptor): KvSpan | null {
+  const startKey = maxKey(span.startKey, d.startKey);
+  const endKey = minKey(span.endKey, d.endKey);
+  return compareBytes(startKey, endKey) < 0 ? { startKey, endKey } : null;
+}
+
+async function evaluateEndTxn(
+  reader: EngineReader,
+  batch: WriteBatch,
+  req: Extract<KvRequest, { kind: 'end-txn' }>,
+  txn: TxnMeta | null,
+  ctx: EvalContext,
+): Promise<One> {
+  if (txn === null) return missingTxn();
+  if (req.onePhase) {
+    // The writes of this batch were already placed as committed versions (or, for an
+    // abort, nothing needs undoing: a one-phase batch that fails writes nothing).
+    return { ok: true, response: { kind: 'end-txn', status: req.commit ? 'committed' : 'aborted', onePhase: true } };
+  }
+  const record = await readRecord(reader, txn);
+  let status: 'committed' | 'aborted' = req.commit ? 'committed' : 'aborted';
+  if (record !== null && record.status === 'aborted') {
+    if (req.commit) return { ok: false, error: { kind: 'txn-aborted', txnId: txn.id } };
+    status = 'aborted';
+  }
+  if (status === 'committed') {
+    // A pusher may have aborted us and removed intents; committing then would lose writes.
+    for (const span of req.lockSpans) {
+      const inside = clip(span, ctx.descriptor);
+      const isPoint = inside !== null && span.endKey.length === span.startKey.length + 1 && span.endKey[span.endKey.length - 1] === 0;
+      if (isPoint && !(await hasIntentOf(reader, span.startKey, txn.id))) {
+        return { ok: false, error: { kind: 'txn-aborted', txnId: txn.id } };
+      }
+    }
+  }
+  let external = false;
+  for (const span of req.lockSpans) {
+    const inside = clip(span, ctx.descriptor);
+    if (inside === null || compareBytes(inside.startKey, span.startKey) !== 0 || compareBytes(inside.endKey, span.endKey) !== 0) external = true;
+    if (inside !== null) await mvccResolveSpan(reader, batch, inside, txn.id, status, txn.writeTimestamp);
+  }
+  if (external) {
+    // Intents on other ranges are resolved by the coordinator afterwards (issue 5); the
+    // record keeps the outcome for pushers until then.
+    batch.put(recordKeyOf(txn), encodeTxnRecord({ txn, status, lastHeartbeatWall: ctx.nowWall }));
+  } else {
+    batch.del(recordKeyOf(txn));
+  }
+  return { ok: true, response: { kind: 'end-txn', status, onePhase: false } };
+}
+
+async function evaluateHeartbeat(reader: EngineReader, batch: WriteBatch, txn: TxnMeta | null, ctx: EvalContext): Promise<One> {
+  if (txn === null) return missingTxn();
+  const record = await readRecord(reader, txn);
+  if (record !== null && record.status !== 'pending') return { ok: true, response: { kind: 'heartbeat-txn', status: record.status } };
+  batch.put(recordKeyOf(txn), encodeTxnRecord({ txn, status: 'pending', lastHeartbeatWall: ctx.nowWall }));
+  return { ok: true, response: { kind: 'heartbeat-txn', status: 'pending' } };
+}
+
+/** Pure: may a pusher abort a pending (or recordless) pushee now? */
+export function decidePushAbort(lastActivityWall: bigint, nowWall: bigint, txnExpiryMs: number): boolean {
+  return lastActivityWall + BigInt(txnExpiryMs) * 1_000_000n < nowWall;
+}
+
+async function evaluatePush(reader: EngineReader, batch: WriteBatch, pushee: TxnMeta, ctx: EvalContext): Promise<One> {
+  const record = await readRecord(reader, pushee);
+  if (record !== null && record.status !== 'pending') {
+    const commitTimestamp = record.status === 'committed' ? record.txn.writeTimestamp : null;
+    return { ok: true, response: { kind: 'push-txn', pusheeStatus: record.status, pushed: true, commitTimestamp } };
+  }
+  const lastActivity = record?.lastHeartbeatWall ?? pushee.writeTimestamp.wall;
+  if (!decidePushAbort(lastActivity, ctx.nowWall, ctx.txnExpiryMs)) {
+    return { ok: true, response: { kind: 'push-txn', pusheeStatus: 'pending', pushed: false, commitTimestamp: null } };
+  }
+  const aborted: TxnStatus = 'aborted';
+  batch.put(recordKeyOf(pushee), encodeTxnRecord({ txn: record?.txn ?? pushee, status: aborted, lastHeartbeatWall: lastActivity }));
+  return { ok: true, response: { kind: 'push-txn', pusheeStatus: aborted, pushed: true, commitTimestamp: null } };
+}

@@ -1,0 +1,164 @@
+import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
+import { TesseraError } from '../util/index.ts';
+import type { Engine, EngineEntry, EngineIterator, EngineStats, IteratorOptions, WriteBatch } from './engine.ts';
+import { storeLocalKey } from './keys.ts';
+
+/** The on-disk format version this code reads and writes. Bump on incompatible changes. */
+export const STORE_VERSION = 1;
+const STORE_VERSION_KEY = storeLocalKey('store-version');
+
+export type OpenEngineOptions =
+  | { readonly path: string; readonly memory?: false }
+  | { readonly memory: true };
+
+/** The part of abstract-level (classic-level, memory-level) the engine uses. */
+interface LevelIterator {
+  nextv(size: number): Promise<[Uint8Array, Uint8Array][]>;
+  close(): Promise<void>;
+}
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
+  iterator(options: { gte: Uint8Array; lt: Uint8Array; reverse: boolean }): LevelIterator;
+  batch(
+    ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[],
+    options: { sync: boolean },
+  ): Promise<void>;
+}
+
+/**
+ * Opens a store. A fresh (empty) store gets the version marker; an existing one must carry
+ * this code's version. Errors (TesseraError):
+ * - 'store-locked': another process (or another open in this one) holds the store's LOCK;
+ * - 'store-version': the directory holds data of another format version, or no marker.
+ */
+export async function openEngine(options: OpenEngineOptions): Promise<Engine> {
+  const memory = options.memory === true;
+  const db: LevelDb = memory
+    ? (new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelDb)
+    : (new ClassicLevel<Uint8Array, Uint8Array>((options as { path: string }).path, {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+      }) as unknown as LevelDb);
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: unknown } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') {
+      const where = memory ? 'memory' : (options as { path: string }).path;
+      throw new TesseraError('store-locked', `store ${where} is locked by another process (its LOCK file is held)`, { cause: err });
+    }
+    throw err;
+  }
+  const engine = new LevelEngine(db, memory ? 'memory' : 'classic');
+  try {
+    await checkStoreVersion(engine, memory ? 'memory' : (options as { path: string }).path);
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return engine;
+}
+
+async function checkStoreVersion(engine: LevelEngine, where: string): Promise<void> {
+  const marker = await engine.get(STORE_VERSION_KEY);
+  if (marker === undefined) {
+    const it = engine.iterator({ gte: new Uint8Array(0), lt: Uint8Array.of(0xff, 0xff, 0xff) });
+    const any = await it.next();
+    await it.close();
+    if (any !== undefined) {
+      throw new TesseraError('store-version', `store ${where} has data but no Tessera store version marker; refusing to open it`);
+    }
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setUint32(0, STORE_VERSION);
+    await engine.db.batch([{ type: 'put', key: STORE_VERSION_KEY, value }], { sync: true });
+    return;
+  }
+  const found = marker.length === 4 ? new DataView(marker.buffer, marker.byteOffset, 4).getUint32(0) : -1;
+  if (found !== STORE_VERSION) {
+    throw new TesseraError(
+      'store-version',
+      `store ${where} has format version ${found}, this build reads version ${STORE_VERSION}; use a matching build or a fresh directory`,
+    );
+  }
+}
+
+class LevelEngine implements Engine {
+  readonly stats: EngineStats = { syncedWrites: 0, writes: 0 };
+  private closed = false;
+
+  constructor(
+    readonly db: LevelDb,
+    readonly kind: 'classic' | 'memory',
+  ) {}
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.db.get(key);
+  }
+
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.db.getMany([...keys]);
+  }
+
+  iterator(options: IteratorOptions): EngineIterator {
+    return new LevelEngineIterator(
+      this.db.iterator({ gte: options.gte, lt: options.lt, reverse: options.reverse === true }),
+      options.chunkEntries ?? 256,
+    );
+  }
+
+  async write(batch: WriteBatch, options: { readonly sync: boolean }): Promise<void> {
+    const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = [];
+    for (const op of batch.ops()) {
+      ops.push(op.kind === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key });
+    }
+    if (ops.length === 0) return;
+    this.stats.writes++;
+    if (options.sync) this.stats.syncedWrites++;
+    await this.db.batch(ops, { sync: options.sync });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+}
+
+/** Fetches entries in chunks that grow from 16 up to `chunkMax`: cheap for point-ish scans. */
+class LevelEngineIterator implements EngineIterator {
+  private buffer: [Uint8Array, Uint8Array][] = [];
+  private at = 0;
+  private chunk = 16;
+  private exhausted = false;
+  private closed = false;
+
+  constructor(
+    private readonly it: LevelIterator,
+    private readonly chunkMax: number,
+  ) {}
+
+  async next(): Promise<EngineEntry | undefined> {
+    if (this.at >= this.buffer.length) {
+      if (this.exhausted || this.closed) return undefined;
+      this.buffer = await this.it.nextv(this.chunk);
+      this.at = 0;
+      this.chunk = Math.min(this.chunk * 4, this.chunkMax);
+      if (this.buffer.length === 0) {
+        this.exhausted = true;
+        return undefined;
+      }
+    }
+    const entry = this.buffer[this.at++];
+    return entry === undefined ? undefined : { key: entry[0], value: entry[1] };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.it.close();
+  }
+}

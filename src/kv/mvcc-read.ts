@@ -1,0 +1,105 @@
+/**
+ * MVCC reads. Each function reads through an `EngineReader` and returns a result; none
+ * writes, keeps state or looks at a clock, so evaluation stays replayable.
+ *
+ * Visibility at read timestamp `ts` for transaction `txn` (null: non-transactional):
+ * - the reader's own intent shows its provisional value (read-your-writes);
+ * - another transaction's intent at or below `ts` is a conflict (the reader cannot know
+ *   whether it will commit below `ts`), unless the read is inconsistent;
+ * - otherwise the newest committed version at or below `ts`; a tombstone reads as absent.
+ */
+import type { KvError, KvKeyValue, KvSpan } from './api.ts';
+import { keyNext } from './bytes.ts';
+import type { EngineReader } from './engine.ts';
+import { lockTableKey } from './keys.ts';
+import { decodeVersionKey, decodeVersionValue, versionKey, versionsEnd } from './mvcc-key.ts';
+import { KeyStateIterator, type KeyState, type Version } from './mvcc-iter.ts';
+import { tsLessEq, type Timestamp } from './timestamp.ts';
+import { decodeIntentValue, type Intent, type TxnMeta } from './txn-meta.ts';
+
+export interface ReadOptions {
+  readonly ts: Timestamp;
+  readonly txn: TxnMeta | null;
+  readonly inconsistent: boolean;
+}
+
+/** At most this many conflicting intents are collected by one scan. */
+export const SCAN_CONFLICTS_MAX = 64;
+
+/** The newest committed version of `key` at or below `maxTs`. */
+export async function newestVersion(reader: EngineReader, key: Uint8Array, maxTs: Timestamp): Promise<Version | null> {
+  const it = reader.iterator({ gte: versionKey(key, maxTs), lt: versionsEnd(key), chunkEntries: 1 });
+  try {
+    const e = await it.next();
+    if (e === undefined) return null;
+    return { ts: decodeVersionKey(e.key).ts, value: decodeVersionValue(e.value) };
+  } finally {
+    await it.close();
+  }
+}
+
+export async function readIntent(reader: EngineReader, key: Uint8Array): Promise<Intent | null> {
+  const raw = await reader.get(lockTableKey(key));
+  return raw === undefined ? null : decodeIntentValue(key, raw);
+}
+
+/** What a key reads as, or the intent that blocks the read. */
+function resolveVisible(intent: Intent | null, visible: Version | null, options: ReadOptions): { value: Uint8Array | null } | { blocker: Intent } {
+  if (intent !== null) {
+    if (options.txn !== null && intent.txn.id === options.txn.id) return { value: intent.value };
+    if (!options.inconsistent && tsLessEq(intent.txn.writeTimestamp, options.ts)) return { blocker: intent };
+  }
+  return { value: visible?.value ?? null };
+}
+
+export type MvccGetResult = { readonly ok: true; readonly value: Uint8Array | null } | { readonly ok: false; readonly error: KvError };
+
+export async function mvccGet(reader: EngineReader, key: Uint8Array, options: ReadOptions): Promise<MvccGetResult> {
+  const [intent, visible] = await Promise.all([readIntent(reader, key), newestVersion(reader, key, options.ts)]);
+  const seen = resolveVisible(intent, visible, options);
+  if ('blocker' in seen) return { ok: false, error: { kind: 'write-intent', intents: [seen.blocker] } };
+  return { ok: true, value: seen.value };
+}
+
+export type MvccScanResult =
+  | { readonly ok: true; readonly rows: readonly KvKeyValue[]; readonly resumeSpan: KvSpan | null }
+  | { readonly ok: false; readonly error: KvError };
+
+export interface ScanOptions extends ReadOptions {
+  readonly reverse: boolean;
+  /** 0: no limit. */
+  readonly limit: number;
+}
+
+/**
+ * The live rows in `span`, in key order (descending when reverse), at most `limit`. When
+ * the limit stops the scan, `resumeSpan` is the part not scanned.
+ */
+export async function mvccScan(reader: EngineReader, span: KvSpan, options: ScanOptions): Promise<MvccScanResult> {
+  const it = new KeyStateIterator(reader, span.startKey, span.endKey, options.reverse, options.ts);
+  const rows: KvKeyValue[] = [];
+  const blockers: Intent[] = [];
+  let resumeSpan: KvSpan | null = null;
+  try {
+    for (let state: KeyState | undefined = await it.next(); state !== undefined; state = await it.next()) {
+      const seen = resolveVisible(state.intent, state.visible, options);
+      if ('blocker' in seen) {
+        blockers.push(seen.blocker);
+        if (blockers.length >= SCAN_CONFLICTS_MAX) break;
+        continue;
+      }
+      if (seen.value === null) continue;
+      rows.push({ key: state.key, value: seen.value });
+      if (options.limit > 0 && rows.length >= options.limit) {
+        resumeSpan = options.reverse
+          ? { startKey: span.startKey, endKey: state.key }
+          : { startKey: keyNext(state.key), endKey: span.endKey };
+        break;
+      }
+    }
+  } finally {
+    await it.close();
+  }
+  if (blockers.length > 0) return { ok: false, error: { kind: 'write-intent', intents: blockers } };
+  return { ok: true, rows, resumeSpan };
+}

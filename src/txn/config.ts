@@ -1,0 +1,35 @@
+import { assert } from '../util/index.ts';
+
+/** The coordinator's limits and timings; every field has a default. */
+export interface TxnConfig {
+  /** How long, in total, a request waits for another live txn's intent before 'txn-retry'. */
+  readonly intentWaitMs: number;
+  /** First and largest pause between attempts while waiting on an intent. */
+  readonly intentWaitBackoffMsMin: number;
+  readonly intentWaitBackoffMsMax: number;
+  /** Heartbeat period of a txn with intents; must stay well below kv's txnExpiryMs. */
+  readonly txnHeartbeatIntervalMs: number;
+  /** An implicit txn that only wrote is retried this many times at a newer timestamp. */
+  readonly implicitRetriesMax: number;
+  /** Bound on clock offset between nodes (HLC sanity checks). */
+  readonly maxClockOffsetMs: number;
+}
+
+export const defaultTxnConfig: TxnConfig = {
+  intentWaitMs: 1_000,
+  intentWaitBackoffMsMin: 1,
+  intentWaitBackoffMsMax: 20,
+  txnHeartbeatIntervalMs: 1_000,
+  implicitRetriesMax: 5,
+  maxClockOffsetMs: 500,
+};
+
+export function txnConfig(overrides: Partial<TxnConfig> = {}): TxnConfig {
+  const c: TxnConfig = { ...defaultTxnConfig, ...overrides };
+  for (const [name, value] of Object.entries(c)) {
+    assert(Number.isInteger(value) && (value as number) >= 0, () => `txn config ${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  assert(c.intentWaitBackoffMsMin > 0 && c.intentWaitBackoffMsMin <= c.intentWaitBackoffMsMax, 'txn config: bad intent wait backoff');
+  assert(c.txnHeartbeatIntervalMs > 0, 'txn config: heartbeat interval must be positive');
+  return c;
+}

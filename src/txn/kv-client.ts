@@ -1,0 +1,115 @@
+import { TesseraError, type Logger } from '../util/index.ts';
+import {
+  pointSpan,
+  prettyKey,
+  type BatchRequest,
+  type Intent,
+  type KvError,
+  type KvResponse,
+  type Sender,
+  type TxnId,
+} from '../kv/index.ts';
+import type { TxnConfig } from './config.ts';
+import type { HybridClock } from './hlc.ts';
+import { TxnError } from './txn-error.ts';
+
+/** Sleeps `ms` milliseconds (injected so tests and the simulator control waiting). */
+export type Sleep = (ms: number) => Promise<void>;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a transaction's batches and turns kv's expected failures into the Txn contract's
+ * errors. When another transaction's intent blocks the batch, it pushes that transaction
+ * (an expired or finished one is aborted/resolved and its intents cleaned up at once) and
+ * otherwise waits with backoff, up to `intentWaitMs` in total, before giving up with
+ * 'txn-retry'.
+ */
+export class KvClient {
+  /** Pushes sent and intents resolved by this client (for tests and metrics). */
+  readonly stats = { pushes: 0, resolvedIntents: 0, intentWaits: 0 };
+
+  constructor(
+    private readonly sender: Sender,
+    private readonly clock: HybridClock,
+    private readonly config: TxnConfig,
+    private readonly sleep: Sleep,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(ba: BatchRequest): Promise<readonly KvResponse[]> {
+    let waitedMs = 0;
+    let backoffMs = this.config.intentWaitBackoffMsMin;
+    for (;;) {
+      const res = await this.sender.send(ba);
+      if (res.ok) return res.responses;
+      const error = res.error;
+      if (error.kind !== 'write-intent') throw toTxnError(error, ba);
+      const own = ba.header.txn?.id;
+      const others = error.intents.filter((i) => i.txn.id !== own);
+      if (others.length === 0) throw new TesseraError('kv-error', 'kv reported a conflict with our own intent');
+      if (await this.pushAndResolve(others)) continue;
+      if (waitedMs >= this.config.intentWaitMs) {
+        const first = others[0] as Intent;
+        throw new TxnError('txn-retry', `conflict with transaction ${first.txn.id} on key ${prettyKey(first.key)} (waited ${waitedMs} ms)`, {
+          key: first.key,
+        });
+      }
+      this.stats.intentWaits++;
+      await this.sleep(backoffMs);
+      waitedMs += backoffMs;
+      backoffMs = Math.min(backoffMs * 2, this.config.intentWaitBackoffMsMax);
+    }
+  }
+
+  /** Pushes the intents' owners; resolves the intents of finished ones. True if any were cleaned. */
+  private async pushAndResolve(intents: readonly Intent[]): Promise<boolean> {
+    const byTxn = new Map<TxnId, Intent[]>();
+    for (const i of intents) byTxn.set(i.txn.id, [...(byTxn.get(i.txn.id) ?? []), i]);
+    let progressed = false;
+    for (const group of byTxn.values()) {
+      const pushee = (group[0] as Intent).txn;
+      this.stats.pushes++;
+      const res = await this.sender.send({
+        header: { timestamp: this.clock.now(), txn: null },
+        requests: [{ kind: 'push-txn', pushee }],
+      });
+      if (!res.ok) throw toTxnError(res.error, null);
+      const push = res.responses[0];
+      if (push?.kind !== 'push-txn' || push.pusheeStatus === 'pending') continue;
+      const status = push.pusheeStatus;
+      const commitTimestamp = push.commitTimestamp ?? pushee.writeTimestamp;
+      this.logger.debug({ pushee: pushee.id, status, intents: group.length }, 'resolving intents of a finished txn');
+      const resolved = await this.sender.send({
+        header: { timestamp: this.clock.now(), txn: null },
+        requests: group.map((i) => ({ kind: 'resolve-intent', span: pointSpan(i.key), txn: i.txn, status, commitTimestamp })),
+      });
+      if (!resolved.ok) throw toTxnError(resolved.error, null);
+      this.stats.resolvedIntents += group.length;
+      progressed = true;
+    }
+    return progressed;
+  }
+}
+
+/** The contract error for one of kv's expected failures. */
+export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
+  switch (error.kind) {
+    case 'condition-failed':
+      return new TxnError('duplicate-key', `duplicate key ${prettyKey(error.key)}`, { key: error.key });
+    case 'write-too-old':
+      return new TxnError('txn-retry', `write-too-old: key ${prettyKey(error.key)} has a newer committed version`, { key: error.key });
+    case 'txn-aborted':
+      return new TxnError('txn-aborted', `transaction ${ba?.header.txn?.id ?? error.txnId} was aborted`);
+    case 'write-intent':
+      return new TxnError('txn-retry', 'conflict with another transaction', { key: (error.intents[0] as Intent).key });
+    case 'range-key-mismatch':
+    case 'range-not-found':
+    case 'invalid-request':
+      return new TesseraError('kv-error', `kv failed: ${JSON.stringify(error, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    default: {
+      const never: never = error;
+      return new TesseraError('kv-error', `unknown kv error ${String(never)}`);
+    }
+  }
+}

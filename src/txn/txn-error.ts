@@ -1,0 +1,18 @@
+import { TesseraError } from '../util/index.ts';
+
+export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted';
+
+/**
+ * The errors of the Txn contract (see txn.ts). sql maps 'duplicate-key' to SQLSTATE 23505
+ * and 'txn-retry' / 'txn-aborted' to 40001. `key` is the offending key when one is known.
+ */
+export class TxnError extends TesseraError {
+  declare readonly code: TxnErrorCode;
+  readonly key?: Uint8Array;
+
+  constructor(code: TxnErrorCode, message: string, options: { key?: Uint8Array; cause?: unknown } = {}) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TxnError';
+    if (options.key !== undefined) this.key = options.key;
+  }
+}
