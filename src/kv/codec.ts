@@ -106,7 +106,7 @@ export class ByteReader {
   bytes(): Uint8Array {
     const n = this.u32();
     this.need(n);
-    const v = this.buf.slice(this.at, this.at + n);
+    const v = Uint8Array.prototype.slice.call(this.buf, this.at, this.at + n);
     this.at += n;
     return v;
   }

@@ -95,12 +95,14 @@ class LevelEngine implements Engine {
     readonly kind: 'classic' | 'memory',
   ) {}
 
-  get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.db.get(key);
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.db.get(key);
+    return v === undefined ? undefined : plain(v);
   }
 
-  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    return this.db.getMany([...keys]);
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const values = await this.db.getMany([...keys]);
+    return values.map((v) => (v === undefined ? undefined : plain(v)));
   }
 
   iterator(options: IteratorOptions): EngineIterator {
@@ -128,6 +130,14 @@ class LevelEngine implements Engine {
   }
 }
 
+/**
+ * classic-level hands out Buffers; callers (and their deepEqual tests) get plain
+ * Uint8Arrays over the same memory.
+ */
+function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** Fetches entries in chunks that grow from 16 up to `chunkMax`: cheap for point-ish scans. */
 class LevelEngineIterator implements EngineIterator {
   private buffer: [Uint8Array, Uint8Array][] = [];
@@ -153,7 +163,7 @@ class LevelEngineIterator implements EngineIterator {
       }
     }
     const entry = this.buffer[this.at++];
-    return entry === undefined ? undefined : { key: entry[0], value: entry[1] };
+    return entry === undefined ? undefined : { key: plain(entry[0]), value: plain(entry[1]) };
   }
 
   async close(): Promise<void> {
