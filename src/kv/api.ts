@@ -87,6 +87,8 @@ export type KvError =
   | { readonly kind: 'write-intent'; readonly intents: readonly Intent[] }
   /** A committed version at or above the writer's timestamp exists. */
   | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
+  /** Another transaction read the key at or above the writer's timestamp (timestamp cache). */
+  | { readonly kind: 'read-conflict'; readonly key: Uint8Array; readonly readTimestamp: Timestamp }
   | { readonly kind: 'condition-failed'; readonly key: Uint8Array; readonly actual: Uint8Array | null }
   /** The transaction's record says aborted, or its intents were removed by a pusher. */
   | { readonly kind: 'txn-aborted'; readonly txnId: TxnId }

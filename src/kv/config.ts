@@ -14,6 +14,9 @@ export interface KvConfig {
   readonly rangeCacheEntriesMax: number;
   /** Retries of one batch after routing errors (stale range cache). */
   readonly rangeRetriesMax: number;
+  /** Keys (point reads) and spans (scans) the timestamp cache of a replica remembers. */
+  readonly tsCachePointsMax: number;
+  readonly tsCacheSpansMax: number;
   /** This node's and store's ids (one store per node for now). */
   readonly nodeId: number;
   readonly storeId: number;
@@ -26,6 +29,8 @@ export const defaultKvConfig: KvConfig = {
   txnExpiryMs: 5_000,
   rangeCacheEntriesMax: 10_000,
   rangeRetriesMax: 10,
+  tsCachePointsMax: 100_000,
+  tsCacheSpansMax: 2_000,
   nodeId: 1,
   storeId: 1,
 };

@@ -13,13 +13,16 @@ import { txnRecordKey } from './keys.ts';
 import { mvccGet, mvccScan, type ReadOptions } from './mvcc-read.ts';
 import { hasIntentOf, mvccConditionalPut, mvccDeleteRange, mvccPut, mvccResolveSpan, type WriteContext } from './mvcc-write.ts';
 import type { RangeDescriptor } from './range-descriptor.ts';
-import { decodeTxnRecord, encodeTxnRecord, txnIdBytes, type TxnMeta, type TxnRecord, type TxnStatus } from './txn-meta.ts';
+import type { Timestamp } from './timestamp.ts';
+import { decodeTxnRecord, encodeTxnRecord, txnIdBytes, type TxnId, type TxnMeta, type TxnRecord, type TxnStatus } from './txn-meta.ts';
 
 export interface EvalContext {
   readonly descriptor: RangeDescriptor;
   /** The evaluating node's wall time (ns): decides txn record expiry. */
   readonly nowWall: bigint;
   readonly txnExpiryMs: number;
+  /** The timestamp cache's newest read of a key by a txn other than `txnId`. */
+  readonly maxReadTs: (key: Uint8Array, txnId: TxnId | null) => Timestamp;
 }
 
 export type EvalResult =
@@ -47,7 +50,12 @@ export async function evaluateBatch(engine: EngineReader, ba: BatchRequest, ctx:
     txn,
     inconsistent: ba.header.readConsistency === 'inconsistent',
   };
-  const writeCtx: WriteContext = { ts: txn?.writeTimestamp ?? ba.header.timestamp, txn, onePhase: isOnePhaseBatch(ba) };
+  const writeCtx: WriteContext = {
+    ts: txn?.writeTimestamp ?? ba.header.timestamp,
+    txn,
+    onePhase: isOnePhaseBatch(ba),
+    maxReadTs: (key) => ctx.maxReadTs(key, txn?.id ?? null),
+  };
   const responses: KvResponse[] = [];
   for (const req of ba.requests) {
     const one = await evaluateOne(reader, writeBatch, req, ba, readOptions, writeCtx, ctx);

@@ -25,6 +25,8 @@ export interface WriteContext {
   readonly txn: TxnMeta | null;
   /** Write committed versions directly (the batch holds the whole transaction). */
   readonly onePhase: boolean;
+  /** The newest read of `key` by another transaction (the timestamp cache). */
+  readonly maxReadTs: (key: Uint8Array) => Timestamp;
 }
 
 export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly error: KvError };
@@ -41,6 +43,8 @@ export function decideWriterView(key: Uint8Array, intent: Intent | null, newest:
     assert(!ctx.onePhase, 'a one-phase batch met its own intent: the txn had written before');
     return { ok: true, existing: intent.value };
   }
+  const readTs = ctx.maxReadTs(key);
+  if (tsCompare(readTs, ctx.ts) >= 0) return { ok: false, error: { kind: 'read-conflict', key, readTimestamp: readTs } };
   if (newest !== null && tsCompare(newest.ts, ctx.ts) >= 0 && !ownVersionInBatch) {
     return { ok: false, error: { kind: 'write-too-old', key, existingTimestamp: newest.ts } };
   }
@@ -99,6 +103,8 @@ export async function mvccDeleteRange(
       const own = ctx.onePhase && s.newest !== null && tsCompare(s.newest.ts, ctx.ts) === 0 && batch.lookup(versionKey(s.key, ctx.ts)) !== undefined;
       const view = decideWriterView(s.key, s.intent, s.newest, ctx, own);
       if (!view.ok) {
+        // A key that is already deleted is not written, so a later read of it is no conflict.
+        if (view.error.kind === 'read-conflict' && s.intent === null && (s.newest?.value ?? null) === null) continue;
         if (view.error.kind !== 'write-intent') return view;
         blockers.push(...view.error.intents);
         continue;

@@ -1,5 +1,8 @@
-import type { Env } from '../util/index.ts';
-import type { BatchRequest, BatchResponse, Sender } from './api.ts';
+import { assert, type Env } from '../util/index.ts';
+import { pointSpan, type BatchRequest, type BatchResponse, type KvResponse, type Sender } from './api.ts';
+import { compareBytes } from './bytes.ts';
+import { TimestampCache } from './timestamp-cache.ts';
+import type { Timestamp } from './timestamp.ts';
 import type { EngineReader, WriteBatch } from './engine.ts';
 import { evaluateBatch } from './evaluate.ts';
 import { LatchManager } from './latch-manager.ts';
@@ -12,6 +15,8 @@ export type ApplyWriteBatch = (batch: WriteBatch) => Promise<void>;
 export interface ReplicaConfig {
   readonly latchRequestsMax: number;
   readonly txnExpiryMs: number;
+  readonly tsCachePointsMax: number;
+  readonly tsCacheSpansMax: number;
 }
 
 /**
@@ -22,6 +27,7 @@ export interface ReplicaConfig {
  */
 export class Replica implements Sender {
   private readonly latches: LatchManager;
+  private readonly tsCache: TimestampCache;
 
   constructor(
     private desc: RangeDescriptor,
@@ -29,8 +35,11 @@ export class Replica implements Sender {
     private readonly apply: ApplyWriteBatch,
     private readonly env: Env,
     private readonly config: ReplicaConfig,
+    /** Reads below it may have been served before this replica existed (see TimestampCache). */
+    tsCacheLowWater: Timestamp,
   ) {
     this.latches = new LatchManager(config.latchRequestsMax);
+    this.tsCache = new TimestampCache(tsCacheLowWater, config.tsCachePointsMax, config.tsCacheSpansMax);
   }
 
   get descriptor(): RangeDescriptor {
@@ -45,6 +54,23 @@ export class Replica implements Sender {
   /** Requests holding or waiting for latches (for tests and metrics). */
   get latchedRequests(): number {
     return this.latches.size;
+  }
+
+  /** Remembers what the batch read (before latches are released: later writers see it). */
+  private recordReads(ba: BatchRequest, responses: readonly KvResponse[]): void {
+    if (ba.header.readConsistency === 'inconsistent') return;
+    const txnId = ba.header.txn?.id ?? null;
+    ba.requests.forEach((req, i) => {
+      if (req.kind === 'get') this.tsCache.recordRead(pointSpan(req.key), ba.header.timestamp, txnId);
+      if (req.kind !== 'scan') return;
+      const res = responses[i];
+      assert(res?.kind === 'scan', 'scan answered with another kind');
+      // Only the part actually scanned: a limited scan did not read past its resume span.
+      const resume = res.resumeSpan;
+      const span =
+        resume === null ? req.span : req.reverse === true ? { startKey: resume.endKey, endKey: req.span.endKey } : { startKey: req.span.startKey, endKey: resume.startKey };
+      if (compareBytes(span.startKey, span.endKey) < 0) this.tsCache.recordRead(span, ba.header.timestamp, txnId);
+    });
   }
 
   async send(ba: BatchRequest): Promise<BatchResponse> {
@@ -67,8 +93,10 @@ export class Replica implements Sender {
         descriptor: this.desc,
         nowWall: this.env.clock.nowNanos(),
         txnExpiryMs: this.config.txnExpiryMs,
+        maxReadTs: (key, txnId) => this.tsCache.maxReadBy(key, txnId),
       });
       if (!result.ok) return result;
+      this.recordReads(ba, result.responses);
       if (result.writeBatch.size > 0) await this.apply(result.writeBatch);
       return { ok: true, responses: result.responses };
     } finally {

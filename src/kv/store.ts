@@ -28,6 +28,8 @@ export const FIRST_RANGE_ID = 1n as RangeId;
  */
 export class Store implements Sender {
   private readonly replicas = new Map<RangeId, Replica>();
+  /** A fresh store has served no reads: its timestamp caches start at zero. */
+  private tsCacheLowWater: Timestamp = { wall: 0n, logical: 0 };
   readonly groupCommitter: GroupCommitter;
 
   private constructor(
@@ -44,6 +46,10 @@ export class Store implements Sender {
     const descriptors = await store.loadDescriptors();
     if (descriptors.length === 0) {
       descriptors.push(await store.bootstrap());
+    } else {
+      // Reads served before the restart were at timestamps below the current clock (this
+      // node's HLC stamps them; multi-node needs the lease start instead, issue 4).
+      store.tsCacheLowWater = { wall: env.clock.nowNanos(), logical: 0 };
     }
     for (const d of descriptors) store.addReplica(d);
     env.logger.info({ ranges: descriptors.length, storeId: config.storeId }, 'store opened');
@@ -91,7 +97,7 @@ export class Store implements Sender {
   private addReplica(desc: RangeDescriptor): void {
     assert(!this.replicas.has(desc.rangeId), () => `replica r${desc.rangeId} exists`);
     const apply = (b: WriteBatch): Promise<void> => this.groupCommitter.commit(b);
-    this.replicas.set(desc.rangeId, new Replica(desc, this.engine, apply, this.env, this.config));
+    this.replicas.set(desc.rangeId, new Replica(desc, this.engine, apply, this.env, this.config, this.tsCacheLowWater));
   }
 
   /** The replica of `rangeId`, if this store holds one. */

@@ -44,6 +44,9 @@ export class KvClient {
       const res = await this.sender.send(ba);
       if (res.ok) return res.responses;
       const error = res.error;
+      // A retry must land above what was seen: fold the conflicting timestamp into the HLC.
+      if (error.kind === 'read-conflict') this.clock.update(error.readTimestamp);
+      if (error.kind === 'write-too-old') this.clock.update(error.existingTimestamp);
       if (error.kind !== 'write-intent') throw toTxnError(error, ba);
       const own = ba.header.txn?.id;
       const others = error.intents.filter((i) => i.txn.id !== own);
@@ -97,6 +100,8 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
   switch (error.kind) {
     case 'condition-failed':
       return new TxnError('duplicate-key', `duplicate key ${prettyKey(error.key)}`, { key: error.key });
+    case 'read-conflict':
+      return new TxnError('txn-retry', `read conflict: key ${prettyKey(error.key)} was read by another transaction at a later timestamp`, { key: error.key });
     case 'write-too-old':
       return new TxnError('txn-retry', `write-too-old: key ${prettyKey(error.key)} has a newer committed version`, { key: error.key });
     case 'txn-aborted':

@@ -61,9 +61,12 @@ export class TxnHandle implements Txn {
     return this.ts.wall;
   }
 
-  private meta(): TxnMeta | null {
-    if (this.anchorKey === null) return null;
-    return { id: this.id, anchorKey: this.anchorKey, epoch: 0, writeTimestamp: this.ts };
+  /**
+   * The txn as kv sees it. Before the first write there is no anchor yet; reads still carry
+   * the id (the timestamp cache must know its own reads from others').
+   */
+  private meta(): TxnMeta {
+    return { id: this.id, anchorKey: this.anchorKey ?? new Uint8Array(0), epoch: 0, writeTimestamp: this.ts };
   }
 
   private header(): BatchHeader {
@@ -128,7 +131,7 @@ export class TxnHandle implements Txn {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.status !== 'pending' || this.meta() === null) return;
+    if (this.status !== 'pending' || this.anchorKey === null) return;
     const responses = await this.deps.kv.send({ header: this.header(), requests: [{ kind: 'heartbeat-txn' }] });
     const r = responses[0];
     if (r?.kind === 'heartbeat-txn' && r.status === 'aborted' && this.failure === null) {
