@@ -239,6 +239,29 @@ export function transferLeadership(r: Raft, transferee: ReplicaId): void {
   else sendAppend(r, transferee, true);
 }
 
+/**
+ * A leader that is no longer a voter (it applied its own removal or demotion) hands
+ * leadership to the most caught-up voter instead of just stepping down: the remaining
+ * voters may not yet know that the change is committed, and under the configuration they
+ * have applied they could need the votes of replicas that are gone, or of this one, whose
+ * longer log would refuse them. Retried every election timeout until someone takes over.
+ */
+export function handOffLeadership(r: Raft): void {
+  let best: ReplicaId = NO_REPLICA;
+  let bestMatch = -1;
+  for (const [id, pr] of r.tracker.progress) {
+    if (id !== r.id && !pr.isLearner && pr.match > bestMatch) {
+      best = id;
+      bestMatch = pr.match;
+    }
+  }
+  if (best === NO_REPLICA) {
+    r.becomeFollower(r.term, NO_REPLICA);
+    return;
+  }
+  transferLeadership(r, best);
+}
+
 export function reportUnreachable(r: Raft, id: ReplicaId): void {
   const pr = r.tracker.progress.get(id);
   if (r.role === 'leader' && pr !== undefined && pr.state === 'replicate') pr.becomeProbe();

@@ -7,7 +7,7 @@
  */
 import { assert, assertNever } from '../util/index.ts';
 import { validateConfig, type RaftConfig, type RaftConfigInput } from './config.ts';
-import { bcastAppend, bcastHeartbeat, handleLeaderPropose, leaderReadIndex, maybeSendAppendAll, stepLeader } from './leader.ts';
+import { bcastAppend, bcastHeartbeat, handOffLeadership, handleLeaderPropose, leaderReadIndex, maybeSendAppendAll, stepLeader } from './leader.ts';
 import { stepCandidate, stepFollower } from './follower.ts';
 import { RaftLog } from './raft-log.ts';
 import { ReadOnlyQueue } from './read-only.ts';
@@ -215,6 +215,7 @@ export class Raft {
       }
       // A transfer that did not finish within an election timeout is abandoned.
       this.leadTransferee = NO_REPLICA;
+      if (!this.tracker.isVoter(this.id)) handOffLeadership(this);
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;

@@ -16,7 +16,7 @@
 import { assert } from '../util/index.ts';
 import type { RaftConfigInput } from './config.ts';
 import { LEAVE_JOINT, changeConfig, encodeConfChange } from './conf-change.ts';
-import { bcastAppend, canQuiesce, maybeSendAppendAll, reportSnapshot, reportUnreachable, transferLeadership, tryQuiesce } from './leader.ts';
+import { bcastAppend, canQuiesce, handOffLeadership, maybeSendAppendAll, reportSnapshot, reportUnreachable, transferLeadership, tryQuiesce } from './leader.ts';
 import type { ProgressState } from './progress.ts';
 import { Raft } from './raft.ts';
 import type { Storage } from './storage.ts';
@@ -157,15 +157,11 @@ export class RawNode {
     assert(outcome.ok, () => `committed conf change cannot apply: ${outcome.ok ? '' : outcome.reason}`);
     r.tracker.setConfig(outcome.config, r.log.lastIndex());
     if (r.role === 'leader') {
-      if (!r.tracker.isVoter(r.id)) {
-        // Removed or demoted: let the remaining voters elect one of themselves.
-        r.becomeFollower(r.term, NO_REPLICA);
-      } else {
-        if (r.leadTransferee !== NO_REPLICA && !r.tracker.isVoter(r.leadTransferee)) r.leadTransferee = NO_REPLICA;
-        // A smaller quorum may commit more; new members need their first probe.
-        if (r.maybeCommit()) bcastAppend(r);
-        else maybeSendAppendAll(r);
-      }
+      if (r.leadTransferee !== NO_REPLICA && !r.tracker.isVoter(r.leadTransferee)) r.leadTransferee = NO_REPLICA;
+      // A smaller quorum may commit more; new members need their first probe.
+      if (r.maybeCommit()) bcastAppend(r);
+      else maybeSendAppendAll(r);
+      if (!r.tracker.isVoter(r.id)) handOffLeadership(r); // removed or demoted
     }
     return configToConfState(r.tracker.config);
   }
