@@ -16,3 +16,5 @@ export type {
   Session,
   SqlService,
 } from './session.ts';
+export { toSqlError } from './errors.ts';
+export { createSqlService, defaultSqlLimits, type SqlLimits, type SqlServiceOptions, type TesseraSqlService } from './service.ts';

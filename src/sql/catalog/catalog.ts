@@ -1,0 +1,237 @@
+/**
+ * The catalog: databases, schemas, tables (with columns and indexes) and roles, stored in
+ * KV under /system and cached in memory for the whole node.
+ *
+ * Reads never touch KV: the cache is loaded once at start and every change made through
+ * this node is applied to it when the changing transaction commits (single node for now;
+ * a lease/version protocol replaces this when several nodes run DDL). Changes made inside
+ * an open transaction live in that transaction's `CatalogChanges` overlay, so the
+ * transaction sees its own DDL and nobody else does until commit.
+ */
+import { assert } from '../../util/index.ts';
+import type { Txn, TxnCoordinator } from '../../txn/index.ts';
+import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, roleKey, roleSpan } from '../storage/keys.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, TableDesc } from './descriptors.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+export function decodeJson(bytes: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(bytes));
+}
+
+const nsCacheKey = (db: number, schema: number, name: string): string => `${db}/${schema}/${name}`;
+
+/** One transaction's uncommitted catalog changes (null = deleted). */
+export class CatalogChanges {
+  readonly descriptors = new Map<number, Descriptor | null>();
+  readonly names = new Map<string, NamespaceEntry | null>();
+  isEmpty(): boolean {
+    return this.descriptors.size === 0 && this.names.size === 0;
+  }
+}
+
+/** The first descriptor id handed to user objects; ids below are reserved for bootstrap. */
+const FIRST_USER_ID = 100;
+
+export class Catalog {
+  private readonly descriptors = new Map<number, Descriptor>();
+  private readonly names = new Map<string, NamespaceEntry>();
+  private readonly databases = new Map<string, DatabaseDesc>();
+  private readonly schemas = new Map<string, SchemaDesc>();
+  private readonly roles = new Map<string, RoleDesc>();
+
+  /** Creates the system objects once; later calls find the bootstrap marker and do nothing. */
+  async bootstrap(txns: TxnCoordinator): Promise<void> {
+    const txn = txns.begin();
+    try {
+      if ((await txn.get(bootstrapKey())) === null) {
+        const changes = new CatalogChanges();
+        const objects: Descriptor[] = [
+          { kind: 'database', id: 1, version: 1, name: 'defaultdb' },
+          { kind: 'database', id: 2, version: 1, name: 'postgres' },
+          { kind: 'schema', id: 3, version: 1, name: 'public', databaseId: 1 },
+          { kind: 'schema', id: 4, version: 1, name: 'public', databaseId: 2 },
+        ];
+        for (const d of objects) writeDescriptor(txn, changes, d);
+        txn.put(roleKey('root'), encodeJson({ name: 'root', superuser: true } satisfies RoleDesc));
+        txn.put(descriptorCounterKey(), encodeJson(FIRST_USER_ID));
+        txn.put(bootstrapKey(), encodeJson({ version: 1 }));
+      }
+      await txn.commit();
+    } catch (err) {
+      await txn.rollback();
+      throw err;
+    }
+    await this.load(txns);
+  }
+
+  /** (Re)loads the whole cache from KV. */
+  async load(txns: TxnCoordinator): Promise<void> {
+    const txn = txns.begin();
+    try {
+      const descs = await scanAll(txn, descriptorSpan());
+      const roles = await scanAll(txn, roleSpan());
+      await txn.commit();
+      this.descriptors.clear();
+      this.names.clear();
+      this.databases.clear();
+      this.schemas.clear();
+      this.roles.clear();
+      for (const v of descs) this.put(decodeJson(v) as Descriptor);
+      for (const v of roles) {
+        const role = decodeJson(v) as RoleDesc;
+        this.roles.set(role.name, role);
+      }
+    } catch (err) {
+      await txn.rollback();
+      throw err;
+    }
+  }
+
+  /** Applies a committed transaction's changes to the cache. */
+  apply(changes: CatalogChanges): void {
+    for (const [id, desc] of changes.descriptors) {
+      const old = this.descriptors.get(id);
+      if (old !== undefined) this.remove(old);
+      if (desc !== null) this.put(desc);
+    }
+  }
+
+  private put(desc: Descriptor): void {
+    this.descriptors.set(desc.id, desc);
+    switch (desc.kind) {
+      case 'database':
+        this.databases.set(desc.name, desc);
+        break;
+      case 'schema':
+        this.schemas.set(`${desc.databaseId}/${desc.name}`, desc);
+        break;
+      case 'table':
+        this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), { kind: 'table', tableId: desc.id });
+        for (const idx of desc.indexes) {
+          this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, idx.name), { kind: 'index', tableId: desc.id, indexId: idx.id });
+        }
+        break;
+    }
+  }
+
+  private remove(desc: Descriptor): void {
+    this.descriptors.delete(desc.id);
+    if (desc.kind === 'table') {
+      this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
+      for (const idx of desc.indexes) this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, idx.name));
+    }
+  }
+
+  database(name: string): DatabaseDesc | null {
+    return this.databases.get(name) ?? null;
+  }
+
+  schema(databaseId: number, name: string): SchemaDesc | null {
+    return this.schemas.get(`${databaseId}/${name}`) ?? null;
+  }
+
+  role(name: string): RoleDesc | null {
+    return this.roles.get(name) ?? null;
+  }
+
+  descriptor(id: number): Descriptor | null {
+    return this.descriptors.get(id) ?? null;
+  }
+
+  name(databaseId: number, schemaId: number, name: string): NamespaceEntry | null {
+    return this.names.get(nsCacheKey(databaseId, schemaId, name)) ?? null;
+  }
+
+  /** Every table of a database, for introspection. */
+  tables(databaseId: number): TableDesc[] {
+    return [...this.descriptors.values()].filter((d): d is TableDesc => d.kind === 'table' && d.databaseId === databaseId);
+  }
+}
+
+async function scanAll(txn: Txn, span: { startKey: Uint8Array; endKey: Uint8Array }): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  let next: typeof span | null = span;
+  while (next !== null) {
+    const res = await txn.scan(next, { limit: 1000 });
+    for (const kv of res.rows) out.push(kv.value);
+    next = res.resumeSpan;
+  }
+  return out;
+}
+
+/**
+ * The catalog as one transaction sees it: its own uncommitted changes over the shared
+ * cache. Writes go to KV in `txn` and into the overlay.
+ */
+export class CatalogView {
+  constructor(
+    readonly catalog: Catalog,
+    readonly changes: CatalogChanges,
+  ) {}
+
+  descriptor(id: number): Descriptor | null {
+    const own = this.changes.descriptors.get(id);
+    return own !== undefined ? own : this.catalog.descriptor(id);
+  }
+
+  table(id: number): TableDesc | null {
+    const d = this.descriptor(id);
+    return d !== null && d.kind === 'table' ? d : null;
+  }
+
+  name(databaseId: number, schemaId: number, name: string): NamespaceEntry | null {
+    const own = this.changes.names.get(nsCacheKey(databaseId, schemaId, name));
+    return own !== undefined ? own : this.catalog.name(databaseId, schemaId, name);
+  }
+
+  /** A fresh descriptor id from the KV counter (conflicts between concurrent DDL become 40001). */
+  async allocateId(txn: Txn): Promise<number> {
+    const raw = await txn.get(descriptorCounterKey());
+    assert(raw !== null, 'descriptor counter missing: catalog not bootstrapped');
+    const id = decodeJson(raw) as number;
+    txn.put(descriptorCounterKey(), encodeJson(id + 1));
+    return id;
+  }
+
+  /** Reads the namespace key in `txn`, so that two transactions creating one name conflict. */
+  async claimName(txn: Txn, databaseId: number, schemaId: number, name: string): Promise<boolean> {
+    if (this.name(databaseId, schemaId, name) !== null) return false;
+    return (await txn.get(namespaceKey(databaseId, schemaId, name))) === null;
+  }
+
+  writeTable(txn: Txn, desc: TableDesc, previous: TableDesc | null): void {
+    if (previous !== null) this.removeNames(txn, previous);
+    writeDescriptor(txn, this.changes, desc);
+    this.setName(txn, desc, desc.name, { kind: 'table', tableId: desc.id });
+    for (const idx of desc.indexes) this.setName(txn, desc, idx.name, { kind: 'index', tableId: desc.id, indexId: idx.id });
+  }
+
+  dropTable(txn: Txn, desc: TableDesc): void {
+    this.removeNames(txn, desc);
+    txn.del(descriptorKey(desc.id));
+    this.changes.descriptors.set(desc.id, null);
+  }
+
+  private removeNames(txn: Txn, desc: TableDesc): void {
+    for (const name of [desc.name, ...desc.indexes.map((i) => i.name)]) {
+      txn.del(namespaceKey(desc.databaseId, desc.schemaId, name));
+      this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, name), null);
+    }
+  }
+
+  private setName(txn: Txn, desc: TableDesc, name: string, entry: NamespaceEntry): void {
+    txn.put(namespaceKey(desc.databaseId, desc.schemaId, name), encodeJson(entry));
+    this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, name), entry);
+  }
+}
+
+function writeDescriptor(txn: Txn, changes: CatalogChanges, desc: Descriptor): void {
+  txn.put(descriptorKey(desc.id), encodeJson(desc));
+  changes.descriptors.set(desc.id, desc);
+}

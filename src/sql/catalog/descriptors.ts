@@ -1,0 +1,83 @@
+/**
+ * Catalog descriptors: what the catalog stores (as JSON) under /system/desc/<id>. Every
+ * descriptor carries a version that each change increments, so a cached plan can tell
+ * that the table it was planned against has changed.
+ */
+import type { Direction } from '../../util/encoding/index.ts';
+import type { Expr } from '../parser/ast.ts';
+import type { SqlType } from '../types/types.ts';
+
+export interface DatabaseDesc {
+  readonly kind: 'database';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+}
+
+export interface SchemaDesc {
+  readonly kind: 'schema';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+}
+
+export interface ColumnDesc {
+  /** Stable within the table; never reused. Row values are keyed by it. */
+  readonly id: number;
+  readonly name: string;
+  readonly type: SqlType;
+  readonly nullable: boolean;
+  /** DEFAULT expression (our AST as JSON), evaluated per inserted row. */
+  readonly defaultExpr: Expr | null;
+  /** The implicit rowid of a table without a primary key: not in SELECT *. */
+  readonly hidden: boolean;
+}
+
+export interface IndexDesc {
+  /** 1 is always the primary index. */
+  readonly id: number;
+  readonly name: string;
+  readonly unique: boolean;
+  readonly columnIds: readonly number[];
+  readonly directions: readonly Direction[];
+}
+
+export interface TableDesc {
+  readonly kind: 'table';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+  readonly schemaId: number;
+  readonly columns: readonly ColumnDesc[];
+  readonly primaryIndex: IndexDesc;
+  readonly indexes: readonly IndexDesc[];
+  readonly nextColumnId: number;
+  readonly nextIndexId: number;
+}
+
+export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;
+
+export interface RoleDesc {
+  readonly name: string;
+  readonly superuser: boolean;
+}
+
+/** What a name in a schema refers to: tables and indexes share PostgreSQL's relation namespace. */
+export type NamespaceEntry =
+  | { readonly kind: 'table'; readonly tableId: number }
+  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number };
+
+export const PRIMARY_INDEX_ID = 1;
+
+/** Table OIDs as clients see them (RowDescription, pg_class later): stable, derived from the id. */
+export function tableOid(table: TableDesc): number {
+  return 100_000 + table.id;
+}
+
+export function columnById(table: TableDesc, id: number): ColumnDesc {
+  const col = table.columns.find((c) => c.id === id);
+  if (col === undefined) throw new Error(`column ${id} not in table ${table.name}`);
+  return col;
+}

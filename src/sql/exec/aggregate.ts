@@ -1,0 +1,84 @@
+/**
+ * Hash aggregation: groups rows by the GROUP BY values (NULLs group together) and folds
+ * count/sum/avg/min/max with PostgreSQL's result types (sum(int4) is int8, avg of
+ * integers is numeric with PostgreSQL's division scale, ...). Without GROUP BY there is
+ * exactly one output row, even for no input.
+ */
+import type { AggregateCall } from '../expr/bind-expr.ts';
+import { compareValues, groupKeyOf, type EvalContext } from '../expr/bound.ts';
+import type { PlanNode } from '../plan/plan.ts';
+import { Numeric } from '../types/numeric.ts';
+import { checkIntRange } from '../types/text-io.ts';
+import type { Value } from '../types/types.ts';
+
+interface Accumulator {
+  count: bigint;
+  value: Value;
+  distinct: Set<string> | null;
+}
+
+export function aggregateRows(node: Extract<PlanNode, { kind: 'aggregate' }>, rows: readonly Value[][], ctx: EvalContext): Value[][] {
+  const groups = new Map<string, { keys: Value[]; accs: Accumulator[] }>();
+  const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0n, value: null, distinct: a.distinct ? new Set<string>() : null }));
+  if (node.groupBy.length === 0) groups.set('', { keys: [], accs: fresh() });
+  for (const row of rows) {
+    const keys = node.groupBy.map((g) => g.eval(row, ctx));
+    const k = groupKeyOf(keys);
+    let g = groups.get(k);
+    if (g === undefined) {
+      g = { keys, accs: fresh() };
+      groups.set(k, g);
+    }
+    for (let i = 0; i < node.aggregates.length; i++) step(node.aggregates[i]!, g.accs[i]!, row, ctx);
+  }
+  return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(node.aggregates[i]!, a))]);
+}
+
+function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
+  if (call.arg === null) {
+    acc.count++;
+    return;
+  }
+  const v = call.arg.eval(row, ctx);
+  if (v === null) return;
+  if (acc.distinct !== null) {
+    const k = groupKeyOf([v]);
+    if (acc.distinct.has(k)) return;
+    acc.distinct.add(k);
+  }
+  acc.count++;
+  switch (call.name) {
+    case 'count':
+      return;
+    case 'min':
+    case 'max':
+      if (acc.value === null || (compareValues(v, acc.value) < 0) === (call.name === 'min')) acc.value = v;
+      return;
+    case 'sum':
+    case 'avg':
+      acc.value = add(acc.value, v);
+      return;
+  }
+}
+
+function add(a: Value, b: Value): Value {
+  if (a === null) return typeof b === 'bigint' ? b : b;
+  if (typeof a === 'bigint') return a + (b as bigint);
+  if (a instanceof Numeric) return a.add(b as Numeric);
+  return (a as number) + (b as number);
+}
+
+function final(call: AggregateCall, acc: Accumulator): Value {
+  if (call.name === 'count') return acc.count;
+  if (acc.value === null) return null;
+  const v = acc.value;
+  if (call.name === 'min' || call.name === 'max') return v;
+  if (call.name === 'sum') {
+    if (typeof v === 'bigint') return call.type.kind === 'numeric' ? Numeric.fromBigInt(v) : checkIntRange('int8', v);
+    return v;
+  }
+  // avg
+  if (typeof v === 'number') return v / Number(acc.count);
+  const sum = typeof v === 'bigint' ? Numeric.fromBigInt(v) : (v as Numeric);
+  return sum.div(Numeric.fromBigInt(acc.count));
+}

@@ -1,0 +1,146 @@
+/**
+ * CREATE/DROP TABLE and CREATE/DROP INDEX, transactional like PostgreSQL's: descriptors are
+ * written in the session's transaction and reach the shared catalog cache on commit.
+ * CREATE INDEX backfills existing rows in the same transaction.
+ */
+import type { Txn } from '../../txn/index.ts';
+import type { Direction } from '../../util/encoding/index.ts';
+import type { Statement, TableRef } from '../parser/ast.ts';
+import { sqlError } from '../sql-error.ts';
+import type { CatalogView } from '../catalog/catalog.ts';
+import { PRIMARY_INDEX_ID, type ColumnDesc, type IndexDesc, type TableDesc } from '../catalog/descriptors.ts';
+import type { Binder } from '../expr/bind-expr.ts';
+import { indexSpan, tableSpan } from '../storage/keys.ts';
+import { layoutOf } from '../storage/table-data.ts';
+import { resolveTypeName, T } from '../types/types.ts';
+import type { FormatContext } from '../types/text-io.ts';
+import { UniqueWrites, writeIndexEntry } from './write.ts';
+
+export interface DdlContext {
+  readonly txn: Txn;
+  readonly catalog: CatalogView;
+  readonly databaseId: number;
+  readonly binder: Binder;
+  readonly format: FormatContext;
+  schemaId(schema: string | null, pos: number): number;
+  resolveTable(ref: TableRef): TableDesc | null;
+}
+
+export async function createTable(stmt: Extract<Statement, { kind: 'create-table' }>, ctx: DdlContext): Promise<void> {
+  const schemaId = ctx.schemaId(stmt.table.schema, stmt.table.pos);
+  const name = stmt.table.name;
+  if (!(await ctx.catalog.claimName(ctx.txn, ctx.databaseId, schemaId, name))) {
+    if (stmt.ifNotExists) return;
+    throw sqlError('42P07', `relation "${name}" already exists`);
+  }
+  const columns: ColumnDesc[] = [];
+  for (const def of stmt.columns) {
+    if (columns.some((c) => c.name === def.name)) throw sqlError('42701', `column "${def.name}" specified more than once`);
+    const type = resolveTypeName(def.type);
+    const serial = /^(small|big)?serial[48]?$/.test(def.type.name);
+    if (serial) throw sqlError('0A000', 'serial columns are not supported yet');
+    if (def.defaultExpr !== null) ctx.binder.assign(ctx.binder.bind(def.defaultExpr, []), type, def.name, def.defaultExpr.pos);
+    columns.push({ id: columns.length + 1, name: def.name, type, nullable: !def.notNull && !def.primaryKey, defaultExpr: def.defaultExpr, hidden: false });
+  }
+  const pkNames = [...stmt.columns.filter((c) => c.primaryKey).map((c) => c.name), ...stmt.constraints.filter((c) => c.kind === 'primary-key').flatMap((c) => c.columns)];
+  const pkCount = stmt.columns.filter((c) => c.primaryKey).length + stmt.constraints.filter((c) => c.kind === 'primary-key').length;
+  if (pkCount > 1) throw sqlError('42P16', `multiple primary keys for table "${name}" are not allowed`);
+  const colId = (n: string): number => {
+    const c = columns.find((x) => x.name === n);
+    if (c === undefined) throw sqlError('42703', `column "${n}" named in key does not exist`);
+    return c.id;
+  };
+  let pkIds: number[];
+  if (pkNames.length === 0) {
+    // No primary key: a hidden unique rowid, filled by unique_rowid()-like defaults.
+    columns.push({ id: columns.length + 1, name: 'rowid', type: T.int8, nullable: false, defaultExpr: { kind: 'func', name: 'unique_rowid', args: [], star: false, distinct: false, pos: -1 }, hidden: true });
+    pkIds = [columns.length];
+  } else {
+    pkIds = pkNames.map(colId);
+    for (const id of pkIds) {
+      const i = columns.findIndex((c) => c.id === id);
+      columns[i] = { ...columns[i]!, nullable: false };
+    }
+  }
+  const id = await ctx.catalog.allocateId(ctx.txn);
+  const primaryIndex: IndexDesc = { id: PRIMARY_INDEX_ID, name: `${name}_pkey`, unique: true, columnIds: pkIds, directions: pkIds.map(() => 'asc') };
+  const uniques = [
+    ...stmt.columns.filter((c) => c.unique).map((c) => [c.name]),
+    ...stmt.constraints.filter((c) => c.kind === 'unique').map((c) => c.columns),
+  ];
+  const indexes: IndexDesc[] = uniques.map((cols, i) => ({
+    id: PRIMARY_INDEX_ID + 1 + i,
+    name: `${name}_${cols.join('_')}_key`,
+    unique: true,
+    columnIds: cols.map(colId),
+    directions: cols.map((): Direction => 'asc'),
+  }));
+  const desc: TableDesc = { kind: 'table', id, version: 1, name, databaseId: ctx.databaseId, schemaId, columns, primaryIndex, indexes, nextColumnId: columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1 + indexes.length };
+  ctx.catalog.writeTable(ctx.txn, desc, null);
+}
+
+export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx: DdlContext): void {
+  for (const ref of stmt.tables) {
+    const table = ctx.resolveTable(ref);
+    if (table === null) {
+      if (stmt.ifExists) continue;
+      throw sqlError('42P01', `table "${ref.name}" does not exist`);
+    }
+    ctx.txn.delRange(tableSpan(table.id));
+    ctx.catalog.dropTable(ctx.txn, table);
+  }
+}
+
+export async function createIndex(stmt: Extract<Statement, { kind: 'create-index' }>, ctx: DdlContext): Promise<void> {
+  const table = ctx.resolveTable(stmt.table);
+  if (table === null) throw sqlError('42P01', `relation "${stmt.table.name}" does not exist`);
+  const name = stmt.name ?? `${table.name}_${stmt.columns.map((c) => c.name).join('_')}_idx`;
+  if (!(await ctx.catalog.claimName(ctx.txn, table.databaseId, table.schemaId, name))) {
+    if (stmt.ifNotExists) return;
+    throw sqlError('42P07', `relation "${name}" already exists`);
+  }
+  const columnIds = stmt.columns.map((c) => {
+    const col = table.columns.find((x) => x.name === c.name);
+    if (col === undefined) throw sqlError('42703', `column "${c.name}" does not exist`);
+    return col.id;
+  });
+  const index: IndexDesc = { id: table.nextIndexId, name, unique: stmt.unique, columnIds, directions: stmt.columns.map((c): Direction => (c.descending ? 'desc' : 'asc')) };
+  const next: TableDesc = { ...table, version: table.version + 1, indexes: [...table.indexes, index], nextIndexId: table.nextIndexId + 1 };
+  await backfill(ctx, next, index);
+  ctx.catalog.writeTable(ctx.txn, next, table);
+}
+
+async function backfill(ctx: DdlContext, table: TableDesc, index: IndexDesc): Promise<void> {
+  const layout = layoutOf(table);
+  const uniques = new UniqueWrites();
+  let span: { startKey: Uint8Array; endKey: Uint8Array } | null = indexSpan(table.id, table.primaryIndex.id);
+  while (span !== null) {
+    const page = await ctx.txn.scan(span, { limit: 1000 });
+    for (const kv of page.rows) writeIndexEntry(ctx.txn, table, index, layout.decodeRow(kv.value), uniques, ctx.format);
+    span = page.resumeSpan;
+  }
+  try {
+    await ctx.txn.flush();
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'duplicate-key') {
+      const e = uniques.explain((err as { key?: Uint8Array }).key);
+      throw sqlError('23505', `could not create unique index "${index.name}"`, e.detail === undefined ? {} : { detail: e.detail.replace('already exists.', 'is duplicated.') });
+    }
+    throw err;
+  }
+}
+
+export function dropIndexes(stmt: Extract<Statement, { kind: 'drop-index' }>, ctx: DdlContext, lookup: (ref: TableRef) => { table: TableDesc; indexId: number } | null): void {
+  for (const ref of stmt.names) {
+    const found = lookup(ref);
+    if (found === null) {
+      if (stmt.ifExists) continue;
+      throw sqlError('42704', `index "${ref.name}" does not exist`);
+    }
+    const { table, indexId } = found;
+    if (indexId === table.primaryIndex.id) throw sqlError('2BP01', `cannot drop index ${ref.name} because constraint ${ref.name} on table ${table.name} requires it`);
+    ctx.txn.delRange(indexSpan(table.id, indexId));
+    const next: TableDesc = { ...table, version: table.version + 1, indexes: table.indexes.filter((i) => i.id !== indexId) };
+    ctx.catalog.writeTable(ctx.txn, next, table);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The executor: each plan node becomes an operator that yields batches of rows. Only KV
+ * reads await; filters, projections and sorts work on whole batches synchronously.
+ * Memory: scans stream page by page; only sort and aggregate hold their input, bounded by
+ * `resultRowsMax` (53200 when exceeded).
+ */
+import { assertNever } from '../../util/index.ts';
+import { prefixEnd } from '../../util/encoding/index.ts';
+import type { Txn } from '../../txn/index.ts';
+import { sqlError } from '../sql-error.ts';
+import type { EvalContext } from '../expr/bound.ts';
+import { compareValues } from '../expr/bound.ts';
+import type { PlanNode, SortKey } from '../plan/plan.ts';
+import { indexKey, indexSpan } from '../storage/keys.ts';
+import { keyPart, layoutOf } from '../storage/table-data.ts';
+import type { Value } from '../types/types.ts';
+import { aggregateRows } from './aggregate.ts';
+
+export type Row = Value[];
+
+export interface Operator {
+  /** The next batch, or null at the end. A batch may be empty. */
+  next(): Promise<Row[] | null>;
+}
+
+export interface ExecLimits {
+  /** Rows fetched per KV scan page. */
+  readonly scanPageRows: number;
+  /** Rows a sort or aggregation may hold in memory. */
+  readonly resultRowsMax: number;
+}
+
+export interface ExecContext {
+  readonly txn: Txn;
+  readonly eval: EvalContext;
+  readonly limits: ExecLimits;
+  /** Throws 57014 when the statement was cancelled. */
+  checkCancelled(): void;
+}
+
+export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
+  switch (node.kind) {
+    case 'one-row': {
+      let done = false;
+      return { next: async () => (done ? null : ((done = true), [[]])) };
+    }
+    case 'pk-lookup':
+      return pkLookup(node, ctx);
+    case 'scan':
+      return scan(node, ctx);
+    case 'filter': {
+      const input = buildOperator(node.input, ctx);
+      const pred = node.predicate;
+      return mapBatches(input, (rows) => rows.filter((r) => pred.eval(r, ctx.eval) === true));
+    }
+    case 'project': {
+      const input = buildOperator(node.input, ctx);
+      const exprs = node.exprs;
+      return mapBatches(input, (rows) => rows.map((r) => exprs.map((e) => e.eval(r, ctx.eval))));
+    }
+    case 'aggregate':
+      return materialized(async () => aggregateRows(node, await drain(buildOperator(node.input, ctx), ctx), ctx.eval));
+    case 'sort':
+      return materialized(async () => sortRows(await drain(buildOperator(node.input, ctx), ctx), node.keys, ctx));
+    case 'limit':
+      return limitOperator(node, ctx);
+    default:
+      return assertNever(node, 'plan node');
+  }
+}
+
+function mapBatches(input: Operator, fn: (rows: Row[]) => Row[]): Operator {
+  return {
+    next: async () => {
+      const batch = await input.next();
+      return batch === null ? null : fn(batch);
+    },
+  };
+}
+
+function materialized(produce: () => Promise<Row[]>): Operator {
+  let done = false;
+  return {
+    next: async () => {
+      if (done) return null;
+      done = true;
+      return produce();
+    },
+  };
+}
+
+/** Reads every row of an operator (for sort, aggregate and DML), bounded by resultRowsMax. */
+export async function drain(op: Operator, ctx: ExecContext): Promise<Row[]> {
+  const out: Row[] = [];
+  for (;;) {
+    const batch = await op.next();
+    if (batch === null) return out;
+    ctx.checkCancelled();
+    for (const r of batch) out.push(r);
+    if (out.length > ctx.limits.resultRowsMax) {
+      throw sqlError('53200', `out of memory: more than ${ctx.limits.resultRowsMax} rows held for one statement`);
+    }
+  }
+}
+
+function pkLookup(node: Extract<PlanNode, { kind: 'pk-lookup' }>, ctx: ExecContext): Operator {
+  return materialized(async () => {
+    const layout = layoutOf(node.table);
+    const keys: Uint8Array[] = [];
+    const seen = new Set<string>();
+    for (const exprs of node.keys) {
+      const values = exprs.map((e) => e.eval([], ctx.eval));
+      if (values.includes(null)) continue;
+      const key = layout.pkKeyFromValues(values);
+      if (node.keys.length > 1) {
+        const hex = Buffer.from(key).toString('latin1');
+        if (seen.has(hex)) continue;
+        seen.add(hex);
+      }
+      keys.push(key);
+    }
+    if (keys.length === 0) return [];
+    if (keys.length === 1) {
+      const v = await ctx.txn.get(keys[0]!);
+      return v === null ? [] : [layout.decodeRow(v)];
+    }
+    const values = await ctx.txn.getMany(keys);
+    const rows: Row[] = [];
+    for (const v of values) if (v !== null) rows.push(layout.decodeRow(v));
+    return rows;
+  });
+}
+
+function toCount(v: Value, what: string): number {
+  if (v === null) return -1;
+  const n = Number(v as bigint);
+  if (n < 0) throw sqlError('2201W', `${what} must not be negative`);
+  return n;
+}
+
+function scanSpan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): { startKey: Uint8Array; endKey: Uint8Array } | null {
+  const { table, index } = node;
+  const layout = layoutOf(table);
+  const types = index.columnIds.map((id) => layout.types[layout.positions.get(id)!]!);
+  const eqValues = node.eq.map((e) => e.eval([], ctx.eval));
+  if (eqValues.includes(null)) return null;
+  const parts = eqValues.map((v, i) => keyPart(types[i]!, v));
+  const n = parts.length;
+  const dirs = index.directions.slice(0, n);
+  if (node.lower === null && node.upper === null) {
+    if (n === 0) return indexSpan(table.id, index.id);
+    const prefix = indexKey(table.id, index.id, parts, dirs);
+    return { startKey: prefix, endKey: prefixEnd(prefix) };
+  }
+  const prefix = indexKey(table.id, index.id, parts, dirs);
+  const type = types[n]!;
+  const dir = index.directions[n] ?? 'asc';
+  const boundKey = (b: { expr: { eval: EvalContext extends never ? never : (r: readonly Value[], c: EvalContext) => Value } }): Uint8Array | null => {
+    const v = b.expr.eval([], ctx.eval);
+    return v === null ? null : indexKey(table.id, index.id, [...parts, keyPart(type, v)], [...dirs, dir]);
+  };
+  let startKey = prefix;
+  let endKey = prefixEnd(prefix);
+  const lo = node.lower === null ? undefined : boundKey(node.lower);
+  const hi = node.upper === null ? undefined : boundKey(node.upper);
+  if (lo === null || hi === null) return null; // a comparison with NULL matches nothing
+  // On a descending column, the value's lower bound is the key's upper bound.
+  const [first, firstInclusive, last, lastInclusive] =
+    dir === 'asc' ? [lo, node.lower?.inclusive, hi, node.upper?.inclusive] : [hi, node.upper?.inclusive, lo, node.lower?.inclusive];
+  if (first !== undefined) startKey = firstInclusive === true ? first : prefixEnd(first);
+  if (last !== undefined) endKey = lastInclusive === true ? prefixEnd(last) : last;
+  return { startKey, endKey };
+}
+
+function scan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): Operator {
+  const layout = layoutOf(node.table);
+  const isPrimary = node.index.id === node.table.primaryIndex.id;
+  let span: { startKey: Uint8Array; endKey: Uint8Array } | null | undefined;
+  let remaining = Infinity;
+  return {
+    next: async () => {
+      if (span === undefined) {
+        span = scanSpan(node, ctx);
+        if (node.limit !== null) {
+          const limit = toCount(node.limit.eval([], ctx.eval), 'LIMIT');
+          const offset = node.offset === null ? 0 : Math.max(0, toCount(node.offset.eval([], ctx.eval), 'OFFSET'));
+          if (limit >= 0) remaining = limit + offset;
+        }
+      }
+      if (span === null || remaining <= 0) return null;
+      const pageRows = Math.min(ctx.limits.scanPageRows, remaining);
+      const res = await ctx.txn.scan(span, { limit: pageRows, reverse: node.reverse });
+      span = res.resumeSpan;
+      remaining -= res.rows.length;
+      const rows = res.rows.map((kv) => layout.decodeRow(kv.value));
+      if (isPrimary || node.covering || rows.length === 0) return rows;
+      const found = await ctx.txn.getMany(rows.map((r) => layout.primaryKey(r)));
+      const out: Row[] = [];
+      for (const v of found) if (v !== null) out.push(layout.decodeRow(v));
+      return out;
+    },
+  };
+}
+
+export function sortRows(rows: Row[], keys: readonly SortKey[], ctx: ExecContext): Row[] {
+  const ev = ctx.eval;
+  const decorated = rows.map((r) => ({ r, k: keys.map((k) => k.expr.eval(r, ev)) }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const x = a.k[i] ?? null;
+      const y = b.k[i] ?? null;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === key.nullsFirst ? -1 : 1;
+      }
+      const c = compareValues(x, y);
+      if (c !== 0) return key.descending ? -c : c;
+    }
+    return 0;
+  });
+  return decorated.map((d) => d.r);
+}
+
+function limitOperator(node: Extract<PlanNode, { kind: 'limit' }>, ctx: ExecContext): Operator {
+  const input = buildOperator(node.input, ctx);
+  let skip = -1;
+  let left = -1;
+  return {
+    next: async () => {
+      if (skip < 0) {
+        skip = node.offset === null ? 0 : Math.max(0, toCount(node.offset.eval([], ctx.eval), 'OFFSET'));
+        const limit = node.limit === null ? -1 : toCount(node.limit.eval([], ctx.eval), 'LIMIT');
+        left = limit < 0 ? Infinity : limit;
+      }
+      if (left <= 0) return null;
+      const batch = await input.next();
+      if (batch === null) return null;
+      let rows = batch;
+      if (skip > 0) {
+        const n = Math.min(skip, rows.length);
+        rows = rows.slice(n);
+        skip -= n;
+      }
+      if (rows.length > left) rows = rows.slice(0, left);
+      left -= rows.length;
+      return rows;
+    },
+  };
+}

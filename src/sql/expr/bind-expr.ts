@@ -1,0 +1,451 @@
+/**
+ * The expression binder: AST `Expr` -> typed `BoundExpr` over a scope of input columns.
+ * Resolves names (42703), types operators and coerces operands by PostgreSQL's rules
+ * (an untyped literal or parameter takes the other operand's type), infers parameter
+ * types from context, and builds each node's evaluator.
+ */
+import { assertNever } from '../../util/index.ts';
+import type { Expr, Literal } from '../parser/ast.ts';
+import { sqlError } from '../sql-error.ts';
+import { Numeric } from '../types/numeric.ts';
+import { parseValue, type FormatContext } from '../types/text-io.ts';
+import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import type { BoundExpr, CompareOp, EvalContext } from './bound.ts';
+import { compareValues } from './bound.ts';
+import { canAssign, castExists, castValue, commonType } from './casts.ts';
+import { bindFunction, isAggregateName } from './functions.ts';
+import { arithmetic, likeToRegExp, negate, type ArithOp } from './operators.ts';
+
+export interface ScopeColumn {
+  readonly table: string | null;
+  readonly name: string;
+  readonly type: SqlType;
+  /** Hidden columns (rowid) resolve by name but are not part of `*`. */
+  readonly hidden: boolean;
+}
+
+/**
+ * How a post-aggregation expression refers to grouping results: AST of a GROUP BY
+ * expression (as JSON) -> its slot, and aggregate calls collected into slots after them.
+ */
+export interface AggregateScope {
+  readonly groupKeys: readonly string[];
+  readonly groupTypes: readonly SqlType[];
+  readonly inputScope: readonly ScopeColumn[];
+  readonly aggregates: AggregateCall[];
+}
+
+export interface AggregateCall {
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  readonly arg: BoundExpr | null;
+  readonly distinct: boolean;
+  readonly type: SqlType;
+}
+
+export class Binder {
+  constructor(
+    /** Parameter types: declared by the client or inferred here; null while unknown. */
+    readonly paramTypes: (SqlType | null)[],
+    /** Settings used to read typed literals at bind time (TimeZone). */
+    readonly format: FormatContext,
+  ) {}
+
+  bind(e: Expr, scope: readonly ScopeColumn[], agg: AggregateScope | null = null): BoundExpr {
+    if (agg !== null) {
+      const slot = agg.groupKeys.indexOf(astKey(e));
+      if (slot >= 0) return columnRef(slot, agg.groupTypes[slot]!, describeAst(e));
+      if (e.kind === 'func' && isAggregateName(e.name)) return this.bindAggregate(e, agg);
+      if (e.kind === 'column') {
+        const inner = this.bindColumn(e, agg.inputScope);
+        throw sqlError('42803', `column "${inner.kind === 'column' ? inner.name : e.name}" must appear in the GROUP BY clause or be used in an aggregate function`, positionOf(e.pos));
+      }
+    } else if (e.kind === 'func' && isAggregateName(e.name)) {
+      throw sqlError('42803', 'aggregate functions are not allowed here', positionOf(e.pos));
+    }
+    return this.bindInner(e, scope, agg);
+  }
+
+  private bindInner(e: Expr, scope: readonly ScopeColumn[], agg: AggregateScope | null): BoundExpr {
+    const sub = (x: Expr): BoundExpr => this.bind(x, scope, agg);
+    switch (e.kind) {
+      case 'literal':
+        return literal(e.value);
+      case 'column':
+        return this.bindColumn(e, scope);
+      case 'star':
+        throw sqlError('42601', '"*" is not allowed here', positionOf(e.pos));
+      case 'param':
+        return this.param(e.index, e.pos);
+      case 'binary':
+        return this.binary(e.op, sub(e.left), sub(e.right), e.pos);
+      case 'negate': {
+        const arg = sub(e.operand);
+        if (arg.kind === 'const' && typeof arg.value === 'bigint') return constant(arg.type, -arg.value);
+        const a = this.coerce(arg, arg.type.kind === 'unknown' ? T.numeric : arg.type, e.pos);
+        if (!isNumericType(a.type)) throw operatorError('-', null, a.type, e.pos);
+        return strictCall('-', a.type, [a], negate(a.type));
+      }
+      case 'and': case 'or':
+        return logical(e.kind, e.args.map((x) => this.coerce(sub(x), T.bool, e.pos)));
+      case 'not': {
+        const arg = this.coerce(sub(e.arg), T.bool, e.pos);
+        return strictCall('NOT', T.bool, [arg], (v) => !(v as boolean));
+      }
+      case 'is-null': {
+        const arg = sub(e.arg);
+        return call(e.negated ? 'IS NOT NULL' : 'IS NULL', T.bool, [arg], (row, ctx) => (arg.eval(row, ctx) === null) !== e.negated);
+      }
+      case 'is-bool': {
+        const arg = this.coerce(sub(e.arg), T.bool, e.pos);
+        const want = e.test === 'true' ? true : e.test === 'false' ? false : null;
+        return call(`IS ${e.negated ? 'NOT ' : ''}${e.test.toUpperCase()}`, T.bool, [arg], (row, ctx) => (arg.eval(row, ctx) === want) !== e.negated);
+      }
+      case 'is-distinct': {
+        const [l, r] = this.unify(sub(e.left), sub(e.right), e.pos, '=');
+        return call(e.negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM', T.bool, [l, r], (row, ctx) => {
+          const a = l.eval(row, ctx);
+          const b = r.eval(row, ctx);
+          const same = a === null || b === null ? a === b : compareValues(a, b) === 0;
+          return same === e.negated;
+        });
+      }
+      case 'cast':
+        return this.cast(sub(e.arg), resolveTypeName(e.type), true, e.pos);
+      case 'func':
+        return bindFunction(e.name, e.args.map(sub), e.star, e.pos, this);
+      case 'in-list':
+        return this.inList(sub(e.arg), e.list.map(sub), e.negated, e.pos);
+      case 'between': {
+        const lo = this.compare('>=', sub(e.arg), sub(e.low), e.pos);
+        const hi = this.compare('<=', sub(e.arg), sub(e.high), e.pos);
+        const both = logical('and', [lo, hi]);
+        return e.negated ? strictCall('NOT', T.bool, [both], (v) => !(v as boolean)) : both;
+      }
+      case 'like':
+        return this.like(sub(e.arg), sub(e.pattern), e.negated, e.caseInsensitive, e.pos);
+      case 'case':
+        return this.caseExpr(e, sub);
+      case 'coalesce':
+        return this.coalesce(e.args.map(sub), e.pos);
+      case 'nullif': {
+        const [l, r] = this.unify(sub(e.left), sub(e.right), e.pos, '=');
+        return call('NULLIF', l.type, [l, r], (row, ctx) => {
+          const a = l.eval(row, ctx);
+          const b = r.eval(row, ctx);
+          return a !== null && b !== null && compareValues(a, b) === 0 ? null : a;
+        });
+      }
+      case 'default':
+        throw sqlError('42601', 'DEFAULT is not allowed in this context', positionOf(e.pos));
+      case 'unsupported-expr':
+        throw sqlError('0A000', `${e.what} are not supported`.replace(/s are not/, 's are not'), positionOf(e.pos));
+      default:
+        return assertNever(e, 'expression');
+    }
+  }
+
+  bindColumn(e: Extract<Expr, { kind: 'column' }>, scope: readonly ScopeColumn[]): BoundExpr {
+    const name = e.name;
+    let found = -1;
+    for (let i = 0; i < scope.length; i++) {
+      const c = scope[i]!;
+      if (c.name !== name || (e.table !== null && c.table !== e.table)) continue;
+      if (found >= 0) throw sqlError('42702', `column reference "${name}" is ambiguous`, positionOf(e.pos));
+      found = i;
+    }
+    if (found < 0) {
+      const label = e.table === null ? name : `${e.table}.${name}`;
+      if (e.table !== null && !scope.some((c) => c.table === e.table)) {
+        throw sqlError('42P01', `missing FROM-clause entry for table "${e.table}"`, positionOf(e.pos));
+      }
+      throw sqlError('42703', `column "${label}" does not exist`, positionOf(e.pos));
+    }
+    return columnRef(found, scope[found]!.type, name);
+  }
+
+  private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
+    const name = e.name as AggregateCall['name'];
+    const arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
+    if (!e.star && (arg === null || e.args.length !== 1)) {
+      throw sqlError('42883', `function ${name}() does not exist`, positionOf(e.pos));
+    }
+    const type = aggregateType(name, arg, e.pos);
+    const slot = agg.groupKeys.length + agg.aggregates.length;
+    agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), distinct: e.distinct, type });
+    return columnRef(slot, type, `${name}`);
+  }
+
+  param(index: number, pos: number): BoundExpr {
+    if (index < 1) throw sqlError('42P02', `there is no parameter $${index}`, positionOf(pos));
+    while (this.paramTypes.length < index) this.paramTypes.push(null);
+    const i = index - 1;
+    const type = this.paramTypes[i] ?? T.unknown;
+    return { kind: 'param', type, index: i, eval: (_row, ctx) => ctx.params[i] ?? null };
+  }
+
+  /** Converts `e` to `target` as an implicit coercion (or resolves an unknown literal/param). */
+  coerce(e: BoundExpr, target: SqlType, pos: number): BoundExpr {
+    if (e.type.kind === target.kind && target.kind !== 'varchar' && target.kind !== 'bpchar' && target.kind !== 'numeric') return e;
+    if (e.type.kind === 'unknown') return this.resolveUnknown(e, target, false);
+    if (!canAssign(e.type, target) && !(e.type.kind === target.kind)) {
+      throw sqlError('42804', `argument of type ${typeDisplayName(e.type)} cannot be used as ${typeDisplayName(target)}`, positionOf(pos));
+    }
+    return this.cast(e, target, false, pos);
+  }
+
+  /** An assignment to a column: allows numeric narrowing and checks varchar(n) (22001). */
+  assign(e: BoundExpr, target: SqlType, column: string, pos: number): BoundExpr {
+    if (e.type.kind === 'unknown') return this.resolveUnknown(e, target, false);
+    if (!canAssign(e.type, target)) {
+      throw sqlError('42804', `column "${column}" is of type ${typeDisplayName(target)} but expression is of type ${typeDisplayName(e.type)}`, {
+        ...positionOf(pos),
+        hint: 'You will need to rewrite or cast the expression.',
+      });
+    }
+    return e.type.kind === target.kind && target.kind !== 'varchar' && target.kind !== 'bpchar' && target.kind !== 'numeric' ? e : this.cast(e, target, false, pos);
+  }
+
+  private resolveUnknown(e: BoundExpr, target: SqlType, explicit: boolean): BoundExpr {
+    if (e.kind === 'param') {
+      this.paramTypes[e.index] = target;
+      const i = e.index;
+      return { kind: 'param', type: target, index: i, eval: (_row, ctx) => ctx.params[i] ?? null };
+    }
+    if (e.kind === 'const') return constant(target, castValue(e.value, T.unknown, target, explicit, this.format));
+    return this.cast({ ...e, type: T.text }, target, explicit, -1);
+  }
+
+  cast(e: BoundExpr, target: SqlType, explicit: boolean, pos: number): BoundExpr {
+    if (e.type.kind === 'unknown') return this.resolveUnknown(e, target, explicit);
+    if (!castExists(e.type, target)) {
+      throw sqlError('42846', `cannot cast type ${typeDisplayName(e.type)} to ${typeDisplayName(target)}`, positionOf(pos));
+    }
+    const from = e.type;
+    if (e.kind === 'const') return constant(target, castValue(e.value, from, target, explicit, this.format));
+    return call(`CAST AS ${typeDisplayName(target)}`, target, [e], (row, ctx) => castValue(e.eval(row, ctx), from, target, explicit, ctx));
+  }
+
+  /** Brings two operands to one type; 42883 when no operator would accept them. */
+  unify(l: BoundExpr, r: BoundExpr, pos: number, op: string): [BoundExpr, BoundExpr] {
+    const t = commonType(l.type, r.type);
+    if (t === null) throw operatorError(op, l.type, r.type, pos);
+    return [this.coerce(l, t, pos), this.coerce(r, t, pos)];
+  }
+
+  compare(op: CompareOp, left: BoundExpr, right: BoundExpr, pos: number): BoundExpr {
+    const [l, r] = this.unify(left, right, pos, op);
+    const test = comparison(op);
+    const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
+      const a = l.eval(row, ctx);
+      if (a === null) return null;
+      const b = r.eval(row, ctx);
+      return b === null ? null : test(compareValues(a, b));
+    };
+    return { kind: 'compare', type: T.bool, op, left: l, right: r, eval: evaluator };
+  }
+
+  private binary(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
+    if (op === '=' || op === '<>' || op === '<' || op === '<=' || op === '>' || op === '>=') return this.compare(op, l, r, pos);
+    if (op === '||') {
+      const lt = this.coerce(l, isStringType(l.type) || l.type.kind === 'unknown' ? T.text : l.type, pos);
+      const rt = this.coerce(r, isStringType(r.type) || r.type.kind === 'unknown' ? T.text : r.type, pos);
+      const toText = (e: BoundExpr): BoundExpr => (e.type.kind === 'text' ? e : this.cast(e, T.text, true, pos));
+      return strictCall('||', T.text, [toText(lt), toText(rt)], (a, b) => (a as string) + (b as string));
+    }
+    const aop = op as ArithOp;
+    if (l.type.kind === 'date' || r.type.kind === 'date') return this.dateArithmetic(aop, l, r, pos);
+    let [a, b] = this.unify(l, r, pos, op);
+    if (a.type.kind === 'unknown' || isStringType(a.type)) [a, b] = [this.coerce(a, T.numeric, pos), this.coerce(b, T.numeric, pos)];
+    if (!isNumericType(a.type)) throw operatorError(op, l.type, r.type, pos);
+    const t = a.type.kind === 'numeric' ? T.numeric : a.type;
+    return strictCall(op, t, [a, b], arithmetic(aop, t));
+  }
+
+  private dateArithmetic(op: ArithOp, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
+    if (op === '-' && l.type.kind === 'date' && (r.type.kind === 'date' || r.type.kind === 'unknown')) {
+      return strictCall('-', T.int4, [l, this.coerce(r, T.date, pos)], (a, b) => BigInt((a as number) - (b as number)));
+    }
+    if ((op === '+' || op === '-') && l.type.kind === 'date') {
+      const days = this.coerce(r, T.int4, pos);
+      return strictCall(op, T.date, [l, days], (a, b) => (a as number) + (op === '+' ? 1 : -1) * Number(b as bigint));
+    }
+    if (op === '+' && r.type.kind === 'date') return this.dateArithmetic(op, r, l, pos);
+    throw operatorError(op, l.type, r.type, pos);
+  }
+
+  private inList(arg: BoundExpr, items: BoundExpr[], negated: boolean, pos: number): BoundExpr {
+    let t = arg.type;
+    for (const i of items) t = commonType(t, i.type) ?? (() => { throw operatorError('=', arg.type, i.type, pos); })();
+    const a = this.coerce(arg, t, pos);
+    const list = items.map((i) => this.coerce(i, t, pos));
+    const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
+      const v = a.eval(row, ctx);
+      if (v === null) return null;
+      let sawNull = false;
+      for (const item of list) {
+        const w = item.eval(row, ctx);
+        if (w === null) sawNull = true;
+        else if (compareValues(v, w) === 0) return !negated;
+      }
+      return sawNull ? null : negated;
+    };
+    return { kind: 'in-list', type: T.bool, arg: a, list, negated, eval: evaluator };
+  }
+
+  private like(arg: BoundExpr, pattern: BoundExpr, negated: boolean, ci: boolean, pos: number): BoundExpr {
+    const a = this.coerce(arg, T.text, pos);
+    const p = this.coerce(pattern, T.text, pos);
+    const cache = new Map<string, RegExp>();
+    return strictCall(ci ? 'ILIKE' : 'LIKE', T.bool, [a, p], (s, pat) => {
+      let re = cache.get(pat as string);
+      if (re === undefined) {
+        re = likeToRegExp(pat as string, ci);
+        if (cache.size < 64) cache.set(pat as string, re);
+      }
+      return re.test(s as string) !== negated;
+    });
+  }
+
+  private caseExpr(e: Extract<Expr, { kind: 'case' }>, sub: (x: Expr) => BoundExpr): BoundExpr {
+    const operand = e.operand === null ? null : sub(e.operand);
+    const conds = e.whens.map((w) => (operand === null ? this.coerce(sub(w.when), T.bool, e.pos) : this.compare('=', operand, sub(w.when), e.pos)));
+    let results = [...e.whens.map((w) => sub(w.then)), ...(e.orElse === null ? [] : [sub(e.orElse)])];
+    let t: SqlType = T.unknown;
+    for (const r of results) t = commonType(t, r.type) ?? (() => { throw sqlError('42804', `CASE types ${typeDisplayName(t)} and ${typeDisplayName(r.type)} cannot be matched`, positionOf(e.pos)); })();
+    if (t.kind === 'unknown') t = T.text;
+    results = results.map((r) => this.coerce(r, t, e.pos));
+    const orElse = e.orElse === null ? null : results[results.length - 1]!;
+    return call('CASE', t, [...conds, ...results], (row, ctx) => {
+      for (let i = 0; i < conds.length; i++) if (conds[i]!.eval(row, ctx) === true) return results[i]!.eval(row, ctx);
+      return orElse === null ? null : orElse.eval(row, ctx);
+    });
+  }
+
+  private coalesce(args: BoundExpr[], pos: number): BoundExpr {
+    let t: SqlType = T.unknown;
+    for (const a of args) t = commonType(t, a.type) ?? (() => { throw sqlError('42804', `COALESCE types ${typeDisplayName(t)} and ${typeDisplayName(a.type)} cannot be matched`, positionOf(pos)); })();
+    if (t.kind === 'unknown') t = T.text;
+    const typed = args.map((a) => this.coerce(a, t, pos));
+    return call('COALESCE', t, typed, (row, ctx) => {
+      for (const a of typed) {
+        const v = a.eval(row, ctx);
+        if (v !== null) return v;
+      }
+      return null;
+    });
+  }
+}
+
+function comparison(op: CompareOp): (c: number) => boolean {
+  switch (op) {
+    case '=': return (c) => c === 0;
+    case '<>': return (c) => c !== 0;
+    case '<': return (c) => c < 0;
+    case '<=': return (c) => c <= 0;
+    case '>': return (c) => c > 0;
+    case '>=': return (c) => c >= 0;
+  }
+}
+
+function operatorError(op: string, l: SqlType | null, r: SqlType, pos: number): Error {
+  const sig = l === null ? `${op} ${typeDisplayName(r)}` : `${typeDisplayName(l)} ${op} ${typeDisplayName(r)}`;
+  return sqlError('42883', `operator does not exist: ${sig}`, {
+    ...positionOf(pos),
+    hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+  });
+}
+
+function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {
+  if (name === 'count') return T.int8;
+  const t = arg?.type ?? T.unknown;
+  if (name === 'min' || name === 'max') return t.kind === 'unknown' ? T.text : t;
+  if (!isNumericType(t)) throw sqlError('42883', `function ${name}(${typeDisplayName(t)}) does not exist`, positionOf(pos));
+  if (name === 'avg') return t.kind === 'float4' || t.kind === 'float8' ? T.float8 : T.numeric;
+  if (t.kind === 'int2' || t.kind === 'int4') return T.int8;
+  if (t.kind === 'int8' || t.kind === 'numeric') return T.numeric;
+  return t.kind === 'float4' ? T.float4 : T.float8;
+}
+
+export function literal(lit: Literal): BoundExpr {
+  switch (lit.kind) {
+    case 'integer': {
+      const v = BigInt(lit.text);
+      if (v >= -2147483648n && v <= 2147483647n) return constant(T.int4, v);
+      if (v >= -(2n ** 63n) && v < 2n ** 63n) return constant(T.int8, v);
+      return constant(T.numeric, Numeric.fromString(lit.text));
+    }
+    case 'decimal':
+      return constant(T.numeric, Numeric.fromString(lit.text));
+    case 'string':
+      return constant(T.unknown, lit.text);
+    case 'bool':
+      return constant(T.bool, lit.value);
+    case 'null':
+      return constant(T.unknown, null);
+    case 'bitstring':
+      if (lit.text.startsWith('x')) return constant(T.bytea, parseValue(T.bytea, '\\x' + lit.text.slice(1), { timeZone: { kind: 'fixed', offsetSeconds: 0, name: 'UTC' }, extraFloatDigits: 1 }));
+      throw sqlError('0A000', 'bit strings are not supported');
+    default:
+      return assertNever(lit, 'literal');
+  }
+}
+
+export function constant(type: SqlType, value: Value): BoundExpr {
+  return { kind: 'const', type, value, eval: () => value };
+}
+
+export function columnRef(index: number, type: SqlType, name: string): BoundExpr {
+  return { kind: 'column', type, index, name, eval: (row) => row[index] ?? null };
+}
+
+export function call(label: string, type: SqlType, args: readonly BoundExpr[], evaluator: BoundExpr['eval']): BoundExpr {
+  return { kind: 'call', type, label, args, eval: evaluator };
+}
+
+/** A call that returns NULL when any argument is NULL (most operators and functions). */
+export function strictCall(label: string, type: SqlType, args: readonly BoundExpr[], fn: (...v: Value[]) => Value): BoundExpr {
+  if (args.length === 1) {
+    const [a] = args as [BoundExpr];
+    return call(label, type, args, (row, ctx) => {
+      const x = a.eval(row, ctx);
+      return x === null ? null : fn(x);
+    });
+  }
+  if (args.length === 2) {
+    const [a, b] = args as [BoundExpr, BoundExpr];
+    return call(label, type, args, (row, ctx) => {
+      const x = a.eval(row, ctx);
+      if (x === null) return null;
+      const y = b.eval(row, ctx);
+      return y === null ? null : fn(x, y);
+    });
+  }
+  return call(label, type, args, (row, ctx) => {
+    const vs = args.map((a) => a.eval(row, ctx));
+    return vs.includes(null) ? null : fn(...vs);
+  });
+}
+
+/** Three-valued AND / OR. */
+function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundExpr {
+  const stop = kind === 'or';
+  const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
+    let sawNull = false;
+    for (const a of args) {
+      const v = a.eval(row, ctx);
+      if (v === null) sawNull = true;
+      else if (v === stop) return stop;
+    }
+    return sawNull ? null : !stop;
+  };
+  return { kind, type: T.bool, args, eval: evaluator };
+}
+
+/** Structural identity of an AST expression (positions ignored), for GROUP BY matching. */
+export function astKey(e: Expr): string {
+  return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
+
+function describeAst(e: Expr): string {
+  return e.kind === 'column' ? e.name : '?column?';
+}

@@ -1,0 +1,90 @@
+/**
+ * Bound (typed, resolved) expressions. Each node carries its static type and an `eval`
+ * closure built once at bind time, so executing a cached plan does no tree walking beyond
+ * closure calls. The structural fields stay for the planner (which looks for
+ * `column = constant` and ranges) and for EXPLAIN.
+ */
+import { compareBytes } from '../../util/encoding/index.ts';
+import type { TimeZone } from '../types/datetime.ts';
+import { Numeric } from '../types/numeric.ts';
+import type { FormatContext } from '../types/text-io.ts';
+import type { SqlType, Value } from '../types/types.ts';
+
+/** What an expression may read besides its input row. */
+export interface EvalContext extends FormatContext {
+  readonly params: readonly Value[];
+  readonly user: string;
+  readonly database: string;
+  /** The transaction's start, in microseconds: now() and CURRENT_TIMESTAMP. */
+  readonly txnMicros: bigint;
+  readonly timeZone: TimeZone;
+  setting(name: string): string | null;
+}
+
+export type Evaluator = (row: readonly Value[], ctx: EvalContext) => Value;
+
+export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+export type BoundExpr =
+  | { readonly kind: 'const'; readonly type: SqlType; readonly value: Value; readonly eval: Evaluator }
+  | { readonly kind: 'column'; readonly type: SqlType; readonly index: number; readonly name: string; readonly eval: Evaluator }
+  | { readonly kind: 'param'; readonly type: SqlType; readonly index: number; readonly eval: Evaluator }
+  | {
+      readonly kind: 'compare';
+      readonly type: SqlType;
+      readonly op: CompareOp;
+      readonly left: BoundExpr;
+      readonly right: BoundExpr;
+      readonly eval: Evaluator;
+    }
+  | { readonly kind: 'and' | 'or'; readonly type: SqlType; readonly args: readonly BoundExpr[]; readonly eval: Evaluator }
+  | { readonly kind: 'in-list'; readonly type: SqlType; readonly arg: BoundExpr; readonly list: readonly BoundExpr[]; readonly negated: boolean; readonly eval: Evaluator }
+  /** Everything else: operators, casts, functions, CASE... `label` is for EXPLAIN. */
+  | { readonly kind: 'call'; readonly type: SqlType; readonly label: string; readonly args: readonly BoundExpr[]; readonly eval: Evaluator };
+
+/** Orders two non-NULL values of one type (the binder makes both sides one type). */
+export function compareValues(a: Value, b: Value): number {
+  if (typeof a === 'bigint' || typeof a === 'number' || typeof a === 'string') {
+    if (typeof a === 'number' && typeof b === 'number' && (Number.isNaN(a) || Number.isNaN(b))) {
+      // PostgreSQL: NaN equals NaN and sorts above every other float.
+      return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
+    }
+    return a < (b as typeof a) ? -1 : a > (b as typeof a) ? 1 : 0;
+  }
+  if (typeof a === 'boolean') return a === b ? 0 : a ? 1 : -1;
+  if (a instanceof Numeric) return a.compare(b as Numeric);
+  if (a instanceof Uint8Array) return compareBytes(a, b as Uint8Array);
+  return 0;
+}
+
+/** Equality for grouping and DISTINCT: NULLs are equal to each other here. */
+export function groupKeyOf(values: readonly Value[]): string {
+  let key = '';
+  for (const v of values) {
+    if (v === null) key += '\u0000N';
+    else if (v instanceof Numeric) key += '\u0000n' + v.value.toString();
+    else if (v instanceof Uint8Array) key += '\u0000b' + Buffer.from(v).toString('hex');
+    else key += '\u0000' + typeof v + String(v);
+  }
+  return key;
+}
+
+export function describeExpr(e: BoundExpr): string {
+  switch (e.kind) {
+    case 'const':
+      return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value}'` : String(e.value);
+    case 'column':
+      return e.name;
+    case 'param':
+      return `$${e.index + 1}`;
+    case 'compare':
+      return `(${describeExpr(e.left)} ${e.op} ${describeExpr(e.right)})`;
+    case 'and':
+    case 'or':
+      return `(${e.args.map(describeExpr).join(` ${e.kind.toUpperCase()} `)})`;
+    case 'in-list':
+      return `(${describeExpr(e.arg)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(describeExpr).join(', ')}))`;
+    case 'call':
+      return `${e.label}(${e.args.map(describeExpr).join(', ')})`;
+  }
+}

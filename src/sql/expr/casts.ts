@@ -1,0 +1,137 @@
+/**
+ * Casts between Tessera's types and PostgreSQL's rules for which of them happen
+ * implicitly. Errors: 42846 for a cast that does not exist, and the input functions'
+ * 22P02/22003/22001 when a value does not convert.
+ */
+import { sqlError } from '../sql-error.ts';
+import { localToUtc, MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
+import { Numeric } from '../types/numeric.ts';
+import { checkIntRange, checkLength, coerceNumeric, formatValue, parseValue, type FormatContext } from '../types/text-io.ts';
+import { isIntegerType, isNumericType, isStringType, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+
+/** Implicit-cast precedence of numeric types: a lower one converts to a higher one. */
+const numericRank: Readonly<Partial<Record<SqlType['kind'], number>>> = { int2: 1, int4: 2, int8: 3, numeric: 4, float4: 5, float8: 6 };
+
+/** Whether PostgreSQL would convert `from` to `to` without an explicit cast. */
+export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
+  if (from.kind === to.kind || from.kind === 'unknown') return true;
+  const a = numericRank[from.kind];
+  const b = numericRank[to.kind];
+  if (a !== undefined && b !== undefined) return a <= b;
+  if (isStringType(from) && isStringType(to)) return true;
+  if (from.kind === 'date') return to.kind === 'timestamp' || to.kind === 'timestamptz';
+  if (from.kind === 'timestamp') return to.kind === 'timestamptz';
+  return false;
+}
+
+/** Assignment casts (INSERT/UPDATE into a column) also allow numeric narrowing and anything to text. */
+export function canAssign(from: SqlType, to: SqlType): boolean {
+  if (canCoerceImplicitly(from, to)) return true;
+  if (isNumericType(from) && isNumericType(to)) return true;
+  if (isStringType(to)) return true;
+  return from.kind === 'timestamptz' && (to.kind === 'timestamp' || to.kind === 'date');
+}
+
+/** The common type two operands are converted to, or null when there is none. */
+export function commonType(a: SqlType, b: SqlType): SqlType | null {
+  if (a.kind === 'unknown') return b.kind === 'unknown' ? { kind: 'text' } : b;
+  if (b.kind === 'unknown') return a;
+  if (canCoerceImplicitly(a, b)) return isStringType(b) && b.kind !== a.kind ? { kind: 'text' } : b;
+  if (canCoerceImplicitly(b, a)) return isStringType(a) && b.kind !== a.kind ? { kind: 'text' } : a;
+  return null;
+}
+
+function cannotCast(from: SqlType, to: SqlType): never {
+  throw sqlError('42846', `cannot cast type ${typeDisplayName(from)} to ${typeDisplayName(to)}`);
+}
+
+/** Whether a cast exists at all (checked at bind time). */
+export function castExists(from: SqlType, to: SqlType): boolean {
+  if (from.kind === to.kind || from.kind === 'unknown' || isStringType(from) || isStringType(to)) return true;
+  if (isNumericType(from) && isNumericType(to)) return true;
+  if ((from.kind === 'bool' && to.kind === 'int4') || (from.kind === 'int4' && to.kind === 'bool')) return true;
+  const times = ['date', 'timestamp', 'timestamptz'];
+  return times.includes(from.kind) && times.includes(to.kind);
+}
+
+/** Converts a non-NULL value; `explicit` lets varchar(n) truncate as CAST does. */
+export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolean, ctx: FormatContext): Value {
+  if (v === null) return null;
+  if (isStringType(from) || from.kind === 'unknown') {
+    if (isStringType(to)) return to.kind === 'text' ? v : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, v as string, explicit);
+    return parseValue(to, from.kind === 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string), ctx);
+  }
+  if (isStringType(to)) {
+    const text = formatValue(from, v, ctx) ?? '';
+    return to.kind === 'text' ? text : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, text, explicit);
+  }
+  if (isIntegerType(to)) return toInteger(v, from, to);
+  switch (to.kind) {
+    case 'float4': case 'float8': {
+      const n = typeof v === 'bigint' ? Number(v) : v instanceof Numeric ? v.toNumber() : (v as number);
+      if (from.kind === 'bool' || typeof n !== 'number') return cannotCast(from, to);
+      return to.kind === 'float4' ? Math.fround(n) : n;
+    }
+    case 'numeric': {
+      if (typeof v === 'bigint') return coerceNumeric(Numeric.fromBigInt(v), to);
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) return Number.isNaN(v) ? Numeric.fromString('NaN') : cannotConvertInfinity();
+        const n = Numeric.fromString(from.kind === 'float4' ? String(v) : Number(v.toPrecision(15)).toString());
+        return coerceNumeric(n ?? Numeric.fromBigInt(0n), to);
+      }
+      if (v instanceof Numeric) return coerceNumeric(v, to);
+      return cannotCast(from, to);
+    }
+    case 'bool':
+      if (typeof v === 'bigint') return v !== 0n;
+      return from.kind === 'bool' ? v : cannotCast(from, to);
+    default:
+      return castTime(v, from, to, ctx);
+  }
+}
+
+function cannotConvertInfinity(): never {
+  throw sqlError('22003', 'cannot convert infinity to numeric');
+}
+
+function toInteger(v: Value, from: SqlType, to: SqlType): bigint {
+  const kind = to.kind as 'int2' | 'int4' | 'int8';
+  if (typeof v === 'bigint') return checkIntRange(kind, v);
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return checkIntRange(kind, 2n ** 64n);
+    // float -> int rounds half to even (rint), like PostgreSQL.
+    const r = Math.round(v);
+    const even = Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    return checkIntRange(kind, BigInt(even));
+  }
+  if (v instanceof Numeric) {
+    if (v.isNaN()) throw sqlError('22003', `cannot convert NaN to ${typeDisplayName(to)}`);
+    return checkIntRange(kind, BigInt(v.round(0).toString()));
+  }
+  return cannotCast(from, to);
+}
+
+function castTime(v: Value, from: SqlType, to: SqlType, ctx: FormatContext): Value {
+  const micros = (): bigint => {
+    if (from.kind === 'date') return BigInt(v as number) * MICROS_PER_DAY;
+    return v as bigint;
+  };
+  const floorDays = (m: bigint): number => Number((m - ((m % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY) / MICROS_PER_DAY);
+  switch (to.kind) {
+    case 'date':
+      if (from.kind === 'timestamptz') return floorDays((v as bigint) + BigInt(offsetAt(ctx.timeZone, v as bigint)) * 1_000_000n);
+      if (from.kind === 'timestamp' || from.kind === 'date') return from.kind === 'date' ? v : floorDays(v as bigint);
+      return cannotCast(from, to);
+    case 'timestamp':
+      if (from.kind === 'timestamptz') return (v as bigint) + BigInt(offsetAt(ctx.timeZone, v as bigint)) * 1_000_000n;
+      if (from.kind === 'timestamp' || from.kind === 'date') return micros();
+      return cannotCast(from, to);
+    case 'timestamptz':
+      if (from.kind === 'timestamptz') return v;
+      if (from.kind === 'timestamp' || from.kind === 'date') return localToUtc(micros(), ctx.timeZone);
+      return cannotCast(from, to);
+    default:
+      return cannotCast(from, to);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Scalar functions Tessera knows. Aggregates are bound by the aggregate scope in
+ * bind-expr.ts; here only their names are listed. Unknown functions are 42883.
+ */
+import { sqlError } from '../sql-error.ts';
+import { MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
+import { Numeric } from '../types/numeric.ts';
+import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import type { Binder } from './bind-expr.ts';
+import { call, strictCall } from './bind-expr.ts';
+import type { BoundExpr } from './bound.ts';
+
+/** The server version string `SELECT version()` returns. */
+export const VERSION_STRING = 'PostgreSQL 15.4 (Tessera 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
+
+const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
+
+export function isAggregateName(name: string): boolean {
+  return aggregateNames.has(name);
+}
+
+function arity(name: string, args: readonly BoundExpr[], n: number, pos: number): void {
+  if (args.length !== n) {
+    const sig = args.map((a) => typeDisplayName(a.type)).join(', ');
+    throw sqlError('42883', `function ${name}(${sig}) does not exist`, {
+      ...positionOf(pos),
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  }
+}
+
+export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos: number, binder: Binder): BoundExpr {
+  if (star) throw sqlError('42809', `${name}(*) specified, but ${name} is not an aggregate function`, positionOf(pos));
+  const text = (i: number): BoundExpr => binder.coerce(args[i]!, T.text, pos);
+  switch (name) {
+    case 'version':
+      arity(name, args, 0, pos);
+      return call(name, T.text, [], () => VERSION_STRING);
+    case 'current_database':
+    case 'current_catalog':
+      arity(name, args, 0, pos);
+      return call(name, { kind: 'text' }, [], (_r, ctx) => ctx.database);
+    case 'current_user':
+    case 'session_user':
+    case 'user':
+      arity(name, args, 0, pos);
+      return call(name, T.text, [], (_r, ctx) => ctx.user);
+    case 'current_schema':
+      arity(name, args, 0, pos);
+      return call(name, T.text, [], () => 'public');
+    case 'now':
+    case 'transaction_timestamp':
+    case 'current_timestamp':
+      arity(name, args, 0, pos);
+      return call(name, T.timestamptz, [], (_r, ctx) => ctx.txnMicros);
+    case 'localtimestamp':
+      return call(name, T.timestamp, [], (_r, ctx) => ctx.txnMicros + BigInt(offsetAt(ctx.timeZone, ctx.txnMicros)) * 1_000_000n);
+    case 'current_date':
+      return call(name, T.date, [], (_r, ctx) => {
+        const local = ctx.txnMicros + BigInt(offsetAt(ctx.timeZone, ctx.txnMicros)) * 1_000_000n;
+        return Number(local / MICROS_PER_DAY);
+      });
+    case 'current_setting': {
+      if (args.length < 1 || args.length > 2) arity(name, args, 1, pos);
+      const setting = text(0);
+      const missingOk = args[1] === undefined ? null : binder.coerce(args[1], T.bool, pos);
+      return call(name, T.text, [setting], (row, ctx) => {
+        const n = setting.eval(row, ctx);
+        if (n === null) return null;
+        const v = ctx.setting((n as string).toLowerCase());
+        if (v === null && missingOk?.eval(row, ctx) !== true) {
+          throw sqlError('42704', `unrecognized configuration parameter "${n as string}"`);
+        }
+        return v;
+      });
+    }
+    case 'lower':
+    case 'upper':
+      arity(name, args, 1, pos);
+      return strictCall(name, T.text, [text(0)], (s) => (name === 'lower' ? (s as string).toLowerCase() : (s as string).toUpperCase()));
+    case 'length':
+    case 'char_length':
+    case 'character_length':
+      arity(name, args, 1, pos);
+      return strictCall(name, T.int4, [text(0)], (s) => BigInt([...(s as string)].length));
+    case 'abs':
+      arity(name, args, 1, pos);
+      return absFunction(args[0]!, binder, pos);
+    case 'gen_random_uuid':
+      arity(name, args, 0, pos);
+      return call(name, T.uuid, [], () => crypto.randomUUID());
+    case 'unique_rowid':
+      // The hidden rowid of tables without a primary key: random, positive, 63 bits.
+      return call(name, T.int8, [], () => {
+        const words = crypto.getRandomValues(new Uint32Array(2));
+        return ((BigInt(words[0]!) << 32n) | BigInt(words[1]!)) & 0x7fff_ffff_ffff_ffffn;
+      });
+    case 'pg_backend_pid':
+      return call(name, T.int4, [], () => BigInt(process.pid));
+    default:
+      throw sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
+        ...positionOf(pos),
+        hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      });
+  }
+}
+
+function absFunction(arg: BoundExpr, binder: Binder, pos: number): BoundExpr {
+  const a = binder.coerce(arg, arg.type.kind === 'unknown' ? T.float8 : arg.type, pos);
+  const t: SqlType = a.type;
+  if (!isNumericType(t)) throw sqlError('42883', `function abs(${typeDisplayName(t)}) does not exist`, positionOf(pos));
+  return strictCall('abs', t, [a], (v: Value) => {
+    if (typeof v === 'bigint') return v < 0n ? -v : v;
+    if (v instanceof Numeric) return v.value.isNegative() ? v.neg() : v;
+    return Math.abs(v as number);
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * EXPLAIN output: the physical plan as an indented tree, one line per node, in the
+ * spirit of PostgreSQL's (node names differ: they describe KV access, not heap pages).
+ */
+import { assertNever } from '../../util/index.ts';
+import { describeExpr } from '../expr/bound.ts';
+import type { PlanNode } from './plan.ts';
+
+export function explainPlan(node: PlanNode, depth = 0): string[] {
+  const pad = depth === 0 ? '' : '  '.repeat(depth - 1) + '->  ';
+  const line = (text: string, ...children: PlanNode[]): string[] => [pad + text, ...children.flatMap((c) => explainPlan(c, depth + 1))];
+  switch (node.kind) {
+    case 'one-row':
+      return line('Result');
+    case 'pk-lookup':
+      return line(`Point Lookup on ${node.table.name} using ${node.table.primaryIndex.name} (${node.keys.length} key${node.keys.length === 1 ? '' : 's'}: ${node.keys.map((k) => '(' + k.map(describeExpr).join(', ') + ')').join(', ')})`);
+    case 'scan': {
+      const isPrimary = node.index.id === node.table.primaryIndex.id;
+      const what = node.eq.length === 0 && node.lower === null && node.upper === null && isPrimary ? 'Full Scan' : isPrimary ? 'Range Scan' : node.covering ? 'Index Only Scan' : 'Index Scan';
+      const parts: string[] = [];
+      if (node.eq.length > 0) parts.push(`eq: ${node.eq.map(describeExpr).join(', ')}`);
+      if (node.lower !== null) parts.push(`${node.lower.inclusive ? '>=' : '>'} ${describeExpr(node.lower.expr)}`);
+      if (node.upper !== null) parts.push(`${node.upper.inclusive ? '<=' : '<'} ${describeExpr(node.upper.expr)}`);
+      if (node.reverse) parts.push('reverse');
+      if (node.limit !== null) parts.push(`limit: ${describeExpr(node.limit)}`);
+      return line(`${what} on ${node.table.name} using ${node.index.name}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`);
+    }
+    case 'filter':
+      return line(`Filter ${describeExpr(node.predicate)}`, node.input);
+    case 'aggregate':
+      return line(`Aggregate${node.groupBy.length > 0 ? ` (group by ${node.groupBy.map(describeExpr).join(', ')})` : ''}: ${node.aggregates.map((a) => a.name).join(', ')}`, node.input);
+    case 'project':
+      return explainPlan(node.input, depth);
+    case 'sort':
+      return line(`Sort (${node.keys.map((k) => `${describeExpr(k.expr)}${k.descending ? ' DESC' : ''}`).join(', ')})`, node.input);
+    case 'limit':
+      return line(`Limit`, node.input);
+    default:
+      return assertNever(node, 'plan node');
+  }
+}

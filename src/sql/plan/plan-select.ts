@@ -1,0 +1,246 @@
+/**
+ * SELECT -> physical plan: resolve the table, bind expressions, choose the access path,
+ * then stack filter -> aggregate -> having -> project (+ hidden sort columns) -> sort ->
+ * limit. Sorting by the scanned index's order drops the sort; a LIMIT right above a scan
+ * is pushed into it.
+ */
+import type { ColumnInfo } from '../session.ts';
+import type { Expr, SelectStmt } from '../parser/ast.ts';
+import { sqlError } from '../sql-error.ts';
+import { tableOid, type TableDesc } from '../catalog/descriptors.ts';
+import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
+import type { BoundExpr } from '../expr/bound.ts';
+import { isAggregateName } from '../expr/functions.ts';
+import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
+import { conjuncts, decideAccess, fullScan } from './access.ts';
+import type { PlanNode, SortKey } from './plan.ts';
+
+export interface TableResolver {
+  /** Throws 42P01 for an unknown table. */
+  resolveTable(schema: string | null, name: string, pos: number): TableDesc;
+}
+
+export interface PlannedQuery {
+  readonly node: PlanNode;
+  /** Result columns (text format). */
+  readonly columns: readonly ColumnInfo[];
+  readonly types: readonly SqlType[];
+  /** Tables the plan depends on, with the versions it was planned against. */
+  readonly tables: readonly TableDesc[];
+}
+
+export function tableScope(table: TableDesc, alias: string | null): ScopeColumn[] {
+  return table.columns.map((c) => ({ table: alias ?? table.name, name: c.name, type: c.type, hidden: c.hidden }));
+}
+
+export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
+  if (stmt.distinct) throw sqlError('0A000', 'SELECT DISTINCT is not supported');
+  const ref = stmt.from[0] ?? null;
+  const table = ref === null ? null : resolver.resolveTable(ref.schema, ref.name, ref.pos);
+  const scope = table === null ? [] : tableScope(table, ref?.alias ?? null);
+  const items = expandStars(stmt, scope);
+  const where = stmt.where === null ? null : binder.coerce(binder.bind(stmt.where, scope), T.bool, stmt.where.pos);
+  const needed = table === null ? new Set<number>() : neededColumns(stmt, scope);
+  let node: PlanNode;
+  if (table === null) {
+    node = { kind: 'one-row' };
+    if (where !== null) node = { kind: 'filter', input: node, predicate: where };
+  } else {
+    const access = decideAccess(table, conjuncts(where), needed);
+    node = access.node;
+    const rest = access.remaining;
+    if (rest.length > 0) node = { kind: 'filter', input: node, predicate: rest.length === 1 ? rest[0]! : andOf(rest, binder) };
+  }
+  const isAggregate = stmt.groupBy.length > 0 || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
+  let agg: AggregateScope | null = null;
+  if (isAggregate) {
+    const groupBy = stmt.groupBy.map((g) => bindGroupItem(g, items, binder, scope));
+    agg = { groupKeys: groupBy.map((g) => astKey(g.ast)), groupTypes: groupBy.map((g) => g.bound.type), inputScope: scope, aggregates: [] };
+    const aggregates = agg.aggregates;
+    const outputs = items.map((i) => binder.bind(i.expr, [], agg));
+    const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
+    node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
+    if (having !== null) node = { kind: 'filter', input: node, predicate: having };
+    return finish(stmt, node, outputs, items, binder, [], agg, table);
+  }
+  const outputs = items.map((i) => binder.bind(i.expr, scope));
+  return finish(stmt, node, outputs, items, binder, scope, null, table);
+}
+
+interface Item {
+  readonly expr: Expr;
+  readonly alias: string | null;
+  readonly name: string;
+  readonly column: { readonly table: TableDesc; readonly attr: number } | null;
+}
+
+function expandStars(stmt: SelectStmt, scope: readonly ScopeColumn[]): Item[] {
+  const out: Item[] = [];
+  for (const item of stmt.items) {
+    if (item.expr.kind !== 'star') {
+      out.push({ expr: item.expr, alias: item.alias, name: item.alias ?? outputName(item.expr), column: null });
+      continue;
+    }
+    if (scope.length === 0) throw sqlError('42601', 'SELECT * with no tables specified is not valid', positionOf(item.expr.pos));
+    for (const c of scope) {
+      if (c.hidden) continue;
+      out.push({ expr: { kind: 'column', table: c.table, name: c.name, pos: item.expr.pos }, alias: null, name: c.name, column: null });
+    }
+  }
+  return out;
+}
+
+/** PostgreSQL's default result column name for an expression. */
+export function outputName(e: Expr): string {
+  switch (e.kind) {
+    case 'column': return e.name;
+    case 'func': return e.name;
+    case 'cast': return e.arg.kind === 'column' || e.arg.kind === 'func' ? outputName(e.arg) : e.type.name;
+    case 'case': return 'case';
+    case 'coalesce': return 'coalesce';
+    case 'nullif': return 'nullif';
+    default: return '?column?';
+  }
+}
+
+function containsAggregate(e: Expr): boolean {
+  return JSON.stringify(e, (_k, v: unknown) => v).includes('"kind":"func"') && hasAgg(e);
+}
+
+function hasAgg(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasAgg);
+  if (typeof value !== 'object' || value === null) return false;
+  const o = value as { kind?: unknown; name?: unknown };
+  if (o.kind === 'func' && typeof o.name === 'string' && isAggregateName(o.name)) return true;
+  return Object.values(value).some(hasAgg);
+}
+
+function bindGroupItem(g: Expr, items: readonly Item[], binder: Binder, scope: readonly ScopeColumn[]): { ast: Expr; bound: BoundExpr } {
+  // GROUP BY 1 and GROUP BY alias refer to select items, as in PostgreSQL.
+  let ast = g;
+  if (g.kind === 'literal' && g.value.kind === 'integer') {
+    const item = items[Number(g.value.text) - 1];
+    if (item === undefined) throw sqlError('42P10', `GROUP BY position ${g.value.text} is not in select list`, positionOf(g.pos));
+    ast = item.expr;
+  } else if (g.kind === 'column' && g.table === null && !scope.some((c) => c.name === g.name)) {
+    const item = items.find((i) => i.alias === g.name);
+    if (item !== undefined) ast = item.expr;
+  }
+  return { ast, bound: binder.bind(ast, scope) };
+}
+
+function andOf(args: readonly BoundExpr[], binder: Binder): BoundExpr {
+  void binder;
+  return {
+    kind: 'and',
+    type: T.bool,
+    args,
+    eval: (row, ctx) => {
+      let sawNull = false;
+      for (const a of args) {
+        const v = a.eval(row, ctx);
+        if (v === false) return false;
+        if (v === null) sawNull = true;
+      }
+      return sawNull ? null : true;
+    },
+  };
+}
+
+function neededColumns(stmt: SelectStmt, scope: readonly ScopeColumn[]): Set<number> {
+  const names = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (typeof v === 'object' && v !== null) {
+      const o = v as { kind?: unknown; name?: unknown };
+      if (o.kind === 'column' && typeof o.name === 'string') names.add(o.name);
+      if (o.kind === 'star') scope.forEach((c) => names.add(c.name));
+      Object.values(v).forEach(visit);
+    }
+  };
+  visit([stmt.items, stmt.where, stmt.groupBy, stmt.having, stmt.orderBy]);
+  const out = new Set<number>();
+  scope.forEach((c, i) => names.has(c.name) && out.add(i));
+  return out;
+}
+
+function finish(
+  stmt: SelectStmt,
+  input: PlanNode,
+  outputs: BoundExpr[],
+  items: readonly Item[],
+  binder: Binder,
+  scope: readonly ScopeColumn[],
+  agg: AggregateScope | null,
+  table: TableDesc | null,
+): PlannedQuery {
+  const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
+  const width = exprs.length;
+  const sortKeys: SortKey[] = [];
+  for (const o of stmt.orderBy) {
+    let index = -1;
+    if (o.expr.kind === 'literal' && o.expr.value.kind === 'integer') {
+      index = Number(o.expr.value.text) - 1;
+      if (index < 0 || index >= width) throw sqlError('42P10', `ORDER BY position ${o.expr.value.text} is not in select list`, positionOf(o.expr.pos));
+    } else if (o.expr.kind === 'column' && o.expr.table === null) {
+      const name = o.expr.name;
+      index = items.findIndex((i) => i.alias === name || (i.alias === null && i.expr.kind === 'column' && i.expr.name === name));
+    }
+    if (index < 0) {
+      exprs.push(binder.bind(o.expr, scope, agg));
+      index = exprs.length - 1;
+    }
+    const bound = exprs[index]!;
+    sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
+  }
+  let node: PlanNode = { kind: 'project', input, exprs };
+  if (sortKeys.length > 0 && !sortServedByScan(input, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
+  const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
+  const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
+  if (limit !== null || offset !== null) node = pushLimit(node, limit, offset);
+  const columns = items.map((item, i): ColumnInfo => {
+    const type = exprs[i]!.type;
+    const col = columnOrigin(item.expr, table);
+    return { name: item.name, tableOid: col?.oid ?? 0, columnAttr: col?.attr ?? 0, typeOid: typeOid(type), typeSize: typeSize(type), typeMod: typeMod(type), format: 0 };
+  });
+  const planned: PlannedQuery = { node, columns, types: exprs.slice(0, width).map((e) => e.type), tables: table === null ? [] : [table] };
+  return width === exprs.length ? planned : { ...planned, node: { kind: 'project', input: node, exprs: exprs.slice(0, width).map((e, i) => ({ kind: 'column', type: e.type, index: i, name: `#${i}`, eval: (row) => row[i] ?? null })) } };
+}
+
+function columnOrigin(e: Expr, table: TableDesc | null): { oid: number; attr: number } | null {
+  if (table === null || e.kind !== 'column') return null;
+  const attr = table.columns.findIndex((c) => c.name === e.name);
+  return attr < 0 ? null : { oid: tableOid(table), attr: attr + 1 };
+}
+
+/** ORDER BY the primary key columns (all ascending or all descending) over a primary scan. */
+function sortServedByScan(input: PlanNode, keys: readonly SortKey[], exprs: readonly BoundExpr[]): boolean {
+  let scan = input;
+  while (scan.kind === 'filter') scan = scan.input;
+  if (scan.kind !== 'scan' || scan.index.id !== scan.table.primaryIndex.id) return false;
+  const table = scan.table;
+  const pk = table.primaryIndex;
+  const tail = pk.columnIds.slice(scan.eq.length);
+  if (keys.length === 0 || keys.length > tail.length) return false;
+  const reverse = keys[0]!.descending !== (pk.directions[scan.eq.length] === 'desc');
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const source = exprs[(k.expr as Extract<BoundExpr, { kind: 'column' }>).index]!;
+    const position = table.columns.findIndex((c) => c.id === tail[i]);
+    if (source.kind !== 'column' || source.index !== position) return false;
+    const colDesc = pk.directions[scan.eq.length + i] === 'desc';
+    if ((k.descending !== colDesc) !== reverse || k.nullsFirst !== k.descending) return false;
+  }
+  const mutable = scan as { reverse: boolean };
+  mutable.reverse = reverse;
+  return true;
+}
+
+function pushLimit(node: PlanNode, limit: BoundExpr | null, offset: BoundExpr | null): PlanNode {
+  const limited: PlanNode = { kind: 'limit', input: node, limit, offset };
+  if (node.kind !== 'project' || node.input.kind !== 'scan') return limited;
+  const scan = node.input;
+  return { kind: 'limit', input: { ...node, input: { ...scan, limit, offset } }, limit, offset };
+}
+
+export { fullScan };

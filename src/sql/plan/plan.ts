@@ -1,0 +1,54 @@
+/**
+ * Physical plan nodes. A plan is a tree (joins will add two-input nodes); the executor
+ * turns each node into an operator that yields row batches. Key bounds and limits are
+ * expressions, evaluated at execution, so one plan serves every execution of a prepared
+ * statement.
+ */
+import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
+import type { AggregateCall } from '../expr/bind-expr.ts';
+import type { BoundExpr } from '../expr/bound.ts';
+
+export interface KeyBound {
+  readonly expr: BoundExpr;
+  readonly inclusive: boolean;
+}
+
+export interface SortKey {
+  readonly expr: BoundExpr;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+export type PlanNode =
+  /** One row with no columns: SELECT without FROM. */
+  | { readonly kind: 'one-row' }
+  /** Point lookups of whole primary keys (one per entry of `keys`), as one getMany. */
+  | { readonly kind: 'pk-lookup'; readonly table: TableDesc; readonly keys: readonly (readonly BoundExpr[])[] }
+  /**
+   * A scan of one index: equality on its first `eq.length` columns, then an optional range
+   * on the next one. Secondary index entries are looked up in the primary index unless
+   * the index covers every column the query reads. Rows come out as full table rows.
+   */
+  | {
+      readonly kind: 'scan';
+      readonly table: TableDesc;
+      readonly index: IndexDesc;
+      readonly eq: readonly BoundExpr[];
+      readonly lower: KeyBound | null;
+      readonly upper: KeyBound | null;
+      readonly reverse: boolean;
+      readonly covering: boolean;
+      /** Rows the consumer needs at most (LIMIT + OFFSET pushed down), or null. */
+      readonly limit: BoundExpr | null;
+      readonly offset: BoundExpr | null;
+    }
+  | { readonly kind: 'filter'; readonly input: PlanNode; readonly predicate: BoundExpr }
+  | {
+      readonly kind: 'aggregate';
+      readonly input: PlanNode;
+      readonly groupBy: readonly BoundExpr[];
+      readonly aggregates: readonly AggregateCall[];
+    }
+  | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[] }
+  | { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] }
+  | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null };

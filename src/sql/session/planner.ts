@@ -1,0 +1,144 @@
+/**
+ * Statement -> executable plan, and plan -> events. Shared by the simple and extended
+ * protocols; prepared statements keep the PreparedPlan and re-plan only when a table it
+ * uses changed version.
+ */
+import { assertNever } from '../../util/index.ts';
+import type { Statement } from '../parser/ast.ts';
+import { sqlError } from '../sql-error.ts';
+import type { ColumnInfo, QueryEvent } from '../session.ts';
+import { Binder } from '../expr/bind-expr.ts';
+import { planDml, runDml, type DmlPlan } from '../exec/dml.ts';
+import { buildOperator, type ExecContext } from '../exec/operators.ts';
+import type { UniqueWrites } from '../exec/write.ts';
+import { explainPlan } from '../plan/explain.ts';
+import { planSelect, type PlannedQuery, type TableResolver } from '../plan/plan-select.ts';
+import type { TableDesc } from '../catalog/descriptors.ts';
+import { formatValue, type FormatContext } from '../types/text-io.ts';
+import { T, type SqlType } from '../types/types.ts';
+
+export type PreparedPlan =
+  | { readonly kind: 'query'; readonly query: PlannedQuery }
+  | { readonly kind: 'dml'; readonly dml: DmlPlan }
+  | { readonly kind: 'explain'; readonly lines: readonly string[] }
+  /** Statements planned at execution (DDL, transaction control, SET/SHOW). */
+  | { readonly kind: 'utility'; readonly statement: Statement };
+
+export interface Planned {
+  readonly plan: PreparedPlan;
+  readonly paramTypes: readonly SqlType[];
+  readonly columns: readonly ColumnInfo[] | null;
+  readonly tables: readonly TableDesc[];
+}
+
+export function planStatement(stmt: Statement, declared: readonly (SqlType | null)[], resolver: TableResolver, format: FormatContext): Planned {
+  const binder = new Binder([...declared], format);
+  const plan = planWith(stmt, binder, resolver);
+  const paramTypes = binder.paramTypes.map((t) => (t === null || t.kind === 'unknown' ? T.text : t));
+  const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' ? [explainColumn] : utilityColumns(stmt);
+  const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table] : [];
+  return { plan, paramTypes, columns, tables };
+}
+
+const explainColumn: ColumnInfo = { name: 'QUERY PLAN', tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 };
+
+function utilityColumns(stmt: Statement): readonly ColumnInfo[] | null {
+  if (stmt.kind !== 'show') return null;
+  if (stmt.name === 'all') {
+    return ['name', 'setting', 'description'].map((name) => ({ ...explainColumn, name }));
+  }
+  return [{ ...explainColumn, name: stmt.name }];
+}
+
+function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): PreparedPlan {
+  switch (stmt.kind) {
+    case 'select':
+      return { kind: 'query', query: planSelect(stmt, binder, resolver) };
+    case 'insert': case 'update': case 'delete':
+      return { kind: 'dml', dml: planDml(stmt, binder, resolver) };
+    case 'explain': {
+      const inner = planWith(stmt.statement, binder, resolver);
+      if (inner.kind === 'query') return { kind: 'explain', lines: explainPlan(inner.query.node) };
+      if (inner.kind === 'dml') return { kind: 'explain', lines: [`${inner.dml.kind[0]!.toUpperCase()}${inner.dml.kind.slice(1)} on ${inner.dml.table.name}`, ...explainPlan(inner.dml.source, 1)] };
+      throw sqlError('0A000', `EXPLAIN of ${stmt.statement.kind} is not supported`);
+    }
+    case 'unsupported':
+      throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit':
+    case 'rollback': case 'set': case 'reset': case 'show':
+      return { kind: 'utility', statement: stmt };
+    default:
+      return assertNever(stmt, 'statement');
+  }
+}
+
+/** Output formatting of one result set: text for now (binary formats: ints, floats, bool, text). */
+export interface ResultFormat {
+  readonly types: readonly SqlType[];
+  readonly binary: readonly boolean[];
+}
+
+/** Runs a query or DML plan; yields rows in batches and returns the command tag. */
+export async function* runPlan(
+  plan: PreparedPlan,
+  ctx: ExecContext,
+  uniques: UniqueWrites,
+  format: ResultFormat,
+  encodeRow: (row: readonly unknown[]) => (string | Uint8Array | null)[],
+): AsyncGenerator<QueryEvent, string> {
+  switch (plan.kind) {
+    case 'query': {
+      const op = buildOperator(plan.query.node, ctx);
+      let count = 0;
+      for (;;) {
+        const batch = await op.next();
+        if (batch === null) break;
+        ctx.checkCancelled();
+        count += batch.length;
+        if (batch.length > 0) yield { kind: 'rows', rows: batch.map(encodeRow) };
+      }
+      return `SELECT ${count}`;
+    }
+    case 'dml': {
+      const result = await runDml(plan.dml, ctx, uniques);
+      if (result.returned.length > 0) yield { kind: 'rows', rows: result.returned.map(encodeRow) };
+      const verb = plan.dml.kind.toUpperCase();
+      return plan.dml.kind === 'insert' ? `INSERT 0 ${result.count}` : `${verb} ${result.count}`;
+    }
+    case 'explain':
+      yield { kind: 'rows', rows: plan.lines.map((l) => [l]) };
+      return 'EXPLAIN';
+    case 'utility':
+      throw new Error('utility statements run in the session');
+    default:
+      return assertNever(plan, 'plan');
+  }
+  void format;
+}
+
+export function textRowEncoder(types: readonly SqlType[], binary: readonly boolean[], fmt: FormatContext): (row: readonly unknown[]) => (string | Uint8Array | null)[] {
+  return (row) => {
+    const out = new Array<string | Uint8Array | null>(types.length);
+    for (let i = 0; i < types.length; i++) {
+      const v = (row[i] ?? null) as Parameters<typeof formatValue>[1];
+      out[i] = binary[i] === true ? binaryValue(types[i]!, v) : formatValue(types[i]!, v, fmt);
+    }
+    return out;
+  };
+}
+
+function binaryValue(type: SqlType, v: Parameters<typeof formatValue>[1]): Uint8Array | null {
+  if (v === null) return null;
+  const buf = Buffer.alloc(8);
+  switch (type.kind) {
+    case 'int2': buf.writeInt16BE(Number(v)); return buf.subarray(0, 2);
+    case 'int4': buf.writeInt32BE(Number(v)); return buf.subarray(0, 4);
+    case 'int8': buf.writeBigInt64BE(v as bigint); return buf;
+    case 'float8': buf.writeDoubleBE(v as number); return buf;
+    case 'float4': buf.writeFloatBE(v as number); return buf.subarray(0, 4);
+    case 'bool': return Uint8Array.of(v === true ? 1 : 0);
+    case 'text': case 'varchar': case 'bpchar': return Buffer.from(v as string, 'utf8');
+    case 'bytea': return v as Uint8Array;
+    default: throw sqlError('0A000', `binary output of type ${type.kind} is not supported`);
+  }
+}

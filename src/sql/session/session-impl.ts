@@ -1,0 +1,408 @@
+/**
+ * The Session wire drives (see ../session.ts): transaction state machine, simple and
+ * extended protocol, SET/SHOW, DDL. Each statement is planned (or its cached plan reused),
+ * then run inside the session's open transaction, which is implicit (committed at the end
+ * of a query string or at Sync) unless BEGIN opened it.
+ */
+import { assertNever, type Logger } from '../../util/index.ts';
+import type { TxnCoordinator } from '../../txn/index.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { TableDesc } from '../catalog/descriptors.ts';
+import { toSqlError } from '../errors.ts';
+import type { EvalContext } from '../expr/bound.ts';
+import type { ExecContext, ExecLimits } from '../exec/operators.ts';
+import type { Parser } from '../parser/parse.ts';
+import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
+import { sqlError, SqlError } from '../sql-error.ts';
+import type { ColumnInfo, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
+import { parseValue } from '../types/text-io.ts';
+import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
+import { runUtility, type UtilityHost } from './utility.ts';
+import { Settings } from './settings.ts';
+import { OpenTxn } from './txn-state.ts';
+
+export interface SessionDeps {
+  readonly parser: Parser;
+  readonly catalog: Catalog;
+  readonly txns: TxnCoordinator;
+  readonly logger: Logger;
+  readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
+  readonly nowMicros: () => bigint;
+}
+
+interface Prepared {
+  readonly parsed: ParsedStatement | null;
+  readonly declared: readonly (SqlType | null)[];
+  planned: Planned | null;
+}
+
+interface Portal {
+  readonly prepared: Prepared;
+  readonly planned: Planned | null;
+  readonly params: readonly Value[];
+  readonly binary: readonly boolean[];
+  /** Rows left over from an Execute with a row limit. */
+  pending: (string | Uint8Array | null)[][] | null;
+  pendingTag: string;
+}
+
+export class SqlSession implements Session {
+  private readonly settings = new Settings();
+  private open: OpenTxn | null = null;
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly portals = new Map<string, Portal>();
+  private cancelled = false;
+  private extendedFailed = false;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    readonly user: string,
+    readonly database: { readonly id: number; readonly name: string },
+    applicationName: string,
+  ) {
+    if (applicationName !== '') this.settings.set('application_name', applicationName);
+  }
+
+  initialParameterStatus(): readonly (readonly [string, string])[] {
+    const s = (n: string): string => this.settings.get(n) ?? '';
+    return [
+      ['server_version', s('server_version')], ['server_encoding', 'UTF8'], ['client_encoding', s('client_encoding')],
+      ['DateStyle', s('datestyle')], ['integer_datetimes', 'on'], ['standard_conforming_strings', 'on'],
+      ['TimeZone', s('timezone')], ['IntervalStyle', 'postgres'], ['application_name', s('application_name')],
+      ['is_superuser', 'on'], ['session_authorization', this.user],
+    ];
+  }
+
+  transactionStatus(): TransactionStatus {
+    if (this.open === null) return 'idle';
+    if (this.open.failed) return 'failed';
+    return this.open.explicit ? 'in-transaction' : 'idle';
+  }
+
+  query(sql: string): AsyncIterable<QueryEvent> {
+    return this.runQuery(sql);
+  }
+
+  private async *runQuery(sql: string): AsyncGenerator<QueryEvent> {
+    this.cancelled = false;
+    let stmts: ParsedStatement[];
+    try {
+      stmts = this.deps.parser.parse(sql);
+    } catch (err) {
+      this.markFailed();
+      throw toSqlError(err, this.deps.logger);
+    }
+    if (stmts.length === 0) {
+      yield { kind: 'empty-query' };
+      return;
+    }
+    try {
+      for (const parsed of stmts) {
+        const planned = this.checkFailedBlock(parsed.statement) ? null : this.plan(parsed.statement, []);
+        yield* this.runStatement(parsed.statement, planned, [], [], true, 0);
+      }
+      if (this.open !== null && !this.open.explicit) await this.finishImplicit(true);
+    } catch (err) {
+      const e = toSqlError(this.open?.explain(err) ?? err, this.deps.logger);
+      await this.afterError();
+      throw e;
+    }
+  }
+
+  /** In a failed block only COMMIT/ROLLBACK run; everything else is 25P02. Returns true when planning must be skipped. */
+  private checkFailedBlock(stmt: Statement): boolean {
+    if (this.open === null || !this.open.failed) return false;
+    if (stmt.kind === 'commit' || stmt.kind === 'rollback') return true;
+    throw sqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+  }
+
+  private markFailed(): void {
+    if (this.open !== null && this.open.explicit) this.open.failed = true;
+  }
+
+  private async afterError(): Promise<void> {
+    const open = this.open;
+    if (open === null) return;
+    if (open.explicit) {
+      open.failed = true;
+      return;
+    }
+    this.open = null;
+    await open.rollback().catch(() => undefined);
+  }
+
+  private async finishImplicit(commit: boolean): Promise<void> {
+    const open = this.open;
+    this.open = null;
+    if (open === null) return;
+    if (commit) await open.commit();
+    else await open.rollback();
+  }
+
+  private ensureTxn(): OpenTxn {
+    if (this.open === null) this.open = OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null);
+    return this.open;
+  }
+
+  private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
+    return {
+      resolveTable: (schema, name, pos) => {
+        const t = this.lookupTable({ schema, name, alias: null, pos });
+        if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
+        return t;
+      },
+    };
+  }
+
+  lookupTable(ref: TableRef): TableDesc | null {
+    const entry = this.lookupName(ref);
+    if (entry === null || entry.kind !== 'table') return null;
+    return this.open !== null ? this.open.view.table(entry.tableId) : (this.deps.catalog.descriptor(entry.tableId) as TableDesc | null);
+  }
+
+  lookupName(ref: TableRef): ReturnType<Catalog['name']> {
+    const schema = this.deps.catalog.schema(this.database.id, ref.schema ?? 'public');
+    if (schema === null) return null;
+    return this.open !== null ? this.open.view.name(this.database.id, schema.id, ref.name) : this.deps.catalog.name(this.database.id, schema.id, ref.name);
+  }
+
+  private plan(stmt: Statement, declared: readonly (SqlType | null)[]): Planned {
+    return planStatement(stmt, declared, this.resolver(), this.settings);
+  }
+
+  /** A cached plan is stale when any table it read has a newer descriptor. */
+  private isStale(planned: Planned): boolean {
+    for (const t of planned.tables) {
+      const current = this.lookupTable({ schema: null, name: t.name, alias: null, pos: -1 });
+      if (current !== t) return true;
+    }
+    return false;
+  }
+
+  private evalContext(params: readonly Value[], open: OpenTxn | null): EvalContext {
+    const settings = this.settings;
+    return {
+      params,
+      user: this.user,
+      database: this.database.name,
+      txnMicros: open === null ? this.deps.nowMicros() : open.txn.startNanos / 1000n,
+      timeZone: settings.timeZone,
+      extraFloatDigits: settings.extraFloatDigits,
+      setting: (name) => settings.get(name),
+    };
+  }
+
+  private execContext(open: OpenTxn, params: readonly Value[]): ExecContext {
+    return {
+      txn: open.txn,
+      eval: this.evalContext(params, open),
+      limits: this.deps.limits,
+      checkCancelled: () => {
+        if (this.cancelled) throw sqlError('57014', 'canceling statement due to user request');
+      },
+    };
+  }
+
+  private async *runStatement(
+    stmt: Statement,
+    planned: Planned | null,
+    params: readonly Value[],
+    binary: readonly boolean[],
+    describe: boolean,
+    maxRows: number,
+  ): AsyncGenerator<QueryEvent> {
+    if (planned === null || planned.plan.kind === 'utility') {
+      yield* runUtility(stmt, this.utilityHost(), describe);
+      return;
+    }
+    const open = this.ensureTxn();
+    if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
+    const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
+    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
+    void maxRows;
+    const gen = runPlan(planned.plan, this.execContext(open, params), open.uniques, { types, binary }, encode);
+    for (;;) {
+      const r = await gen.next();
+      if (r.done === true) {
+        yield { kind: 'command-complete', tag: r.value };
+        return;
+      }
+      yield r.value;
+    }
+  }
+
+  utilityHost(): UtilityHost {
+    return {
+      settings: this.settings,
+      getOpen: () => this.open,
+      setOpen: (o) => {
+        this.open = o;
+      },
+      beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation),
+      ensureTxn: () => this.ensureTxn(),
+      databaseId: this.database.id,
+      catalog: this.deps.catalog,
+      lookupTable: (ref) => this.lookupTable(ref),
+      lookupName: (ref) => this.lookupName(ref),
+      format: this.settings,
+    };
+  }
+
+  // ---- extended protocol ----
+
+  async prepare(name: string, sql: string, paramTypeOids: readonly number[]): Promise<StatementDescription> {
+    try {
+      if (name !== '' && this.prepared.has(name)) throw sqlError('42P05', `prepared statement "${name}" already exists`);
+      if (this.prepared.size >= this.deps.limits.preparedStatementsMax) throw sqlError('53400', 'too many prepared statements');
+      const stmts = this.deps.parser.parse(sql);
+      if (stmts.length > 1) throw sqlError('42601', 'cannot insert multiple commands into a prepared statement');
+      const parsed = stmts[0] ?? null;
+      const declared = paramTypeOids.map((oid) => typeFromOid(oid));
+      let planned: Planned | null = null;
+      if (parsed !== null && !this.checkFailedBlock(parsed.statement)) planned = this.plan(parsed.statement, declared);
+      const p: Prepared = { parsed, declared, planned };
+      this.prepared.set(name, p);
+      return this.describePrepared(p);
+    } catch (err) {
+      this.extendedFailed = true;
+      this.markFailed();
+      throw toSqlError(err, this.deps.logger);
+    }
+  }
+
+  private describePrepared(p: Prepared): StatementDescription {
+    const paramTypeOids = (p.planned?.paramTypes ?? p.declared.map((t) => t ?? { kind: 'text' })).map((t) => typeOid(t));
+    return { paramTypeOids, columns: p.planned?.columns ?? null };
+  }
+
+  describeStatement(name: string): StatementDescription {
+    const p = this.prepared.get(name);
+    if (p === undefined) throw sqlError('26000', `prepared statement "${name}" does not exist`);
+    return this.describePrepared(p);
+  }
+
+  async bind(portal: string, statement: string, params: readonly (Uint8Array | null)[], paramFormats: readonly number[], resultFormats: readonly number[]): Promise<void> {
+    try {
+      const p = this.prepared.get(statement);
+      if (p === undefined) throw sqlError('26000', `prepared statement "${statement}" does not exist`);
+      if (p.parsed !== null && this.checkFailedBlock(p.parsed.statement)) {
+        this.portals.set(portal, { prepared: p, planned: null, params: [], binary: [], pending: null, pendingTag: '' });
+        return;
+      }
+      if (p.planned !== null && p.planned.plan.kind !== 'utility' && this.isStale(p.planned) && p.parsed !== null) {
+        p.planned = this.plan(p.parsed.statement, p.declared);
+      }
+      const types = p.planned?.paramTypes ?? [];
+      if (params.length !== types.length) {
+        throw sqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "${statement}" requires ${types.length}`);
+      }
+      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings));
+      const binary = resultFormats.map((f) => f === 1);
+      this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, pending: null, pendingTag: '' });
+    } catch (err) {
+      this.extendedFailed = true;
+      this.markFailed();
+      throw toSqlError(err, this.deps.logger);
+    }
+  }
+
+  describePortal(portal: string): readonly ColumnInfo[] | null {
+    const p = this.portals.get(portal);
+    if (p === undefined) throw sqlError('34000', `portal "${portal}" does not exist`);
+    const cols = p.planned?.columns ?? null;
+    if (cols === null) return null;
+    return cols.map((c, i) => ({ ...c, format: (p.binary.length === 1 ? p.binary[0] : p.binary[i]) === true ? 1 : 0 }));
+  }
+
+  execute(portal: string, maxRows: number): AsyncIterable<QueryEvent> {
+    return this.runExecute(portal, maxRows);
+  }
+
+  private async *runExecute(name: string, maxRows: number): AsyncGenerator<QueryEvent> {
+    this.cancelled = false;
+    try {
+      const portal = this.portals.get(name);
+      if (portal === undefined) throw sqlError('34000', `portal "${name}" does not exist`);
+      const parsed = portal.prepared.parsed;
+      if (parsed === null) {
+        yield { kind: 'empty-query' };
+        return;
+      }
+      if (portal.pending === null) {
+        this.checkFailedBlock(parsed.statement);
+        const events: QueryEvent[] = [];
+        for await (const e of this.runStatement(parsed.statement, portal.planned, portal.params, portal.binary, false, maxRows)) {
+          if (maxRows > 0 && (e.kind === 'rows' || e.kind === 'command-complete')) events.push(e);
+          else yield e;
+        }
+        if (maxRows === 0) return;
+        portal.pending = events.flatMap((e) => (e.kind === 'rows' ? e.rows.map((r) => [...r]) : []));
+        const done = events.find((e) => e.kind === 'command-complete');
+        portal.pendingTag = done?.kind === 'command-complete' ? done.tag : '';
+      }
+      const rows = portal.pending.splice(0, maxRows > 0 ? maxRows : portal.pending.length);
+      if (rows.length > 0) yield { kind: 'rows', rows };
+      if (portal.pending.length > 0) yield { kind: 'portal-suspended' };
+      else yield { kind: 'command-complete', tag: portal.pendingTag };
+    } catch (err) {
+      this.extendedFailed = true;
+      const e = toSqlError(this.open?.explain(err) ?? err, this.deps.logger);
+      this.markFailed();
+      throw e;
+    }
+  }
+
+  closeStatement(name: string): void {
+    this.prepared.delete(name);
+  }
+
+  closePortal(name: string): void {
+    this.portals.delete(name);
+  }
+
+  async sync(): Promise<void> {
+    const failed = this.extendedFailed;
+    this.extendedFailed = false;
+    for (const name of [...this.portals.keys()]) if (name === '') this.portals.delete(name);
+    if (this.open === null || this.open.explicit) return;
+    try {
+      await this.finishImplicit(!failed);
+    } catch (err) {
+      throw toSqlError(err, this.deps.logger);
+    }
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  async close(): Promise<void> {
+    const open = this.open;
+    this.open = null;
+    this.prepared.clear();
+    this.portals.clear();
+    if (open !== null) await open.rollback().catch(() => undefined);
+  }
+}
+
+function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings): Value {
+  if (raw === null) return null;
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (format === 1) {
+    switch (type.kind) {
+      case 'int2': return BigInt(buf.readInt16BE());
+      case 'int4': return BigInt(buf.readInt32BE());
+      case 'int8': return buf.readBigInt64BE();
+      case 'float8': return buf.readDoubleBE();
+      case 'float4': return buf.readFloatBE();
+      case 'bool': return buf[0] === 1;
+      case 'bytea': return Uint8Array.from(buf);
+      case 'text': case 'varchar': case 'bpchar': return buf.toString('utf8');
+      default: throw sqlError('0A000', `binary format for parameters of type ${type.kind} is not supported`);
+    }
+  }
+  return parseValue(type, buf.toString('utf8'), settings);
+}
+
+export { SqlError, assertNever };

@@ -1,0 +1,171 @@
+/**
+ * Statements that are not planned queries: transaction control, SET/SHOW/RESET and DDL.
+ * Transaction control follows PostgreSQL exactly: BEGIN inside a block warns, COMMIT of a
+ * failed block rolls back and says ROLLBACK, COMMIT/ROLLBACK outside a block warn.
+ */
+import { assertNever } from '../../util/index.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { TableDesc } from '../catalog/descriptors.ts';
+import { createIndex, createTable, dropIndexes, dropTables, type DdlContext } from '../exec/ddl.ts';
+import { Binder } from '../expr/bind-expr.ts';
+import type { Literal, Statement, TableRef } from '../parser/ast.ts';
+import { sqlError } from '../sql-error.ts';
+import type { QueryEvent } from '../session.ts';
+import type { FormatContext } from '../types/text-io.ts';
+import { reportedSettings, settingDefaults, settingDisplayNames, type Settings } from './settings.ts';
+import type { OpenTxn } from './txn-state.ts';
+
+export interface UtilityHost {
+  readonly settings: Settings;
+  getOpen(): OpenTxn | null;
+  setOpen(open: OpenTxn | null): void;
+  beginExplicit(isolation: 'serializable' | 'read-committed' | null): OpenTxn;
+  ensureTxn(): OpenTxn;
+  readonly databaseId: number;
+  readonly catalog: Catalog;
+  lookupTable(ref: TableRef): TableDesc | null;
+  lookupName(ref: TableRef): ReturnType<Catalog['name']>;
+  readonly format: FormatContext;
+}
+
+const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
+
+function warning(code: string, message: string): QueryEvent {
+  return { kind: 'notice', notice: { severity: 'WARNING', code, message } };
+}
+
+export async function* runUtility(stmt: Statement, host: UtilityHost, describe: boolean): AsyncGenerator<QueryEvent> {
+  switch (stmt.kind) {
+    case 'begin': {
+      const open = host.getOpen();
+      if (open !== null && open.explicit) {
+        yield warning('25001', 'there is already a transaction in progress');
+      } else {
+        // An implicit txn already running (earlier statements of this string) becomes the
+        // block, keeping their effects, as in PostgreSQL.
+        if (open !== null) open.explicit = true;
+        else host.setOpen(host.beginExplicit(stmt.isolation));
+      }
+      yield { kind: 'command-complete', tag: 'BEGIN' };
+      return;
+    }
+    case 'commit':
+    case 'rollback': {
+      const open = host.getOpen();
+      host.setOpen(null);
+      if (open === null || !open.explicit) {
+        if (open !== null) await (stmt.kind === 'commit' ? open.commit() : open.rollback());
+        yield warning('25P01', 'there is no transaction in progress');
+        yield { kind: 'command-complete', tag: stmt.kind === 'commit' ? 'COMMIT' : 'ROLLBACK' };
+        return;
+      }
+      if (stmt.kind === 'commit' && !open.failed) {
+        await open.commit();
+        yield { kind: 'command-complete', tag: 'COMMIT' };
+      } else {
+        await open.rollback();
+        yield { kind: 'command-complete', tag: 'ROLLBACK' };
+      }
+      return;
+    }
+    case 'set':
+      yield* runSet(stmt, host);
+      return;
+    case 'reset': {
+      const names = stmt.name === null ? [...settingDefaults.keys()].filter((n) => !['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser'].includes(n)) : [stmt.name];
+      for (const n of names) host.settings.set(n, null);
+      yield { kind: 'command-complete', tag: 'RESET' };
+      return;
+    }
+    case 'show':
+      yield* runShow(stmt.name, host, describe);
+      return;
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index':
+      yield* runDdl(stmt, host);
+      return;
+    case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
+      throw new Error(`${stmt.kind} is not a utility statement`);
+    default:
+      assertNever(stmt, 'statement');
+  }
+}
+
+function literalText(l: Literal): string {
+  switch (l.kind) {
+    case 'integer': case 'decimal': case 'string': case 'bitstring': return l.text;
+    case 'bool': return l.value ? 'on' : 'off';
+    case 'null': return '';
+  }
+}
+
+async function* runSet(stmt: Extract<Statement, { kind: 'set' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const name = stmt.name;
+  if (name === 'transaction_isolation' || name === 'transaction') {
+    yield { kind: 'command-complete', tag: 'SET' };
+    return;
+  }
+  if (stmt.value.kind === 'default') host.settings.set(name, null);
+  else {
+    const values = stmt.value.values;
+    const text = values.map(literalText).join(', ');
+    const isNumber = values.length === 1 && (values[0]!.kind === 'integer' || values[0]!.kind === 'decimal');
+    host.settings.set(name, text, isNumber);
+  }
+  if (reportedSettings.has(name)) {
+    yield { kind: 'parameter-status', name: settingDisplayNames.get(name) ?? name, value: host.settings.get(name) ?? '' };
+  }
+  yield { kind: 'command-complete', tag: 'SET' };
+}
+
+async function* runShow(name: string, host: UtilityHost, describe: boolean): AsyncGenerator<QueryEvent> {
+  if (name === 'all') {
+    if (describe) yield { kind: 'row-description', columns: ['name', 'setting', 'description'].map((n) => ({ ...textColumn, name: n })) };
+    yield { kind: 'rows', rows: host.settings.all().map(([n, v]) => [n, v, '']) };
+  } else {
+    const value = name === 'transaction isolation level' ? host.settings.get('transaction_isolation') : host.settings.get(name);
+    if (value === null) throw sqlError('42704', `unrecognized configuration parameter "${name}"`);
+    if (describe) yield { kind: 'row-description', columns: [{ ...textColumn, name: name === 'transaction isolation level' ? 'transaction_isolation' : name }] };
+    yield { kind: 'rows', rows: [[value]] };
+  }
+  yield { kind: 'command-complete', tag: 'SHOW' };
+}
+
+async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const open = host.ensureTxn();
+  const ctx: DdlContext = {
+    txn: open.txn,
+    catalog: open.view,
+    databaseId: host.databaseId,
+    binder: new Binder([], host.format),
+    format: host.format,
+    schemaId: (schema, pos) => {
+      const s = host.catalog.schema(host.databaseId, schema ?? 'public');
+      if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
+      return s.id;
+    },
+    resolveTable: (ref) => host.lookupTable(ref),
+  };
+  switch (stmt.kind) {
+    case 'create-table':
+      await createTable(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'CREATE TABLE' };
+      return;
+    case 'drop-table':
+      dropTables(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'DROP TABLE' };
+      return;
+    case 'create-index':
+      await createIndex(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'CREATE INDEX' };
+      return;
+    case 'drop-index':
+      dropIndexes(stmt, ctx, (ref) => {
+        const entry = host.lookupName(ref);
+        if (entry === null || entry.kind !== 'index') return null;
+        const table = open.view.table(entry.tableId);
+        return table === null ? null : { table, indexId: entry.indexId };
+      });
+      yield { kind: 'command-complete', tag: 'DROP INDEX' };
+      return;
+  }
+}

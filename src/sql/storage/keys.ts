@@ -1,0 +1,58 @@
+/**
+ * Every key the sql layer writes. Catalog keys live in /system; table data in
+ * /table/<tableId>/<indexId>/<index columns...>[/<pk columns...>] (see table-writer.ts).
+ */
+import { systemKey, tableKey } from '../../kv/index.ts';
+import { encodeKey, int, prefixEnd, str, type Direction, type KeyPart } from '../../util/encoding/index.ts';
+import type { Span } from '../../txn/index.ts';
+
+export function descriptorKey(id: number): Uint8Array {
+  return systemKey(encodeKey([str('desc'), int(id)]));
+}
+
+export function descriptorSpan(): Span {
+  const startKey = systemKey(encodeKey([str('desc')]));
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
+export function namespaceKey(databaseId: number, schemaId: number, name: string): Uint8Array {
+  return systemKey(encodeKey([str('ns'), int(databaseId), int(schemaId), str(name)]));
+}
+
+export function descriptorCounterKey(): Uint8Array {
+  return systemKey(encodeKey([str('counter'), str('desc')]));
+}
+
+export function roleKey(name: string): Uint8Array {
+  return systemKey(encodeKey([str('role'), str(name)]));
+}
+
+export function roleSpan(): Span {
+  const startKey = systemKey(encodeKey([str('role')]));
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
+export function bootstrapKey(): Uint8Array {
+  return systemKey(encodeKey([str('bootstrap')]));
+}
+
+/** The key prefix of one index: /table/<tableId>/<indexId>. */
+export function indexPrefix(tableId: number, indexId: number): Uint8Array {
+  return tableKey(encodeKey([int(tableId), int(indexId)]));
+}
+
+/** All of a table's data, every index. */
+export function tableSpan(tableId: number): Span {
+  const startKey = tableKey(encodeKey([int(tableId)]));
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
+export function indexSpan(tableId: number, indexId: number): Span {
+  const startKey = indexPrefix(tableId, indexId);
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
+/** /table/<tableId>/<indexId>/<parts...>, each part in its column's direction. */
+export function indexKey(tableId: number, indexId: number, parts: readonly KeyPart[], directions: readonly Direction[]): Uint8Array {
+  return tableKey(encodeKey([int(tableId), int(indexId), ...parts], ['asc', 'asc', ...directions]));
+}

@@ -1,0 +1,106 @@
+/**
+ * How a table's rows become KV entries, and back.
+ *
+ *   primary:   /table/<id>/1/<pk columns>                 -> row codec of every column
+ *   secondary: /table/<id>/<idx>/<idx columns>/<pk cols>  -> row codec of idx + pk columns
+ *   unique:    /table/<id>/<idx>/<idx columns>            -> same value (written with insert,
+ *              so a duplicate fails); with a NULL in the index columns the pk suffix is
+ *              added, because NULLs never collide in PostgreSQL.
+ *
+ * Secondary values carry the index and pk columns so an index scan never decodes keys and
+ * a covering scan needs no lookup.
+ */
+import { assertNever } from '../../util/index.ts';
+import { bool, bytes, decimal, float, int, nul, str, timestamp, uuid, type KeyPart } from '../../util/encoding/index.ts';
+import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
+import { Numeric } from '../types/numeric.ts';
+import type { SqlType, Value } from '../types/types.ts';
+import { indexKey } from './keys.ts';
+import { decodeRow, encodeRow, type CodecColumn } from './row-codec.ts';
+
+export function keyPart(type: SqlType, v: Value): KeyPart {
+  if (v === null) return nul();
+  switch (type.kind) {
+    case 'int2': case 'int4': case 'int8': return int(v as bigint);
+    case 'float4': case 'float8': return float(v as number);
+    case 'numeric': return decimal((v as Numeric).toString());
+    case 'text': case 'varchar': case 'bpchar': case 'unknown': return str(v as string);
+    case 'bool': return bool(v as boolean);
+    case 'bytea': return bytes(v as Uint8Array);
+    case 'date': return int(v as number);
+    case 'timestamp': case 'timestamptz': return timestamp(v as bigint);
+    case 'uuid': return uuid(v as string);
+    default: return assertNever(type, 'type');
+  }
+}
+
+/** Per-table facts the hot path needs, computed once per descriptor version. */
+export class TableLayout {
+  readonly positions: ReadonlyMap<number, number>;
+  readonly types: readonly SqlType[];
+  readonly codecColumns: readonly CodecColumn[];
+  readonly pkPositions: readonly number[];
+  private readonly indexPositions = new Map<number, number[]>();
+
+  constructor(readonly table: TableDesc) {
+    this.positions = new Map(table.columns.map((c, i) => [c.id, i]));
+    this.types = table.columns.map((c) => c.type);
+    this.codecColumns = table.columns.map((c) => ({ id: c.id, type: c.type }));
+    this.pkPositions = table.primaryIndex.columnIds.map((id) => this.positions.get(id)!);
+  }
+
+  /** Positions of an index's columns followed by the pk columns not already in it. */
+  entryPositions(index: IndexDesc): number[] {
+    let p = this.indexPositions.get(index.id);
+    if (p === undefined) {
+      const own = index.columnIds.map((id) => this.positions.get(id)!);
+      p = [...own, ...this.pkPositions.filter((x) => !own.includes(x))];
+      this.indexPositions.set(index.id, p);
+    }
+    return p;
+  }
+
+  pkKeyFromValues(pkValues: readonly Value[]): Uint8Array {
+    const pk = this.table.primaryIndex;
+    return indexKey(this.table.id, pk.id, pkValues.map((v, i) => keyPart(this.types[this.pkPositions[i]!]!, v)), pk.directions);
+  }
+
+  primaryKey(row: readonly Value[]): Uint8Array {
+    return this.pkKeyFromValues(this.pkPositions.map((p) => row[p] ?? null));
+  }
+
+  encodeRow(row: readonly Value[]): Uint8Array {
+    return encodeRow(this.codecColumns, row);
+  }
+
+  decodeRow(bytes: Uint8Array): Value[] {
+    const out = new Array<Value>(this.types.length);
+    decodeRow(bytes, this.positions, this.types, out);
+    return out;
+  }
+
+  /** The entry of `row` in a secondary index, and whether it must be unique-inserted. */
+  indexEntry(index: IndexDesc, row: readonly Value[]): { key: Uint8Array; value: Uint8Array; unique: boolean } {
+    const positions = this.entryPositions(index);
+    const n = index.columnIds.length;
+    const hasNull = positions.slice(0, n).some((p) => row[p] === null);
+    const unique = index.unique && !hasNull;
+    const keyPositions = unique ? positions.slice(0, n) : positions;
+    const parts = keyPositions.map((p) => keyPart(this.types[p]!, row[p] ?? null));
+    const dirs = keyPositions.map((_p, i) => index.directions[i] ?? 'asc');
+    const cols = positions.map((p) => this.codecColumns[p]!);
+    return { key: indexKey(this.table.id, index.id, parts, dirs), value: encodeRow(cols, positions.map((p) => row[p] ?? null)), unique };
+  }
+}
+
+const layouts = new WeakMap<TableDesc, TableLayout>();
+
+/** The layout of a descriptor (cached per descriptor object, i.e. per version). */
+export function layoutOf(table: TableDesc): TableLayout {
+  let l = layouts.get(table);
+  if (l === undefined) {
+    l = new TableLayout(table);
+    layouts.set(table, l);
+  }
+  return l;
+}

@@ -1,0 +1,184 @@
+/**
+ * Text input and output of values, per type, exactly as PostgreSQL's *in/*out functions
+ * print and accept them (booleans 't'/'f', bytea as \x hex, ISO dates...). Input errors
+ * carry PostgreSQL's SQLSTATEs: 22P02 bad syntax, 22003 out of range, 22001 too long.
+ */
+import { assertNever } from '../../util/index.ts';
+import { sqlError } from '../sql-error.ts';
+import { formatDate, formatTimestamp, formatTimestampTz, parseDate, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
+import { formatFloat } from './float-format.ts';
+import { Numeric } from './numeric.ts';
+import { typeDisplayName, type SqlType, type Value } from './types.ts';
+
+/** Session settings that change how values read and print. */
+export interface FormatContext {
+  readonly timeZone: TimeZone;
+  readonly extraFloatDigits: number;
+}
+
+const HEX = '0123456789abcdef';
+
+export function formatValue(type: SqlType, value: Value, ctx: FormatContext): string | null {
+  if (value === null) return null;
+  switch (type.kind) {
+    case 'int2': case 'int4': case 'int8': case 'text': case 'varchar': case 'bpchar': case 'uuid': case 'unknown':
+      return String(value);
+    case 'bool':
+      return value === true ? 't' : 'f';
+    case 'float4': case 'float8':
+      return formatFloat(value as number, type.kind === 'float4', ctx.extraFloatDigits);
+    case 'numeric':
+      return (value as Numeric).toString();
+    case 'bytea': {
+      const bytes = value as Uint8Array;
+      let out = '\\x';
+      for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+      return out;
+    }
+    case 'date':
+      return formatDate(value as number);
+    case 'timestamp':
+      return formatTimestamp(value as bigint);
+    case 'timestamptz':
+      return formatTimestampTz(value as bigint, ctx.timeZone);
+    default:
+      return assertNever(type, 'type');
+  }
+}
+
+export const INT_RANGES: Readonly<Record<'int2' | 'int4' | 'int8', readonly [bigint, bigint]>> = {
+  int2: [-32768n, 32767n],
+  int4: [-2147483648n, 2147483647n],
+  int8: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
+/** Throws 22003 unless `v` fits the integer type. */
+export function checkIntRange(kind: 'int2' | 'int4' | 'int8', v: bigint): bigint {
+  const [lo, hi] = INT_RANGES[kind];
+  if (v < lo || v > hi) throw sqlError('22003', `${kind === 'int2' ? 'smallint' : kind === 'int4' ? 'integer' : 'bigint'} out of range`);
+  return v;
+}
+
+function invalid(type: SqlType, text: string): never {
+  throw sqlError('22P02', `invalid input syntax for type ${typeDisplayName(type)}: "${text}"`);
+}
+
+export function parseValue(type: SqlType, text: string, ctx: FormatContext): Value {
+  switch (type.kind) {
+    case 'int2': case 'int4': case 'int8': {
+      const t = text.trim();
+      if (!/^[+-]?\d+$/.test(t)) return invalid(type, text);
+      const v = BigInt(t);
+      const [lo, hi] = INT_RANGES[type.kind];
+      if (v < lo || v > hi) throw sqlError('22003', `value "${text}" is out of range for type ${typeDisplayName(type)}`);
+      return v;
+    }
+    case 'float4': case 'float8':
+      return parseFloatText(type, text);
+    case 'numeric': {
+      const n = Numeric.fromString(text);
+      if (n === null) return invalid(type, text);
+      return coerceNumeric(n, type);
+    }
+    case 'text': case 'unknown':
+      return text;
+    case 'varchar': case 'bpchar':
+      return checkLength(type, text, false);
+    case 'bool':
+      return parseBool(text);
+    case 'bytea':
+      return parseBytea(text);
+    case 'date':
+      return parseDate(text);
+    case 'timestamp':
+      return parseTimestamp(text);
+    case 'timestamptz':
+      return parseTimestampTz(text, ctx.timeZone);
+    case 'uuid':
+      return parseUuid(text);
+    default:
+      return assertNever(type, 'type');
+  }
+}
+
+function parseFloatText(type: SqlType, text: string): number {
+  const t = text.trim().toLowerCase();
+  const special: Record<string, number> = { nan: NaN, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, inf: Infinity, '-inf': -Infinity };
+  const s = special[t];
+  if (s !== undefined) return s;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) return invalid(type, text);
+  const v = type.kind === 'float4' ? Math.fround(Number(t)) : Number(t);
+  if (!Number.isFinite(v)) throw sqlError('22003', `"${text}" is out of range for type ${typeDisplayName(type)}`);
+  return v;
+}
+
+/** Applies numeric(p, s): rounds to s digits, 22003 when the integer part does not fit. */
+export function coerceNumeric(n: Numeric, type: Extract<SqlType, { kind: 'numeric' }>): Numeric {
+  if (type.precision === null || n.isNaN()) return n;
+  const scale = type.scale ?? 0;
+  const rounded = n.round(scale);
+  const intDigits = rounded.value.abs().truncated().toFixed().replace(/^0$/, '').length;
+  if (intDigits > type.precision - scale) {
+    throw sqlError('22003', 'numeric field overflow', {
+      detail: `A field with precision ${type.precision}, scale ${scale} must round to an absolute value less than ${scale === type.precision ? '1' : `10^${type.precision - scale}`}.`,
+    });
+  }
+  return rounded;
+}
+
+/**
+ * varchar(n)/char(n): 22001 when too long, except that an explicit cast truncates and
+ * trailing spaces may always be cut (SQL's rule). char(n) pads with spaces.
+ */
+export function checkLength(type: Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, text: string, explicitCast: boolean): string {
+  const n = type.length;
+  if (n === null) return type.kind === 'bpchar' ? text.replace(/ +$/, '') : text;
+  const chars = [...text];
+  if (chars.length > n) {
+    const rest = chars.slice(n).join('');
+    if (!explicitCast && rest.trim() !== '') {
+      throw sqlError('22001', `value too long for type ${type.kind === 'varchar' ? 'character varying' : 'character'}(${n})`);
+    }
+    return chars.slice(0, n).join('');
+  }
+  return type.kind === 'bpchar' ? text + ' '.repeat(n - chars.length) : text;
+}
+
+export function parseBool(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  const isPrefix = (word: string, min: number): boolean => t.length >= min && word.startsWith(t);
+  if (t === '1' || isPrefix('true', 1) || isPrefix('yes', 1) || isPrefix('on', 2)) return true;
+  if (t === '0' || isPrefix('false', 1) || isPrefix('no', 1) || isPrefix('off', 2)) return false;
+  throw sqlError('22P02', `invalid input syntax for type boolean: "${text}"`);
+}
+
+function parseBytea(text: string): Uint8Array {
+  if (text.startsWith('\\x')) {
+    const hex = text.slice(2).replace(/\s/g, '');
+    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+      throw sqlError('22P02', `invalid hexadecimal data: odd number of digits or bad digit`);
+    }
+    return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+  }
+  // Escape format: backslash escapes for octal bytes and backslashes; the rest as UTF-8.
+  const out: number[] = [];
+  const bytes = new TextEncoder().encode(text);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 0x5c) out.push(b);
+    else if (bytes[i + 1] === 0x5c) { out.push(0x5c); i++; }
+    else {
+      const oct = new TextDecoder().decode(bytes.slice(i + 1, i + 4));
+      if (!/^[0-3][0-7]{2}$/.test(oct)) throw sqlError('22P02', 'invalid input syntax for type bytea');
+      out.push(parseInt(oct, 8));
+      i += 3;
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+function parseUuid(text: string): string {
+  const hex = text.trim().replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw sqlError('22P02', `invalid input syntax for type uuid: "${text}"`);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
