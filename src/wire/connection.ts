@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
-import { SqlError, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { SqlError, type ColumnInfo, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
 import { assertNever, type Logger } from '../util/index.ts';
+import { BackendWriter } from './backend-writer.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
 import { fatal, isUnexpected, protocolViolationFields, sqlErrorFields, toClientError } from './client-error.ts';
 import type { DecodeResult } from './frontend-decoder.ts';
@@ -20,6 +21,8 @@ const reservedStartupParams = new Set(['user', 'database']);
 
 /** What handling one message asks of the loop. */
 type Next = 'continue' | 'stop';
+
+type ExtendedKind = 'parse' | 'bind' | 'describe' | 'execute' | 'close';
 
 /**
  * The protocol state machine of one client connection: startup, then simple and extended
@@ -49,7 +52,7 @@ export class Connection {
   /** Serves the connection to its end. Never rejects: an unexpected error closes only this connection. */
   async run(): Promise<void> {
     try {
-      if (await this.startup()) await this.messageLoop();
+      if (await this.startupWithTimeout()) await this.messageLoop();
       this.channel.end();
     } catch (err) {
       this.ctx.logger.error({ err }, 'connection failed unexpectedly; closing it');
@@ -96,6 +99,19 @@ export class Connection {
     }
   }
 
+  /** A client that connects and says nothing (or too slowly) must not hold a connection slot forever. */
+  private async startupWithTimeout(): Promise<boolean> {
+    const timer = setTimeout(() => {
+      this.ctx.logger.info({ timeoutMs: this.ctx.limits.startupTimeoutMs }, 'startup timed out; closing');
+      this.channel.destroy();
+    }, this.ctx.limits.startupTimeoutMs);
+    try {
+      return await this.startup();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Startup phase; true when the session is open and the client has its ReadyForQuery. */
   private async startup(): Promise<boolean> {
     for (;;) {
@@ -107,6 +123,7 @@ export class Connection {
         return false;
       }
       if (result.kind === 'error') {
+        this.ctx.logger.info({ reason: result.error.reason }, result.error.message);
         this.channel.out.errorResponse(protocolViolationFields(result.error));
         return false;
       }
@@ -208,48 +225,16 @@ export class Connection {
     if (this.ignoreTillSync && message.kind !== 'sync' && message.kind !== 'terminate') return 'continue';
     const session = this.session;
     if (session === null) throw new Error('message loop without a session');
-    const out = this.channel.out;
     switch (message.kind) {
       case 'query':
         await this.simpleQuery(session, message.sql);
         return 'continue';
       case 'parse':
-        await this.extended(async () => {
-          await session.prepare(message.name, message.sql, message.paramTypeOids);
-          out.parseComplete();
-        });
-        return 'continue';
       case 'bind':
-        await this.extended(async () => {
-          await session.bind(message.portal, message.statement, message.params, message.paramFormats, message.resultFormats);
-          out.bindComplete();
-        });
-        return 'continue';
       case 'describe':
-        await this.extended(() => {
-          if (message.target === 'statement') {
-            const description = session.describeStatement(message.name);
-            out.parameterDescription(description.paramTypeOids);
-            if (description.columns === null) out.noData();
-            else out.rowDescription(description.columns);
-          } else {
-            const columns = session.describePortal(message.name);
-            if (columns === null) out.noData();
-            else out.rowDescription(columns);
-          }
-          return Promise.resolve();
-        });
-        return 'continue';
       case 'execute':
-        await this.extended(() => this.stream(session.execute(message.portal, message.maxRows), 'extended'));
-        return 'continue';
       case 'close':
-        await this.extended(() => {
-          if (message.target === 'statement') session.closeStatement(message.name);
-          else session.closePortal(message.name);
-          out.closeComplete();
-          return Promise.resolve();
-        });
+        await this.extended(() => this.extendedStep(session, message));
         return 'continue';
       case 'sync':
         this.ignoreTillSync = false;
@@ -280,11 +265,50 @@ export class Connection {
       case 'ssl-request':
       case 'gssenc-request':
       case 'cancel-request':
-        out.errorResponse(fatal('08P01', `unexpected ${message.kind} message after startup`));
+        this.channel.out.errorResponse(fatal('08P01', `unexpected ${message.kind} message after startup`));
         return 'stop';
       default:
         return assertNever(message, 'frontend message');
     }
+  }
+
+  /** One extended-protocol message; throws what the session throws (see `extended`). */
+  private async extendedStep(session: Session, message: Extract<FrontendMessage, { kind: ExtendedKind }>): Promise<void> {
+    const out = this.channel.out;
+    switch (message.kind) {
+      case 'parse':
+        await session.prepare(message.name, message.sql, message.paramTypeOids);
+        out.parseComplete();
+        return;
+      case 'bind':
+        await session.bind(message.portal, message.statement, message.params, message.paramFormats, message.resultFormats);
+        out.bindComplete();
+        return;
+      case 'describe':
+        if (message.target === 'statement') {
+          const description = session.describeStatement(message.name);
+          out.parameterDescription(description.paramTypeOids);
+          this.describeColumns(description.columns);
+        } else {
+          this.describeColumns(session.describePortal(message.name));
+        }
+        return;
+      case 'execute':
+        await this.stream(session.execute(message.portal, message.maxRows), 'extended');
+        return;
+      case 'close':
+        if (message.target === 'statement') session.closeStatement(message.name);
+        else session.closePortal(message.name);
+        out.closeComplete();
+        return;
+      default:
+        assertNever(message, 'extended-protocol message');
+    }
+  }
+
+  private describeColumns(columns: readonly ColumnInfo[] | null): void {
+    if (columns === null) this.channel.out.noData();
+    else this.channel.out.rowDescription(columns);
   }
 
   private async simpleQuery(session: Session, sql: string): Promise<void> {
@@ -357,4 +381,16 @@ export class Connection {
     this.channel.flush();
     this.atQueryBoundary = true;
   }
+}
+
+/**
+ * Turns a connection away before any protocol exchange (too many connections). The client
+ * reads the FATAL ErrorResponse as the answer to its startup packet, as with PostgreSQL.
+ */
+export function refuseConnection(socket: Socket, code: string, message: string): void {
+  const out = new BackendWriter();
+  out.errorResponse(fatal(code, message));
+  socket.on('error', () => undefined);
+  const batch = out.take();
+  if (batch !== null) socket.end(batch, () => socket.destroy());
 }

@@ -27,6 +27,10 @@ export interface WireLimits {
    * messages already buffered are handled (a pipelining client cannot make us buffer more).
    */
   readonly readBufferBytesHighWater: number;
+  /** Time a new connection has to finish startup before it is dropped (PostgreSQL's authentication_timeout). */
+  readonly startupTimeoutMs: number;
+  /** Concurrent connections per server; more are refused with FATAL 53300 (PostgreSQL's max_connections). */
+  readonly connectionsMax: number;
 }
 
 export const defaultWireLimits: WireLimits = {
@@ -36,6 +40,8 @@ export const defaultWireLimits: WireLimits = {
   writeBufferBytesHighWater: 256 * 1024,
   batchBytesFlushThreshold: 64 * 1024,
   readBufferBytesHighWater: 1024 * 1024,
+  startupTimeoutMs: 60_000,
+  connectionsMax: 1000,
 };
 
 /** Fills in defaults and checks that the limits make sense together; a bad config is a bug. */

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { SqlService } from '../sql/index.ts';
 import type { Env } from '../util/index.ts';
 import { CancelRegistry, cryptoInt32 } from './cancel-registry.ts';
-import { Connection } from './connection.ts';
+import { Connection, refuseConnection } from './connection.ts';
 import { resolveWireLimits, type WireLimits } from './limits.ts';
 
 export interface WireServerOptions {
@@ -81,6 +81,11 @@ export class WireServer {
   serveConnection(socket: Socket): Promise<void> {
     if (this.closing) {
       socket.destroy();
+      return Promise.resolve();
+    }
+    if (this.connections.size >= this.limits.connectionsMax) {
+      this.options.env.logger.warn({ connectionsMax: this.limits.connectionsMax }, 'too many connections; refusing one');
+      refuseConnection(socket, '53300', 'sorry, too many clients already');
       return Promise.resolve();
     }
     const logger = this.options.env.logger.child({ conn: this.nextConnectionId++, remote: socket.remoteAddress });
