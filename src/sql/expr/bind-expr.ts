@@ -227,8 +227,9 @@ export class Binder {
 
   /** Brings two operands to one type; 42883 when no operator would accept them. */
   unify(l: BoundExpr, r: BoundExpr, pos: number, op: string): [BoundExpr, BoundExpr] {
-    const t = commonType(l.type, r.type);
+    let t = commonType(l.type, r.type);
     if (t === null) throw operatorError(op, l.type, r.type, pos);
+    if (t.kind === 'unknown') t = T.text;
     return [this.coerce(l, t, pos), this.coerce(r, t, pos)];
   }
 
@@ -276,6 +277,7 @@ export class Binder {
   private inList(arg: BoundExpr, items: BoundExpr[], negated: boolean, pos: number): BoundExpr {
     let t = arg.type;
     for (const i of items) t = commonType(t, i.type) ?? (() => { throw operatorError('=', arg.type, i.type, pos); })();
+    if (t.kind === 'unknown') t = T.text;
     const a = this.coerce(arg, t, pos);
     const list = items.map((i) => this.coerce(i, t, pos));
     const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {

@@ -34,7 +34,7 @@ export function canAssign(from: SqlType, to: SqlType): boolean {
 
 /** The common type two operands are converted to, or null when there is none. */
 export function commonType(a: SqlType, b: SqlType): SqlType | null {
-  if (a.kind === 'unknown') return b.kind === 'unknown' ? { kind: 'text' } : b;
+  if (a.kind === 'unknown') return b;
   if (b.kind === 'unknown') return a;
   if (canCoerceImplicitly(a, b)) return isStringType(b) && b.kind !== a.kind ? { kind: 'text' } : b;
   if (canCoerceImplicitly(b, a)) return isStringType(a) && b.kind !== a.kind ? { kind: 'text' } : a;
