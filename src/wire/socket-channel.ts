@@ -88,7 +88,8 @@ export class SocketChannel {
   /** Writes the current batch, if any, as one socket write. */
   flush(): void {
     const batch = this.out.take();
-    if (batch === null || this.isClosed || this.socket.destroyed) return;
+    // After the peer's FIN Node ends our side too; writing then would only raise an error.
+    if (batch === null || this.isClosed || !this.socket.writable) return;
     this.socket.write(batch);
   }
 

@@ -257,6 +257,15 @@ export class ScriptedSqlService implements SqlService {
   readonly sessions: ScriptedSession[] = [];
 
   openSession(params: StartupParams): Promise<ScriptedSession> {
+    if (params.database === 'explode') {
+      // A session with a bug: wire must close only this connection and log it.
+      const session = new ScriptedSession(params);
+      session.transactionStatus = (): TransactionStatus => {
+        throw new TypeError('bug in transactionStatus');
+      };
+      this.sessions.push(session);
+      return Promise.resolve(session);
+    }
     if (params.database === 'nope') return Promise.reject(sqlError('3D000', `database "${params.database}" does not exist`));
     const session = new ScriptedSession(params);
     this.sessions.push(session);

@@ -1,7 +1,7 @@
 // Starts a WireServer over the scripted session on a free loopback port.
 import pg from 'pg';
 import { WireServer, type WireLimits } from '../../src/wire/index.ts';
-import { testEnv } from '../../src/util/index.ts';
+import { testEnv, type Env } from '../../src/util/index.ts';
 import { ScriptedSqlService } from './scripted-session.ts';
 
 export interface Harness {
@@ -14,9 +14,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(limits: Partial<WireLimits> = {}): Promise<Harness> {
+export async function startHarness(limits: Partial<WireLimits> = {}, env: Env = testEnv()): Promise<Harness> {
   const service = new ScriptedSqlService();
-  const server = new WireServer(service, { env: testEnv(), limits });
+  const server = new WireServer(service, { env, limits });
   const { port } = await server.listen('127.0.0.1', 0);
   const clients: pg.Client[] = [];
   const client = (database = 'db'): pg.Client => {
