@@ -30,3 +30,19 @@ export function listen(server: NetServer | HttpServer, addr: HostPort): Promise<
     server.listen(addr.port, addr.host);
   });
 }
+
+/** Runs a listen call of another component, turning address errors into TesseraErrors. */
+export async function listenOrExplain<T>(addr: HostPort, doListen: () => Promise<T>): Promise<T> {
+  try {
+    return await doListen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new TesseraError('address-in-use', `cannot listen on ${addr.host}:${addr.port}: the address is already in use`, { cause: err });
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+      throw new TesseraError('address-unavailable', `cannot listen on ${addr.host}:${addr.port}: ${code}`, { cause: err });
+    }
+    throw err;
+  }
+}

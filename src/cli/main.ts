@@ -1,0 +1,133 @@
+/**
+ * The `tessera` command line. Parses arguments, calls into src/server, turns failures into
+ * a one-line message and exit code 1. Nothing here knows about the layers below server.
+ */
+import { parseArgs } from 'node:util';
+import { commandHelp, findCommand, mainHelp, type CommandSpec } from './commands.ts';
+import {
+  startNode,
+  parseHostPort,
+  formatHostPort,
+  TESSERA_VERSION,
+  PG_COMPAT_VERSION,
+  type HostPort,
+  type RunningNode,
+} from '../server/index.ts';
+import { TesseraError } from '../util/index.ts';
+
+type FlagValues = Record<string, string | boolean | undefined>;
+
+class UsageError extends Error {}
+
+function parseFlags(spec: CommandSpec, argv: readonly string[]): FlagValues {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const f of spec.flags) options[f.name] = { type: f.type };
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const out: FlagValues = { ...values };
+    for (const f of spec.flags) if (out[f.name] === undefined && f.default !== undefined) out[f.name] = f.default;
+    return out;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function addrFlag(values: FlagValues, name: string): HostPort {
+  const parsed = parseHostPort(String(values[name]));
+  if ('error' in parsed) throw new UsageError(`--${name}: ${parsed.error}`);
+  return parsed;
+}
+
+function intFlag(values: FlagValues, name: string): number {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: expected a non-negative integer, got "${values[name]}"`);
+  return n;
+}
+
+async function runStartSingleNode(values: FlagValues): Promise<number> {
+  const node: RunningNode = await startNode({
+    storeDir: String(values['store']),
+    sqlAddr: addrFlag(values, 'sql-addr'),
+    httpAddr: addrFlag(values, 'http-addr'),
+    logLevel: String(values['log-level']),
+    drainTimeoutMs: intFlag(values, 'drain-timeout'),
+  });
+  const sql = formatHostPort(node.sqlAddr);
+  process.stderr.write(
+    `Tessera ${TESSERA_VERSION} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
+      `HTTP on ${formatHostPort(node.httpAddr)}, store ${node.storeDir}\n`,
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`received ${signal} again: exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write(`received ${signal}: draining and stopping\n`);
+      node.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`error while stopping: ${String(err)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp() + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version') return run(['version']);
+  const spec = findCommand(name);
+  if (spec === undefined) throw new UsageError(`unknown command "${name}" (see tessera --help)`);
+  const values = parseFlags(spec, rest);
+  if (values['help'] === true) {
+    process.stdout.write(commandHelp(spec) + '\n');
+    return 0;
+  }
+  switch (spec.name) {
+    case 'start-single-node':
+      return runStartSingleNode(values);
+    case 'version':
+      process.stdout.write(`Tessera ${TESSERA_VERSION} (PostgreSQL ${PG_COMPAT_VERSION} wire protocol compatible), Node.js ${process.version}\n`);
+      return 0;
+    default:
+      throw new UsageError(`command "${spec.name}" is not implemented`);
+  }
+}
+
+/** Runs the CLI with `argv` (without node and script) and exits the process. */
+export async function main(argv: readonly string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await run(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tessera: ${err.message}\n`);
+      code = 2;
+    } else if (err instanceof TesseraError) {
+      process.stderr.write(`tessera: error: ${err.message}\n`);
+      code = 1;
+    } else {
+      process.stderr.write(`tessera: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+  // Open handles (sockets, timers) must not keep a failed or stopped process alive.
+  setTimeout(() => process.exit(code), 100).unref();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void main(process.argv.slice(2));
+}
