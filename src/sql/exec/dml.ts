@@ -25,6 +25,8 @@ export interface DmlPlan {
   readonly source: PlanNode;
   /** insert: one expression per table column over a source row; update: the new row. */
   readonly rowExprs: readonly BoundExpr[] | null;
+  /** insert ... VALUES: one full-width expression list per row (source is unused). */
+  readonly valuesRows: readonly (readonly BoundExpr[])[] | null;
   readonly returning: readonly BoundExpr[];
   readonly returningColumns: readonly ColumnInfo[] | null;
   readonly returningTypes: readonly SqlType[];
@@ -46,7 +48,7 @@ export function planDml(stmt: DmlStatement, binder: Binder, resolver: TableResol
   let source: PlanNode = access.node;
   for (const c of access.remaining) source = { kind: 'filter', input: source, predicate: c };
   const rowExprs = stmt.kind === 'update' ? bindAssignments(stmt.set, binder, scope, table) : null;
-  return { kind: stmt.kind, table, source, rowExprs, ...returning, onConflictDoNothing: false };
+  return { kind: stmt.kind, table, source, rowExprs, valuesRows: null, ...returning, onConflictDoNothing: false };
 }
 
 function bindReturning(items: readonly SelectItem[], binder: Binder, scope: ReturnType<typeof tableScope>, table: TableDesc): Pick<DmlPlan, 'returning' | 'returningColumns' | 'returningTypes'> {
@@ -68,7 +70,7 @@ function bindReturning(items: readonly SelectItem[], binder: Binder, scope: Retu
   return { returning: exprs, returningColumns: columns, returningTypes: exprs.map((e) => e.type) };
 }
 
-function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: Binder, resolver: TableResolver, table: TableDesc): Pick<DmlPlan, 'source' | 'rowExprs'> {
+function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: Binder, resolver: TableResolver, table: TableDesc): Pick<DmlPlan, 'source' | 'rowExprs' | 'valuesRows'> {
   const visible = table.columns.map((c, i) => ({ c, i })).filter((x) => !x.c.hidden);
   const targets = stmt.columns === null ? visible.map((x) => x.i) : stmt.columns.map((col) => {
     const i = table.columns.findIndex((c) => c.name === col.name);
@@ -78,7 +80,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
   if (new Set(targets).size !== targets.length) throw sqlError('42701', 'column specified more than once');
   const defaults = table.columns.map((c) => (c.defaultExpr === null ? constant(c.type, null) : binder.assign(binder.bind(c.defaultExpr, []), c.type, c.name, -1)));
   if (stmt.source.kind === 'default-values') {
-    return { source: { kind: 'one-row' }, rowExprs: defaults.map((d) => d) };
+    return { source: { kind: 'one-row' }, rowExprs: defaults, valuesRows: null };
   }
   if (stmt.source.kind === 'select') {
     const q = planSelect(stmt.source.select, binder, resolver);
@@ -89,7 +91,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       const c = table.columns[col]!;
       return binder.assign({ kind: 'column', type: q.types[k]!, index: k, name: c.name, eval: (r) => r[k] ?? null }, c.type, c.name, -1);
     });
-    return { source: q.node, rowExprs };
+    return { source: q.node, rowExprs, valuesRows: null };
   }
   // VALUES rows: each row becomes one full-width expression list, evaluated per row.
   const rows = stmt.source.rows.map((exprs) => {
@@ -101,12 +103,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       return binder.assign(binder.bind(e, []), c.type, c.name, e.pos);
     });
   });
-  const values = rows.map((r) => r);
-  return {
-    source: { kind: 'project', input: { kind: 'one-row' }, exprs: [] },
-    rowExprs: null,
-    ...{ valuesRows: values },
-  } as Pick<DmlPlan, 'source' | 'rowExprs'> & { valuesRows: BoundExpr[][] };
+  return { source: { kind: 'one-row' }, rowExprs: null, valuesRows: rows };
 }
 
 function bindAssignments(set: readonly Assignment[], binder: Binder, scope: ReturnType<typeof tableScope>, table: TableDesc): BoundExpr[] {
@@ -123,7 +120,7 @@ function bindAssignments(set: readonly Assignment[], binder: Binder, scope: Retu
 }
 
 /** Runs a DML plan; returns the affected row count and RETURNING rows. */
-export async function runDml(plan: DmlPlan & { valuesRows?: BoundExpr[][] }, ctx: ExecContext, uniques: UniqueWrites): Promise<{ count: number; returned: Row[] }> {
+export async function runDml(plan: DmlPlan, ctx: ExecContext, uniques: UniqueWrites): Promise<{ count: number; returned: Row[] }> {
   const { table, txn } = { table: plan.table, txn: ctx.txn };
   const ev = ctx.eval;
   const returned: Row[] = [];
@@ -131,11 +128,11 @@ export async function runDml(plan: DmlPlan & { valuesRows?: BoundExpr[][] }, ctx
     if (plan.returning.length > 0) returned.push(plan.returning.map((e) => e.eval(row, ev)));
   };
   if (plan.kind === 'insert') {
-    const sourceRows = plan.valuesRows !== undefined ? [[]] : await drain(buildOperator(plan.source, ctx), ctx);
+    const sourceRows = plan.valuesRows !== null ? [] : await drain(buildOperator(plan.source, ctx), ctx);
     let count = 0;
-    const rowSets = plan.valuesRows !== undefined ? plan.valuesRows : sourceRows.map(() => plan.rowExprs!);
+    const rowSets = plan.valuesRows !== null ? plan.valuesRows : sourceRows.map(() => plan.rowExprs!);
     for (let i = 0; i < rowSets.length; i++) {
-      const src = plan.valuesRows !== undefined ? [] : sourceRows[i]!;
+      const src = plan.valuesRows !== null ? [] : sourceRows[i]!;
       const row = rowSets[i]!.map((e) => e.eval(src, ev));
       checkNotNull(table, row);
       insertRow(txn, table, row, uniques, ev);

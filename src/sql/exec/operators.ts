@@ -10,7 +10,7 @@ import type { Txn } from '../../txn/index.ts';
 import { sqlError } from '../sql-error.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import { compareValues } from '../expr/bound.ts';
-import type { PlanNode, SortKey } from '../plan/plan.ts';
+import type { KeyBound, PlanNode, SortKey } from '../plan/plan.ts';
 import { indexKey, indexSpan } from '../storage/keys.ts';
 import { keyPart, layoutOf } from '../storage/table-data.ts';
 import type { Value } from '../types/types.ts';
@@ -155,7 +155,7 @@ function scanSpan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): 
   const prefix = indexKey(table.id, index.id, parts, dirs);
   const type = types[n]!;
   const dir = index.directions[n] ?? 'asc';
-  const boundKey = (b: { expr: { eval: EvalContext extends never ? never : (r: readonly Value[], c: EvalContext) => Value } }): Uint8Array | null => {
+  const boundKey = (b: KeyBound): Uint8Array | null => {
     const v = b.expr.eval([], ctx.eval);
     return v === null ? null : indexKey(table.id, index.id, [...parts, keyPart(type, v)], [...dirs, dir]);
   };
