@@ -40,6 +40,10 @@ test('transaction blocks: read-your-writes, rollback, failed block, commit of a 
     assert.equal(blocked.code, '25P02');
     assert.equal(blocked.message, 'current transaction is aborted, commands ignored until end of transaction block');
     assert.deepEqual((await run(s, 'COMMIT')).tags, ['ROLLBACK']);
+    await run(s, 'BEGIN');
+    await run(s, 'INSERT INTO t VALUES (5, 1)');
+    assert.equal((await sqlErrorOf(s, 'INSERT INTO t VALUES (5, 2)')).code, '23505');
+    await run(s, 'ROLLBACK');
     assert.equal(s.transactionStatus(), 'idle');
     assert.deepEqual(await rows(s, 'SELECT v FROM t'), []);
   }));
@@ -60,17 +64,20 @@ test('a write-write conflict between two sessions surfaces as 40001', () =>
     await run(a, 'INSERT INTO t VALUES (1, 0)');
     await run(a, 'BEGIN');
     await run(b, 'BEGIN');
-    await run(a, 'SELECT v FROM t WHERE id = 1');
-    await run(b, 'SELECT v FROM t WHERE id = 1');
-    await run(a, 'UPDATE t SET v = 1 WHERE id = 1');
+    // Serializable: the conflict may surface at either UPDATE or at a COMMIT.
     const outcomes: (string | null)[] = [];
-    for (const [s, sql] of [[b, 'UPDATE t SET v = 2 WHERE id = 1'], [a, 'COMMIT'], [b, 'COMMIT']] as const) {
+    const steps = [
+      [a, 'SELECT v FROM t WHERE id = 1'], [b, 'SELECT v FROM t WHERE id = 1'], [a, 'UPDATE t SET v = 1 WHERE id = 1'],
+      [b, 'UPDATE t SET v = 2 WHERE id = 1'], [a, 'COMMIT'], [b, 'COMMIT'],
+    ] as const;
+    for (const [s, sql] of steps) {
       const err = await run(s, sql).then(() => null, (e: unknown) => e);
       outcomes.push(err instanceof SqlError ? err.code : null);
     }
     assert.ok(outcomes.includes('40001'), `expected a 40001 among ${JSON.stringify(outcomes)}`);
-    const err = await run(b, 'ROLLBACK').then(() => null, (e: unknown) => e);
-    assert.equal(err, null);
+    for (const s of [a, b]) await run(s, 'ROLLBACK');
+    assert.equal(a.transactionStatus(), 'idle');
+    assert.equal(b.transactionStatus(), 'idle');
   }));
 
 test('prepared statements: parameter types inferred, plan reused, bad input 22P02', () =>

@@ -225,6 +225,9 @@ export class SqlSession implements Session {
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
+        // Inside BEGIN a duplicate key must fail the INSERT itself, as in PostgreSQL; an
+        // implicit transaction leaves its writes buffered for the one-round commit.
+        if (planned.plan.kind === 'dml' && open.explicit) await open.txn.flush();
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
