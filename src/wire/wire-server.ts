@@ -55,7 +55,7 @@ export class WireServer {
 
   /** Starts accepting on host:port (port 0 picks a free one); resolves with the bound address. */
   listen(host: string, port: number): Promise<WireAddress> {
-    if (this.server !== null) throw new Error('WireServer is already listening');
+    if (this.server !== null || this.closing) return Promise.reject(new Error('WireServer is already listening or closed'));
     const server = createServer({ noDelay: true }, (socket) => void this.serveConnection(socket));
     this.server = server;
     return new Promise<WireAddress>((resolve, reject) => {
