@@ -280,6 +280,7 @@ export class Raft {
       if (m.kind === 'prop' || m.kind === 'read-index') this.stepRole(m);
       return;
     }
+    if ((m.kind === 'vote-resp' || m.kind === 'pre-vote-resp') && m.reject) this.learnCommit(m.commit, m.commitTerm);
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -308,6 +309,19 @@ export class Raft {
     return true;
   }
 
+  /**
+   * A commit index is a fact independent of terms: if our log holds the entry (index,
+   * term) that a peer knows committed, log matching makes our prefix up to it the
+   * committed one.
+   */
+  private learnCommit(index: number, term: number): void {
+    if (index > this.log.committed && this.log.matchTerm(index, term)) this.log.commitTo(index);
+  }
+
+  private commitInfo(): { commit: number; commitTerm: number } {
+    return { commit: this.log.committed, commitTerm: this.log.term(this.log.committed) ?? 0 };
+  }
+
   private handleStaleTerm(m: Message): void {
     if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.kind === 'app' || m.kind === 'heartbeat')) {
       // A leader cut off by a partition keeps its old term; with CheckQuorum or PreVote the
@@ -315,7 +329,7 @@ export class Raft {
       // term makes it step down instead of sending stale appends forever.
       this.send({ kind: 'app-resp', to: m.from, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
     } else if (m.kind === 'pre-vote') {
-      this.send({ kind: 'pre-vote-resp', to: m.from, reject: true });
+      this.send({ kind: 'pre-vote-resp', to: m.from, reject: true, ...this.commitInfo() });
     }
   }
 
@@ -325,16 +339,22 @@ export class Raft {
       this.vote === m.from ||
       (this.vote === NO_REPLICA && this.lead === NO_REPLICA) ||
       (m.kind === 'pre-vote' && m.term > this.term);
-    if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+    const uptodate = this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    if (canVote && uptodate) {
       // A grant carries the candidate's term, so a pre-candidate counts it for the term
       // it would campaign in.
-      this.send({ kind: respKind, to: m.from, reject: false }, m.term);
+      this.send({ kind: respKind, to: m.from, reject: false, ...this.commitInfo() }, m.term);
       if (m.kind === 'vote') {
         this.electionElapsed = 0;
         this.vote = m.from;
       }
     } else {
-      this.send({ kind: respKind, to: m.from, reject: true });
+      this.send({ kind: respKind, to: m.from, reject: true, ...this.commitInfo() });
+      // We voted for ourselves (or another) this term, yet this candidate's log beats ours,
+      // so we cannot win where it could. Back off: without pre-vote, a replica with a
+      // stale log whose timer keeps firing first would otherwise win every race to the
+      // next term and starve the candidate that can win.
+      if (m.kind === 'vote' && this.role !== 'leader' && uptodate) this.electionElapsed = 0;
     }
   }
 

@@ -155,6 +155,13 @@ export interface MsgVote extends MessageBase {
 export interface MsgVoteResp extends MessageBase {
   readonly kind: 'vote-resp' | 'pre-vote-resp';
   readonly reject: boolean;
+  /**
+   * The voter's commit index and the term of that entry. A candidate holding that entry
+   * may commit up to it: this is how members learn that a configuration change they hold
+   * is committed when its leader is gone (for instance a leader that removed itself).
+   */
+  readonly commit: number;
+  readonly commitTerm: number;
 }
 
 export interface MsgHeartbeat extends MessageBase {

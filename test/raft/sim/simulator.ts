@@ -195,8 +195,14 @@ class Simulation {
     this.heal();
     // The bound grows with the backlog left by the chaos phase: with tiny message and
     // in-flight limits a replica may catch up one entry per round trip.
-    let backlog = 0;
-    for (const n of this.live()) backlog = Math.max(backlog, n.raw!.status().lastIndex - this.checker.committed);
+    let maxLast = 0;
+    let minLast = this.checker.committed;
+    for (const n of this.live()) {
+      const last = n.raw!.status().lastIndex;
+      maxLast = Math.max(maxLast, last);
+      minLast = Math.min(minLast, last);
+    }
+    const backlog = maxLast - minLast;
     const boundTicks = (this.options.livenessTicks ?? 200) + 2 * backlog;
     const deadline = this.now + boundTicks * STEPS_PER_TICK;
     let markerSeq = 0;
@@ -215,7 +221,6 @@ class Simulation {
         continue;
       }
       const s = n.raw.status();
-      if (s.role === "leader") parts.push(JSON.stringify([...s.progress]));
       parts.push(`${n.id}:${s.role}/t${s.term}/lead${s.lead}/c${s.commit}/last${s.lastIndex}/q${s.quiesced ? 1 : 0}/voters[${s.confState.voters}|${s.confState.votersOutgoing}]`);
     }
     return parts.join(' ');
@@ -224,7 +229,8 @@ class Simulation {
   private heal(): void {
     this.log('heal: network healed, faults off, all replicas up');
     this.net.heal();
-    this.net.faults = { dropRate: 0, duplicateRate: 0, delayMax: this.net.faults.delayMax };
+    // A healthy network: nothing lost, little reordering (a real transport is ordered).
+    this.net.faults = { dropRate: 0, duplicateRate: 0, delayMax: Math.min(2, this.net.faults.delayMax) };
     for (const n of this.nodes.values()) {
       if (!n.removed && n.raw === undefined) this.start(n);
     }
