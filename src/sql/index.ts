@@ -12,6 +12,7 @@ export type {
   QueryEvent,
   TransactionStatus,
   StatementDescription,
+  ExecuteOptions,
   StartupParams,
   Session,
   SqlService,

@@ -101,8 +101,13 @@ export interface Session {
   ): Promise<void>;
   /** Result columns in the portal's result formats, or null for no rows. */
   describePortal(portal: string): readonly ColumnInfo[] | null;
-  /** Execute: at most `maxRows` rows (0 = all); ends with 'portal-suspended' if more remain. */
-  execute(portal: string, maxRows: number): AsyncIterable<QueryEvent>;
+  /**
+   * Execute: at most `maxRows` rows (0 = all); ends with 'portal-suspended' if more remain.
+   * `lastBeforeSync`: the client's next message is Sync, so an implicit transaction may be
+   * committed before 'command-complete' (one round to storage, and errors of the commit are
+   * reported for this Execute, as PostgreSQL would).
+   */
+  execute(portal: string, maxRows: number, options?: ExecuteOptions): AsyncIterable<QueryEvent>;
   closeStatement(name: string): void;
   closePortal(name: string): void;
   /** Sync: ends the extended protocol's implicit transaction (commit, or rollback after an error). */
@@ -112,6 +117,10 @@ export interface Session {
   cancel(): void;
   /** Rolls back any open transaction and releases everything. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface ExecuteOptions {
+  readonly lastBeforeSync?: boolean;
 }
 
 /** The sql layer as the node sees it. */

@@ -294,7 +294,8 @@ export class Connection {
         }
         return;
       case 'execute':
-        await this.stream(session.execute(message.portal, message.maxRows), 'extended');
+        // 'S' (0x53) is Sync: nothing else of this batch can run in the implicit transaction.
+        await this.stream(session.execute(message.portal, message.maxRows, { lastBeforeSync: this.channel.decoder.peekCompleteType() === 0x53 }), 'extended');
         return;
       case 'close':
         if (message.target === 'statement') session.closeStatement(message.name);

@@ -72,6 +72,17 @@ export class FrontendDecoder {
     this.buffered += buf.length;
   }
 
+  /**
+   * The type byte of the next message if it is already fully buffered, else null. Lets the
+   * connection see that an Execute is directly followed by Sync (and so may commit an
+   * implicit transaction before answering it).
+   */
+  peekCompleteType(): number | null {
+    if (this.failure !== null || this.currentPhase !== 'typed' || this.buffered < 5) return null;
+    const length = this.int32At(1);
+    return length >= 4 && this.buffered >= 1 + length ? this.byteAt(0) : null;
+  }
+
   /** The next complete message, 'need-more' when the buffered bytes end mid-message, or the violation. */
   next(): DecodeResult {
     if (this.failure !== null) return { kind: 'error', error: this.failure };

@@ -89,6 +89,9 @@ test('SQL errors carry the right SQLSTATE and leave the session usable', async (
   await expectCode('insert into t values (2, null, 0)', '23502');
   await expectCode('select 1 / 0', '22012');
   await expectCode('select n / 0 from t', '22012');
+  // The extended protocol reports the error for the Execute that caused it.
+  await assert.rejects(client.query('insert into t values ($1, $2, $3)', [1, 'dup', 0]), (err: { code?: string }) => err.code === '23505');
+  await assert.rejects(client.query('insert into t values ($1, $2, $3)', [3, null, 0]), (err: { code?: string }) => err.code === '23502');
   const { rows } = await client.query('select count(*)::int as n from t');
   assert.deepEqual(rows, [{ n: 1 }]);
   await stillServes();

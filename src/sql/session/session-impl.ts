@@ -14,7 +14,7 @@ import type { ExecContext, ExecLimits } from '../exec/operators.ts';
 import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
-import type { ColumnInfo, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
+import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
 import { parseValue } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
@@ -98,9 +98,9 @@ export class SqlSession implements Session {
       return;
     }
     try {
-      for (const parsed of stmts) {
+      for (const [i, parsed] of stmts.entries()) {
         const planned = this.checkFailedBlock(parsed.statement) ? null : this.plan(parsed.statement, []);
-        yield* this.runStatement(parsed.statement, planned, [], [], true, 0);
+        yield* this.runStatement(parsed.statement, planned, [], [], true, i === stmts.length - 1);
       }
       if (this.open !== null && !this.open.explicit) await this.finishImplicit(true);
     } catch (err) {
@@ -210,7 +210,7 @@ export class SqlSession implements Session {
     params: readonly Value[],
     binary: readonly boolean[],
     describe: boolean,
-    maxRows: number,
+    lastInImplicit: boolean,
   ): AsyncGenerator<QueryEvent> {
     if (planned === null || planned.plan.kind === 'utility') {
       yield* runUtility(stmt, this.utilityHost(), describe);
@@ -220,14 +220,16 @@ export class SqlSession implements Session {
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
     const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
-    void maxRows;
     const gen = runPlan(planned.plan, this.execContext(open, params), open.uniques, { types, binary }, encode);
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
-        // Inside BEGIN a duplicate key must fail the INSERT itself, as in PostgreSQL; an
-        // implicit transaction leaves its writes buffered for the one-round commit.
-        if (planned.plan.kind === 'dml' && open.explicit) await open.txn.flush();
+        // A statement's errors must be its own, as in PostgreSQL: a duplicate key fails the
+        // INSERT, not a later statement or the Sync. So writes are sent before the command
+        // completes; the last statement of an implicit transaction sends them with the
+        // commit itself, which on one range is a single synced write (the one-phase commit).
+        if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
+        else if (planned.plan.kind === 'dml') await open.txn.flush();
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
@@ -318,11 +320,11 @@ export class SqlSession implements Session {
     return cols.map((c, i) => ({ ...c, format: (p.binary.length === 1 ? p.binary[0] : p.binary[i]) === true ? 1 : 0 }));
   }
 
-  execute(portal: string, maxRows: number): AsyncIterable<QueryEvent> {
-    return this.runExecute(portal, maxRows);
+  execute(portal: string, maxRows: number, options: ExecuteOptions = {}): AsyncIterable<QueryEvent> {
+    return this.runExecute(portal, maxRows, options.lastBeforeSync === true);
   }
 
-  private async *runExecute(name: string, maxRows: number): AsyncGenerator<QueryEvent> {
+  private async *runExecute(name: string, maxRows: number, lastBeforeSync: boolean): AsyncGenerator<QueryEvent> {
     this.cancelled = false;
     try {
       const portal = this.portals.get(name);
@@ -335,7 +337,7 @@ export class SqlSession implements Session {
       if (portal.pending === null) {
         this.checkFailedBlock(parsed.statement);
         const events: QueryEvent[] = [];
-        for await (const e of this.runStatement(parsed.statement, portal.planned, portal.params, portal.binary, false, maxRows)) {
+        for await (const e of this.runStatement(parsed.statement, portal.planned, portal.params, portal.binary, false, lastBeforeSync)) {
           if (maxRows > 0 && (e.kind === 'rows' || e.kind === 'command-complete')) events.push(e);
           else yield e;
         }
