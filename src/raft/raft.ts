@@ -280,7 +280,9 @@ export class Raft {
       if (m.kind === 'prop' || m.kind === 'read-index') this.stepRole(m);
       return;
     }
-    if ((m.kind === 'vote-resp' || m.kind === 'pre-vote-resp') && m.reject) this.learnCommit(m.commit, m.commitTerm);
+    if ((m.kind === 'vote-resp' || m.kind === 'pre-vote-resp') && m.reject && this.role !== 'leader') {
+      this.learnCommit(m.commit, m.commitTerm);
+    }
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {

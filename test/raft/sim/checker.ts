@@ -11,6 +11,7 @@
  * - committed history: every commit index a replica persists extends one history, and no
  *   entry of it ever changes (nothing reported committed is lost);
  * - leader completeness: a new leader's durable log holds the whole committed history;
+ * - the leader commit rule: a leader's own commits land on entries of its term;
  * - state machine safety: every replica applies exactly the history, in order;
  * - linearizable reads: a read index is at least the commit index known when the read began.
  */
@@ -123,6 +124,17 @@ export class SafetyChecker {
     this.historyTerm.push(e.term);
     this.historyData.push(e.data);
     this.historyKind.push(e.kind);
+  }
+
+  /**
+   * The leader commit rule (Raft §5.4.2): a leader advances its commit index only to an
+   * entry of its own term; earlier entries commit indirectly. Checked on commits a
+   * replica makes while it stays leader of one term.
+   */
+  leaderCommitted(id: ReplicaId, term: number, commit: number, log: DurableLog): void {
+    if (commit < log.firstIndex()) return;
+    const t = log.term(commit);
+    if (t !== term) fail(`leader ${id} of term ${term} advanced its commit index to ${commit}, an entry of term ${t}`);
   }
 
   /** A new leader's durable log must hold every committed entry. */

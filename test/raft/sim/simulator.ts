@@ -330,8 +330,12 @@ class Simulation {
       n.storage.append(rd.entries);
       this.checker.appended(n.id, rd.entries, log);
     }
+    const leaderTermBefore = n.role === 'leader' ? n.storage.initialState().hardState.term : -1;
     if (rd.hardState !== undefined) {
       n.storage.setHardState(rd.hardState);
+      if (rd.hardState.commit > n.lastCommitChecked && rd.softState === undefined && leaderTermBefore === rd.hardState.term) {
+        this.checker.leaderCommitted(n.id, rd.hardState.term, rd.hardState.commit, log);
+      }
       if (rd.hardState.commit > n.lastCommitChecked) {
         this.checker.committedTo(n.id, n.lastCommitChecked + 1, rd.hardState.commit, log);
         n.lastCommitChecked = rd.hardState.commit;
