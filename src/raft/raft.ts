@@ -275,7 +275,8 @@ export class Raft {
   step(m: Message): void {
     assert(m.to === this.id, () => `message for ${m.to} stepped into ${this.id}`);
     checkIndex(m.term, 'message term');
-    if (this.quiesced && !(m.kind === 'heartbeat' && m.quiesce)) this.wake();
+    // The quiescing heartbeat and the replies to it must not undo quiescence.
+    if (this.quiesced && !(m.kind === 'heartbeat' && m.quiesce) && m.kind !== 'heartbeat-resp') this.wake();
     if (m.term === 0) {
       if (m.kind === 'prop' || m.kind === 'read-index') this.stepRole(m);
       return;
