@@ -11,10 +11,11 @@
  * Everything is driven by one seeded Random, so a seed replays exactly: see `replayCommand`.
  */
 import * as realRaft from '../../../src/raft/index.ts';
-import type { ConfChange, ConfState, Entry, Message, RawNode, Ready, ReplicaId, Role } from '../../../src/raft/index.ts';
+import type { ConfState, Entry, Message, RawNode, Ready, ReplicaId, Role } from '../../../src/raft/index.ts';
 import { seededRandom, type Random } from '../../../src/util/index.ts';
 import { SafetyChecker, type DurableLog } from './checker.ts';
 import { SimNetwork } from './network.ts';
+import { chooseConfChange } from './membership.ts';
 import { chooseParams, type SimParams } from './params.ts';
 
 export type RaftModule = typeof realRaft;
@@ -517,7 +518,7 @@ class Simulation {
   private changeMembership(): void {
     const l = this.leader();
     if (l?.raw === undefined) return;
-    const cc = this.chooseConfChange(l.raw.status().confState);
+    const cc = chooseConfChange(this.rng, this.raft, l.raw.status().confState, this.params.membersMax, () => this.raft.replicaId(this.nextId++));
     if (cc === undefined) return;
     const r = l.raw.proposeConfChange(cc);
     this.log(`conf change via ${l.id}: ${JSON.stringify(cc.changes)} ${cc.transition} -> ${r.ok ? 'ok' : r.reason}`);
@@ -525,49 +526,6 @@ class Simulation {
     this.stats.confChanges++;
     for (const ch of cc.changes) {
       if (!this.nodes.has(ch.id)) this.start(this.addNode(ch.id));
-    }
-  }
-
-  private chooseConfChange(cs: ConfState): ConfChange | undefined {
-    const none = new Uint8Array(0);
-    if (cs.votersOutgoing.length > 0) {
-      return cs.autoLeave ? undefined : this.raft.LEAVE_JOINT;
-    }
-    const memberCount = cs.voters.length + cs.learners.length;
-    const fresh = (): ReplicaId => this.raft.replicaId(this.nextId++);
-    const transition = (): ConfChange['transition'] =>
-      (['auto', 'auto', 'joint-implicit', 'joint-explicit'] as const)[this.rng.int(4)]!;
-    switch (this.rng.int(6)) {
-      case 0:
-        if (memberCount >= this.params.membersMax) return undefined;
-        return { transition: 'auto', changes: [{ kind: 'add-learner', id: fresh() }], context: none };
-      case 1: {
-        const learner = this.pick(cs.learners);
-        if (learner === undefined) return undefined;
-        return { transition: transition(), changes: [{ kind: 'add-voter', id: learner }], context: none };
-      }
-      case 2: {
-        if (cs.voters.length <= 1) return undefined;
-        const victim = this.pick(cs.voters)!;
-        const kind = this.rng.next() < 0.5 ? 'remove' : 'add-learner';
-        return { transition: transition(), changes: [{ kind, id: victim }], context: none };
-      }
-      case 3: {
-        // Replace a voter: two voter changes at once, which needs a joint configuration.
-        if (memberCount >= this.params.membersMax) return undefined;
-        const victim = this.pick(cs.voters)!;
-        const joiner = this.pick(cs.learners) ?? fresh();
-        return { transition: transition(), changes: [{ kind: 'remove', id: victim }, { kind: 'add-voter', id: joiner }], context: none };
-      }
-      case 4: {
-        if (memberCount >= this.params.membersMax) return undefined;
-        return { transition: transition(), changes: [{ kind: 'add-voter', id: fresh() }], context: none };
-      }
-      default: {
-        const learner = this.pick(cs.learners);
-        if (learner === undefined) return undefined;
-        return { transition: 'auto', changes: [{ kind: 'remove', id: learner }], context: none };
-      }
     }
   }
 }
