@@ -68,7 +68,13 @@ export type KvRequest =
       readonly commitTimestamp: Timestamp;
     }
   /** Creates (first call) or refreshes the header txn's record; reports its status. */
-  | { readonly kind: 'heartbeat-txn' };
+  | { readonly kind: 'heartbeat-txn' }
+  /**
+   * Read refresh: checks that nothing was committed in `span` in (fromTimestamp, header
+   * timestamp], so the header txn's earlier reads are still valid at its new timestamp;
+   * fails with 'refresh-failed'. Records the span as read at the header timestamp.
+   */
+  | { readonly kind: 'refresh'; readonly span: KvSpan; readonly fromTimestamp: Timestamp };
 
 export type KvResponse =
   | { readonly kind: 'get'; readonly value: Uint8Array | null }
@@ -80,7 +86,8 @@ export type KvResponse =
   | { readonly kind: 'end-txn'; readonly status: 'committed' | 'aborted'; readonly onePhase: boolean }
   | { readonly kind: 'push-txn'; readonly pusheeStatus: TxnStatus; readonly pushed: boolean; readonly commitTimestamp: Timestamp | null }
   | { readonly kind: 'resolve-intent'; readonly resolved: number }
-  | { readonly kind: 'heartbeat-txn'; readonly status: TxnStatus };
+  | { readonly kind: 'heartbeat-txn'; readonly status: TxnStatus }
+  | { readonly kind: 'refresh' };
 
 export type KvError =
   /** Intents of other transactions stand in the way (a write met any, a read one at or below its timestamp). */
@@ -89,6 +96,8 @@ export type KvError =
   | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
   /** Another transaction read the key at or above the writer's timestamp (timestamp cache). */
   | { readonly kind: 'read-conflict'; readonly key: Uint8Array; readonly readTimestamp: Timestamp }
+  /** A refresh found a write committed after the txn's old timestamp. */
+  | { readonly kind: 'refresh-failed'; readonly key: Uint8Array; readonly committedTimestamp: Timestamp }
   | { readonly kind: 'condition-failed'; readonly key: Uint8Array; readonly actual: Uint8Array | null }
   /** The transaction's record says aborted, or its intents were removed by a pusher. */
   | { readonly kind: 'txn-aborted'; readonly txnId: TxnId }
@@ -121,5 +130,5 @@ export function pointSpan(key: Uint8Array): KvSpan {
 
 /** True for requests that write (take write latches, produce a write batch). */
 export function isWriteRequest(req: KvRequest): boolean {
-  return req.kind !== 'get' && req.kind !== 'scan';
+  return req.kind !== 'get' && req.kind !== 'scan' && req.kind !== 'refresh';
 }

@@ -171,7 +171,7 @@ export class DistSender implements Sender {
 }
 
 function withSpan(req: KvRequest, span: KvSpan): KvRequest {
-  return req.kind === 'delete-range' || req.kind === 'resolve-intent' ? { ...req, span } : req;
+  return req.kind === 'delete-range' || req.kind === 'resolve-intent' || req.kind === 'refresh' ? { ...req, span } : req;
 }
 
 /** One response from the pieces of a request that was split over ranges. */
@@ -185,6 +185,8 @@ function combine(pieces: readonly KvResponse[]): KvResponse {
       return { kind, deletedKeys: pieces.reduce((n, p) => n + (p.kind === 'delete-range' ? p.deletedKeys : 0), 0) };
     case 'resolve-intent':
       return { kind, resolved: pieces.reduce((n, p) => n + (p.kind === 'resolve-intent' ? p.resolved : 0), 0) };
+    case 'refresh':
+      return { kind };
     case 'get':
     case 'scan':
     case 'put':

@@ -10,7 +10,7 @@ import type { BatchRequest, KvError, KvRequest, KvResponse, KvSpan } from './api
 import { compareBytes, maxKey, minKey } from './bytes.ts';
 import { BatchReader, WriteBatch, type EngineReader } from './engine.ts';
 import { txnRecordKey } from './keys.ts';
-import { mvccGet, mvccScan, type ReadOptions } from './mvcc-read.ts';
+import { mvccGet, mvccRefresh, mvccScan, type ReadOptions } from './mvcc-read.ts';
 import { hasIntentOf, mvccConditionalPut, mvccDeleteRange, mvccPut, mvccResolveSpan, type WriteContext } from './mvcc-write.ts';
 import type { RangeDescriptor } from './range-descriptor.ts';
 import type { Timestamp } from './timestamp.ts';
@@ -102,6 +102,10 @@ async function evaluateOne(
       return evaluateHeartbeat(reader, batch, ba.header.txn, ctx);
     case 'push-txn':
       return evaluatePush(reader, batch, req.pushee, ctx);
+    case 'refresh': {
+      const r = await mvccRefresh(reader, req.span, req.fromTimestamp, ba.header.timestamp, ba.header.txn);
+      return r.ok ? { ok: true, response: { kind: 'refresh' } } : r;
+    }
     case 'resolve-intent': {
       const n = await mvccResolveSpan(reader, batch, req.span, req.txn.id, req.status, req.commitTimestamp);
       return { ok: true, response: { kind: 'resolve-intent', resolved: n } };

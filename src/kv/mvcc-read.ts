@@ -61,6 +61,34 @@ export async function mvccGet(reader: EngineReader, key: Uint8Array, options: Re
   return { ok: true, value: seen.value };
 }
 
+/**
+ * Read refresh: fails if another transaction committed a version in `span` in
+ * (from, to]; another txn's intent at or below `to` is a conflict (wait or push).
+ */
+export async function mvccRefresh(
+  reader: EngineReader,
+  span: KvSpan,
+  from: Timestamp,
+  to: Timestamp,
+  txn: TxnMeta | null,
+): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
+  const it = new KeyStateIterator(reader, span.startKey, span.endKey, false, to);
+  try {
+    for (let s = await it.next(); s !== undefined; s = await it.next()) {
+      if (s.intent !== null && (txn === null || s.intent.txn.id !== txn.id) && tsLessEq(s.intent.txn.writeTimestamp, to)) {
+        return { ok: false, error: { kind: 'write-intent', intents: [s.intent] } };
+      }
+      // `visible` is the newest version at or below `to`: newer than `from` means a change.
+      if (s.visible !== null && !tsLessEq(s.visible.ts, from)) {
+        return { ok: false, error: { kind: 'refresh-failed', key: s.key, committedTimestamp: s.visible.ts } };
+      }
+    }
+  } finally {
+    await it.close();
+  }
+  return { ok: true };
+}
+
 export type MvccScanResult =
   | { readonly ok: true; readonly rows: readonly KvKeyValue[]; readonly resumeSpan: KvSpan | null }
   | { readonly ok: false; readonly error: KvError };

@@ -62,6 +62,7 @@ export class Replica implements Sender {
     const txnId = ba.header.txn?.id ?? null;
     ba.requests.forEach((req, i) => {
       if (req.kind === 'get') this.tsCache.recordRead(pointSpan(req.key), ba.header.timestamp, txnId);
+      if (req.kind === 'refresh') this.tsCache.recordRead(req.span, ba.header.timestamp, txnId);
       if (req.kind !== 'scan') return;
       const res = responses[i];
       assert(res?.kind === 'scan', 'scan answered with another kind');

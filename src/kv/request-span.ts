@@ -15,6 +15,7 @@ export function requestAddressSpan(req: KvRequest, header: BatchHeader): KvSpan 
     case 'delete':
       return pointSpan(req.key);
     case 'scan':
+    case 'refresh':
     case 'delete-range':
     case 'resolve-intent':
       return req.span;
@@ -35,6 +36,7 @@ export function batchLatchSpans(requests: readonly KvRequest[], header: BatchHea
     switch (req.kind) {
       case 'get':
       case 'scan':
+      case 'refresh':
         out.push({ span: requestAddressSpan(req, header), write: false });
         break;
       case 'put':

@@ -9,8 +9,13 @@ export interface TxnConfig {
   readonly intentWaitBackoffMsMax: number;
   /** Heartbeat period of a txn with intents; must stay well below kv's txnExpiryMs. */
   readonly txnHeartbeatIntervalMs: number;
-  /** An implicit txn that only wrote is retried this many times at a newer timestamp. */
-  readonly implicitRetriesMax: number;
+  /**
+   * A write batch refused for a newer write or read is retried at a newer timestamp after
+   * a successful read refresh, at most this many times per batch.
+   */
+  readonly txnRefreshesMax: number;
+  /** Read spans a txn remembers for refresh; beyond it they merge into one covering span. */
+  readonly txnReadSpansMax: number;
   /** Bound on clock offset between nodes (HLC sanity checks). */
   readonly maxClockOffsetMs: number;
 }
@@ -20,7 +25,8 @@ export const defaultTxnConfig: TxnConfig = {
   intentWaitBackoffMsMin: 1,
   intentWaitBackoffMsMax: 20,
   txnHeartbeatIntervalMs: 1_000,
-  implicitRetriesMax: 5,
+  txnRefreshesMax: 5,
+  txnReadSpansMax: 10_000,
   maxClockOffsetMs: 500,
 };
 

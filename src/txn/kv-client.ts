@@ -101,9 +101,17 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
     case 'condition-failed':
       return new TxnError('duplicate-key', `duplicate key ${prettyKey(error.key)}`, { key: error.key });
     case 'read-conflict':
-      return new TxnError('txn-retry', `read conflict: key ${prettyKey(error.key)} was read by another transaction at a later timestamp`, { key: error.key });
+      return new TxnError('txn-retry', `read conflict: key ${prettyKey(error.key)} was read by another transaction at a later timestamp`, {
+        key: error.key,
+        retryTimestamp: error.readTimestamp,
+      });
     case 'write-too-old':
-      return new TxnError('txn-retry', `write-too-old: key ${prettyKey(error.key)} has a newer committed version`, { key: error.key });
+      return new TxnError('txn-retry', `write-too-old: key ${prettyKey(error.key)} has a newer committed version`, {
+        key: error.key,
+        retryTimestamp: error.existingTimestamp,
+      });
+    case 'refresh-failed':
+      return new TxnError('txn-retry', `refresh failed: key ${prettyKey(error.key)} changed after the transaction read it`, { key: error.key });
     case 'txn-aborted':
       return new TxnError('txn-aborted', `transaction ${ba?.header.txn?.id ?? error.txnId} was aborted`);
     case 'write-intent':

@@ -1,4 +1,5 @@
 import { TesseraError } from '../util/index.ts';
+import type { Timestamp } from '../kv/index.ts';
 
 export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted';
 
@@ -9,10 +10,16 @@ export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted';
 export class TxnError extends TesseraError {
   declare readonly code: TxnErrorCode;
   readonly key?: Uint8Array;
+  /**
+   * For 'txn-retry' caused by a newer write or read of `key`: the timestamp the txn would
+   * have to move above. The coordinator uses it to refresh and retry by itself.
+   */
+  readonly retryTimestamp?: Timestamp;
 
-  constructor(code: TxnErrorCode, message: string, options: { key?: Uint8Array; cause?: unknown } = {}) {
+  constructor(code: TxnErrorCode, message: string, options: { key?: Uint8Array; cause?: unknown; retryTimestamp?: Timestamp } = {}) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TxnError';
     if (options.key !== undefined) this.key = options.key;
+    if (options.retryTimestamp !== undefined) this.retryTimestamp = options.retryTimestamp;
   }
 }

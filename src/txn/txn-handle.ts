@@ -44,7 +44,9 @@ export class TxnHandle implements Txn {
   private lockSpans: KvSpan[] = [];
   private anchorKey: Uint8Array | null = null;
   private recordWritten = false;
-  private readsDone = false;
+  /** What this txn read (points and scanned spans), to refresh when its timestamp moves. */
+  private readSpans: KvSpan[] = [];
+  readonly startNanos: bigint;
   private failure: Error | null = null;
   private stopHeartbeat: (() => void) | null = null;
 
@@ -55,10 +57,8 @@ export class TxnHandle implements Txn {
     private readonly deps: TxnDeps,
   ) {
     this.ts = deps.clock.now();
-  }
-
-  get startNanos(): bigint {
-    return this.ts.wall;
+    this.startNanos = this.ts.wall;
+    void this.implicit; // implicit txns need nothing special yet: refresh retries every txn
   }
 
   /**
@@ -101,13 +101,53 @@ export class TxnHandle implements Txn {
     this.buffered({ kind: 'delete-range', span: { startKey: span.startKey, endKey: span.endKey } }, span.startKey);
   }
 
-  /** Sends `requests` on behalf of the txn; any error poisons the txn (rollback only). */
+  /**
+   * Sends `requests` on behalf of the txn; any error poisons the txn (rollback only). A
+   * write batch refused because of a newer write or read (`retryTimestamp`) is retried at
+   * a newer timestamp if the txn's reads still hold there (read refresh).
+   */
   private async send(requests: readonly KvRequest[]): Promise<readonly KvResponse[]> {
-    try {
-      return await this.deps.kv.send({ header: this.header(), requests });
-    } catch (err) {
-      this.failure = err instanceof Error ? err : new Error(String(err));
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.kv.send({ header: this.header(), requests });
+      } catch (err) {
+        const movable = err instanceof TxnError && err.retryTimestamp !== undefined && attempt < this.deps.config.txnRefreshesMax;
+        if (movable && (await this.refresh())) continue;
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+    }
+  }
+
+  /** Moves the txn to a new timestamp if nothing it read changed since; false otherwise. */
+  private async refresh(): Promise<boolean> {
+    const from = this.ts;
+    const to = this.deps.clock.now(); // the HLC already folded in the conflicting timestamp
+    if (this.readSpans.length > 0) {
+      try {
+        await this.deps.kv.send({
+          header: { timestamp: to, txn: { ...this.meta(), writeTimestamp: to } },
+          requests: this.readSpans.map((span) => ({ kind: 'refresh', span, fromTimestamp: from })),
+        });
+      } catch (err) {
+        if (err instanceof TxnError && err.code === 'txn-retry') return false;
+        throw err;
+      }
+    }
+    this.ts = to;
+    return true;
+  }
+
+  private noteRead(span: KvSpan): void {
+    this.readSpans.push(span);
+    if (this.readSpans.length > this.deps.config.txnReadSpansMax) {
+      let startKey = span.startKey;
+      let endKey = span.endKey;
+      for (const s of this.readSpans) {
+        if (compareBytes(s.startKey, startKey) < 0) startKey = s.startKey;
+        if (compareBytes(s.endKey, endKey) > 0) endKey = s.endKey;
+      }
+      this.readSpans = [{ startKey, endKey }];
     }
   }
 
@@ -147,8 +187,8 @@ export class TxnHandle implements Txn {
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
     await this.flush();
     if (keys.length === 0) return [];
-    this.readsDone = true;
     const responses = await this.send(keys.map((key) => ({ kind: 'get', key })));
+    for (const key of keys) this.noteRead(pointSpan(key));
     return responses.map((r) => {
       assert(r.kind === 'get', 'get answered with another kind');
       return r.value;
@@ -157,11 +197,17 @@ export class TxnHandle implements Txn {
 
   async scan(span: Span, options: ScanOptions = {}): Promise<ScanResult> {
     await this.flush();
-    this.readsDone = true;
-    const [r] = await this.send([
-      { kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse: options.reverse === true, limit: options.limit ?? 0 },
-    ]);
+    const reverse = options.reverse === true;
+    const [r] = await this.send([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0 }]);
     assert(r?.kind === 'scan', 'scan answered with another kind');
+    const resume = r.resumeSpan;
+    this.noteRead(
+      resume === null
+        ? span
+        : reverse
+          ? { startKey: resume.endKey, endKey: span.endKey }
+          : { startKey: span.startKey, endKey: resume.startKey },
+    );
     return { rows: r.rows as readonly KeyValue[], resumeSpan: r.resumeSpan };
   }
 
@@ -184,27 +230,15 @@ export class TxnHandle implements Txn {
     const writes = this.buffer;
     const spans: KvSpan[] = [];
     for (const w of writes) if (w.kind !== 'delete-range' && 'key' in w) spans.push(pointSpan(w.key));
-    const requests: KvRequest[] = [...writes, { kind: 'end-txn', commit: true, lockSpans: spans, onePhase: true }];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.deps.kv.send({ header: this.header(), requests });
-        this.buffer = [];
-        return;
-      } catch (err) {
-        if (isOnePhaseFallback(err)) {
-          await this.flush();
-          await this.commitTwoPhase();
-          return;
-        }
-        // An implicit txn that read nothing may move to a newer timestamp: its writes do
-        // not depend on what it would have read.
-        const retryable = err instanceof TxnError && err.code === 'txn-retry' && this.implicit && !this.readsDone;
-        if (!retryable || attempt >= this.deps.config.implicitRetriesMax) {
-          this.failure = err instanceof Error ? err : new Error(String(err));
-          throw err;
-        }
-        this.ts = this.deps.clock.now();
-      }
+    try {
+      await this.send([...writes, { kind: 'end-txn', commit: true, lockSpans: spans, onePhase: true }]);
+      this.buffer = [];
+    } catch (err) {
+      if (!isOnePhaseFallback(err)) throw err;
+      // The writes span ranges: lay intents, then commit in two phases.
+      this.failure = null;
+      await this.flush();
+      await this.commitTwoPhase();
     }
   }
 

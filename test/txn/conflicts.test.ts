@@ -15,11 +15,14 @@ test('write-write conflict: the second writer gets txn-retry, in both orders', a
     const db = await memoryDb();
     const older = db.coord.begin();
     const newer = db.coord.begin();
+    // A read-modify-write: older's write depends on what it read.
+    assert.equal(await older.get(tk('w')), null);
     older.put(tk('w'), enc('older'));
     newer.put(tk('w'), enc('newer'));
     if (order === 'newer-commits-first') {
       await newer.commit();
-      // older's timestamp is below newer's committed version: write-too-old.
+      // older's write is below newer's version (write-too-old); moving it up needs a read
+      // refresh of 'w', which sees newer's commit: the txn must retry.
       await assert.rejects(older.commit(), isCode('txn-retry'));
       await older.rollback();
     } else {

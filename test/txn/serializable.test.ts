@@ -27,26 +27,38 @@ test('write skew is refused: a write below another txn\'s later read retries', a
   await db.close();
 });
 
-test('a scan protects its whole span against phantoms, a limited scan only the part it read', async () => {
+test('phantoms: two txns that scan a span and insert into it cannot both commit', async () => {
   const db = await memoryDb();
-  const writer = db.coord.begin();
-  const reader = db.coord.begin();
-  await reader.scan({ startKey: tk('a'), endKey: tk('m') });
-  writer.insert(tk('c'), enc('phantom'));
-  await assert.rejects(writer.commit(), isRetry);
-  await writer.rollback();
-  const w2 = db.coord.begin();
-  const seed = db.coord.begin({ implicit: true });
+  const older = db.coord.begin();
+  const newer = db.coord.begin();
+  const span = { startKey: tk('a'), endKey: tk('m') };
+  assert.equal((await older.scan(span)).rows.length, 0);
+  assert.equal((await newer.scan(span)).rows.length, 0);
+  // older's insert lands below newer's scan: it refreshes its own (still empty) scan and
+  // commits above newer...
+  older.insert(tk('c'), enc('older'));
+  await older.commit();
+  // ...so newer's scan is no longer valid at any timestamp above older's commit.
+  newer.insert(tk('d'), enc('newer'));
+  await assert.rejects(newer.commit(), isRetry);
+  await newer.rollback();
+  await db.close();
+});
+
+test('a limited scan protects only the part it read', async () => {
+  const db = await memoryDb();
+  const seed = db.coord.begin();
   seed.put(tk('n1'), enc('1'));
   seed.put(tk('n2'), enc('2'));
   await seed.commit();
   db.clock.advance(1);
-  const r3 = db.coord.begin();
-  const res = await r3.scan({ startKey: tk('n'), endKey: tk('o') }, { limit: 1 });
-  assert.equal(res.rows.length, 1);
-  // w2 began before r3: its write fails only where r3 actually read.
-  w2.put(tk('n5'), enc('x'));
-  await w2.commit();
+  const writer = db.coord.begin();
+  const reader = db.coord.begin();
+  assert.equal((await reader.scan({ startKey: tk('n'), endKey: tk('o') }, { limit: 1 })).rows.length, 1);
+  assert.equal(await writer.get(tk('n5')), null);
+  writer.put(tk('n5'), enc('x')); // outside what the reader read: no conflict
+  await writer.commit();
+  await reader.commit();
   await db.close();
 });
 
@@ -64,5 +76,36 @@ test('an implicit write-only txn retries by itself above a conflicting read', as
   db.clock.advance(1);
   const after = db.coord.begin();
   assert.equal(dec(await after.get(tk('k'))), 'v');
+  await db.close();
+});
+
+test('concurrent read-modify-write increments with retries lose no update', async () => {
+  const db = await memoryDb({ intentWaitMs: 50 });
+  const seed = db.coord.begin();
+  seed.put(tk('counter'), enc('0'));
+  await seed.commit();
+  let retries = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) {
+      for (;;) {
+        const t = db.coord.begin();
+        try {
+          const v = Number(dec(await t.get(tk('counter'))));
+          await new Promise((r) => setImmediate(r));
+          t.put(tk('counter'), enc(String(v + 1)));
+          await t.commit();
+          break;
+        } catch (err) {
+          await t.rollback();
+          if (!isRetry(err)) throw err;
+          retries++;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  const r = db.coord.begin();
+  assert.equal(dec(await r.get(tk('counter'))), '60');
+  assert.ok(retries > 0);
   await db.close();
 });
