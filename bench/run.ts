@@ -12,13 +12,7 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 
 const suites: Suite[] = [
   { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },
-  {
-    name: 'raft',
-    run: async () => {
-      const mod = (await import(new URL('./raft.ts', import.meta.url).href)) as { benchRaft: () => Promise<readonly BenchResult[]> };
-      return mod.benchRaft();
-    },
-  },
+  { name: 'raft', run: async () => (await import('./raft.ts')).benchRaft() },
 ];
 
 const wanted = process.argv.slice(2);
@@ -28,6 +22,12 @@ for (const suite of suites) {
   console.log(`\n== ${suite.name} ==`);
   const results = await suite.run();
   all.push({ suite: suite.name, results });
+  console.log(`-- ${suite.name} summary --`);
+  for (const r of results) {
+    const value = r.unit === 'x' ? r.value.toFixed(2) : r.value >= 100 ? r.value.toFixed(0) : r.value.toPrecision(3);
+    const who = r.system !== undefined ? ` [${r.system}]` : '';
+    console.log(`${r.name}${who}: ${value} ${r.unit}${r.note !== undefined ? `  (${r.note})` : ''}`);
+  }
 }
 mkdirSync('results', { recursive: true });
 const file = `results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
