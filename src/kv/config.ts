@@ -26,7 +26,7 @@ export const defaultKvConfig: KvConfig = {
   groupCommitBatchBytesMax: 4 * 1024 * 1024,
   groupCommitWritersMax: 1024,
   latchRequestsMax: 100_000,
-  txnExpiryMs: 5_000,
+  txnExpiryMs: 4_000,
   rangeCacheEntriesMax: 10_000,
   rangeRetriesMax: 10,
   tsCachePointsMax: 100_000,

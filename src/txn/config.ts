@@ -2,7 +2,11 @@ import { assert } from '../util/index.ts';
 
 /** The coordinator's limits and timings; every field has a default. */
 export interface TxnConfig {
-  /** How long, in total, a request waits for another live txn's intent before 'txn-retry'. */
+  /**
+   * How long, in total, a request waits for another live txn's intent before 'txn-retry'.
+   * Longer than kv's txnExpiryMs, so that a request blocked by the intents of a txn whose
+   * coordinator died (a crash) outwaits the record's expiry and cleans up instead of failing.
+   */
   readonly intentWaitMs: number;
   /** First and largest pause between attempts while waiting on an intent. */
   readonly intentWaitBackoffMsMin: number;
@@ -21,7 +25,7 @@ export interface TxnConfig {
 }
 
 export const defaultTxnConfig: TxnConfig = {
-  intentWaitMs: 1_000,
+  intentWaitMs: 5_000,
   intentWaitBackoffMsMin: 1,
   intentWaitBackoffMsMax: 20,
   txnHeartbeatIntervalMs: 1_000,

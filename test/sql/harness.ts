@@ -15,7 +15,7 @@ export async function startSql(): Promise<TestCluster> {
   const env = testEnv(1, new ManualClock());
   const engine = await openEngine({ memory: true });
   const kv = await createLocalKv(env, engine);
-  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20 }, sleep: async () => {} });
+  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20 }, sleep: () => new Promise((r) => setImmediate(r)) });
   const service = await createSqlService({ env, txns: coord });
   await service.bootstrap();
   const sessions: Session[] = [];

@@ -147,7 +147,7 @@ test('crash: an unfinished txn\'s intents survive a restart and are cleaned once
   }
   const engine = await openEngine({ path: dir });
   const kv = await createLocalKv(env, engine, { txnExpiryMs: 5_000 });
-  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 10 }, sleep: async () => {} });
+  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 10 }, sleep: () => new Promise((r) => setImmediate(r)) });
   clock.advance(1);
   const early = coord.begin();
   await assert.rejects(early.get(tk('orphan')), isCode('txn-retry'), 'a live-looking intent blocks briefly');

@@ -22,7 +22,7 @@ export async function memoryDb(config: Partial<TxnConfig> = {}): Promise<TestDb>
   const engine = await openEngine({ memory: true });
   const kv = await createLocalKv(env, engine);
   // Each call to the clock is a distinct instant: a ManualClock stands still otherwise.
-  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20, ...config }, sleep: async () => {} });
+  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20, ...config }, sleep: () => new Promise((r) => setImmediate(r)) });
   return {
     env,
     clock,
