@@ -2,8 +2,8 @@
 // the handshake, reconnecting after the peer restarts, and one connection per pair.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcError, backoffDelayMs, rpcConfig } from '../../../src/kv/rpc/index.ts';
-import { Nodes, bytes, eventually, sleep, text } from './helpers.ts';
+import { RpcError, RpcNode, backoffDelayMs, rpcConfig, type TimerHandle, type Timers } from '../../../src/kv/rpc/index.ts';
+import { Nodes, bytes, eventually, fastConfig, rpcTestEnv, sleep, text } from './helpers.ts';
 
 const nodes = new Nodes();
 after(() => nodes.closeAll());
@@ -137,5 +137,36 @@ test('reconnect backoff grows exponentially, is capped and jittered', () => {
   for (let i = 0; i < 100; i++) {
     const d = backoffDelayMs(c, 10, i / 100);
     assert.ok(d >= 500 && d <= 1000);
+  }
+});
+
+test('deadlines run on the injected timers: a test decides when a request times out', async () => {
+  const fired: (() => void)[] = [];
+  const timers: Timers = {
+    setTimeout: (fn) => {
+      fired.push(fn);
+      return fired.length as unknown as TimerHandle;
+    },
+    clearTimeout: (h) => {
+      fired[(h as unknown as number) - 1] = () => undefined;
+    },
+  };
+  const b = await nodes.start(2);
+  b.node.handle('hang', () => new Promise<Uint8Array>(() => undefined));
+  const a = new RpcNode({ env: rpcTestEnv(1), clusterId: 'test-cluster', nodeId: 1, config: fastConfig, timers });
+  try {
+    a.setPeerAddress(2, b.address);
+    const first = a.request(2, 'hang', bytes(''), { timeoutMs: 1 });
+    await eventually('connected', () => a.isConnected(2));
+    await sleep(20);
+    // Real time passed far beyond 1 ms, but no timer fired: the request is still pending.
+    let settled = false;
+    void first.catch(() => (settled = true));
+    await sleep(10);
+    assert.equal(settled, false);
+    for (const f of fired.splice(0)) f();
+    await assert.rejects(first, isRpc('rpc-timeout', true));
+  } finally {
+    await a.close();
   }
 });
