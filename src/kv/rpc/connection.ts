@@ -40,6 +40,11 @@ export interface ConnectionOwner {
   deliverRaft(conn: Connection, body: Uint8Array): void;
 }
 
+const KEEPALIVE_DELAY_MS = 10_000;
+
+/** How long a closing connection may take to deliver what it already wrote. */
+const CLOSE_GRACE_MS = 1_000;
+
 interface Pending {
   readonly resolve: (v: Uint8Array) => void;
   readonly reject: (e: RpcError) => void;
@@ -76,6 +81,9 @@ export class Connection {
   ) {
     this.decoder = new FrameDecoder(owner.config.frameBytesMax);
     socket.setNoDelay(true);
+    // The kernel notices a peer that vanished without a FIN (power loss, partition) on an
+    // idle connection; busy ones notice through request deadlines first.
+    socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.close(rpcError('rpc-unavailable', `socket error: ${e.message}`)));
     socket.on('close', () => this.close(rpcError('rpc-unavailable', 'connection closed by peer')));
@@ -179,9 +187,16 @@ export class Connection {
     this.closeReason = reason;
     if (this.handshakeTimer !== null) this.owner.timers.clearTimeout(this.handshakeTimer);
     this.flush();
-    // end() lets a hello-refused already queued reach the peer; destroy() frees the socket after.
-    this.socket.end();
-    this.socket.destroy();
+    // A graceful end lets frames already written (a hello-refused, the last answers) reach
+    // the peer; a peer that never finishes its side is cut off after a grace period.
+    const socket = this.socket;
+    if (socket.writableLength === 0) {
+      socket.destroy();
+    } else {
+      socket.end();
+      socket.once('finish', () => socket.destroy());
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    }
     const lost = new RpcError('rpc-unavailable', `connection to node ${this.peer || this.expectedPeer} lost: ${reason.message}`, true, { cause: reason });
     for (const p of this.pending.values()) {
       this.owner.timers.clearTimeout(p.timer);
