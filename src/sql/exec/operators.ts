@@ -5,7 +5,7 @@
  * `resultRowsMax` (53200 when exceeded).
  */
 import { assertNever } from '../../util/index.ts';
-import { prefixEnd } from '../../util/encoding/index.ts';
+import { compareBytes, prefixEnd } from '../../util/encoding/index.ts';
 import type { Txn } from '../../txn/index.ts';
 import { sqlError } from '../sql-error.ts';
 import type { EvalContext } from '../expr/bound.ts';
@@ -169,6 +169,8 @@ function scanSpan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): 
     dir === 'asc' ? [lo, node.lower?.inclusive, hi, node.upper?.inclusive] : [hi, node.upper?.inclusive, lo, node.lower?.inclusive];
   if (first !== undefined) startKey = firstInclusive === true ? first : prefixEnd(first);
   if (last !== undefined) endKey = lastInclusive === true ? prefixEnd(last) : last;
+  // Contradictory bounds (x > 81 AND x < 60) select nothing; KV rejects an empty span.
+  if (compareBytes(startKey, endKey) >= 0) return null;
   return { startKey, endKey };
 }
 
