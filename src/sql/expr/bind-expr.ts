@@ -31,6 +31,8 @@ export interface ScopeColumn {
 export interface AggregateScope {
   readonly groupKeys: readonly string[];
   readonly groupTypes: readonly SqlType[];
+  /** Per group key: the input column it is, when it is a plain column (else -1). */
+  readonly groupColumns: readonly number[];
   readonly inputScope: readonly ScopeColumn[];
   readonly aggregates: AggregateCall[];
 }
@@ -52,7 +54,12 @@ export class Binder {
 
   bind(e: Expr, scope: readonly ScopeColumn[], agg: AggregateScope | null = null): BoundExpr {
     if (agg !== null) {
-      const slot = agg.groupKeys.indexOf(astKey(e));
+      let slot = agg.groupKeys.indexOf(astKey(e));
+      if (slot < 0 && e.kind === 'column') {
+        // `t.c` and `c` name one grouped column: match by the resolved input column.
+        const bound = this.bindColumn(e, agg.inputScope);
+        if (bound.kind === 'column') slot = agg.groupColumns.indexOf(bound.index);
+      }
       if (slot >= 0) return columnRef(slot, agg.groupTypes[slot]!, describeAst(e));
       if (e.kind === 'func' && isAggregateName(e.name)) return this.bindAggregate(e, agg);
       if (e.kind === 'column') {
@@ -235,6 +242,7 @@ export class Binder {
 
   compare(op: CompareOp, left: BoundExpr, right: BoundExpr, pos: number): BoundExpr {
     const [l, r] = this.unify(left, right, pos, op);
+    if (isNullConst(l) || isNullConst(r)) return constant(T.bool, null);
     const test = comparison(op);
     const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
       const a = l.eval(row, ctx);
@@ -392,6 +400,10 @@ export function literal(lit: Literal): BoundExpr {
   }
 }
 
+function isNullConst(e: BoundExpr): boolean {
+  return e.kind === 'const' && e.value === null;
+}
+
 export function constant(type: SqlType, value: Value): BoundExpr {
   return { kind: 'const', type, value, eval: () => value };
 }
@@ -406,6 +418,9 @@ export function call(label: string, type: SqlType, args: readonly BoundExpr[], e
 
 /** A call that returns NULL when any argument is NULL (most operators and functions). */
 export function strictCall(label: string, type: SqlType, args: readonly BoundExpr[], fn: (...v: Value[]) => Value): BoundExpr {
+  // Folded like PostgreSQL's planner does: a strict call with a NULL constant argument is
+  // NULL without evaluating the others (so `x / 0 = NULL` never divides).
+  if (args.some(isNullConst)) return constant(type, null);
   if (args.length === 1) {
     const [a] = args as [BoundExpr];
     return call(label, type, args, (row, ctx) => {

@@ -36,6 +36,11 @@ export function canAssign(from: SqlType, to: SqlType): boolean {
 export function commonType(a: SqlType, b: SqlType): SqlType | null {
   if (a.kind === 'unknown') return b;
   if (b.kind === 'unknown') return a;
+  // Mixed numerics resolve to plain numeric: int + numeric(8,2) must not take scale 2.
+  if ((a.kind === 'numeric' || b.kind === 'numeric') && JSON.stringify(a) !== JSON.stringify(b) && isNumericType(a) && isNumericType(b)) {
+    const other = a.kind === 'numeric' ? b : a;
+    if (other.kind !== 'float4' && other.kind !== 'float8') return { kind: 'numeric', precision: null, scale: null };
+  }
   if (canCoerceImplicitly(a, b)) return isStringType(b) && b.kind !== a.kind ? { kind: 'text' } : b;
   if (canCoerceImplicitly(b, a)) return isStringType(a) && b.kind !== a.kind ? { kind: 'text' } : a;
   return null;

@@ -4,7 +4,9 @@
  */
 import { sqlError } from '../sql-error.ts';
 import { MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
-import { Numeric } from '../types/numeric.ts';
+import { Dec, Numeric } from '../types/numeric.ts';
+import { compareValues } from './bound.ts';
+import { commonType } from './casts.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -86,6 +88,16 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'abs':
       arity(name, args, 1, pos);
       return absFunction(args[0]!, binder, pos);
+    case 'greatest':
+    case 'least':
+      return greatestLeast(name, args, binder, pos);
+    case 'substr':
+    case 'substring':
+      if (args.length !== 3) arity(name, args, 2, pos);
+      return substrFunction(name, [text(0), ...args.slice(1).map((a) => binder.coerce(a, T.int4, pos))]);
+    case 'round':
+      if (args.length !== 1) arity(name, args, 2, pos);
+      return roundFunction(args, binder, pos);
     case 'gen_random_uuid':
       arity(name, args, 0, pos);
       return call(name, T.uuid, [], () => crypto.randomUUID());
@@ -114,4 +126,62 @@ function absFunction(arg: BoundExpr, binder: Binder, pos: number): BoundExpr {
     if (v instanceof Numeric) return v.value.isNegative() ? v.neg() : v;
     return Math.abs(v as number);
   });
+}
+
+/** GREATEST / LEAST: the arguments' common type; NULLs are skipped, NULL only if all are. */
+function greatestLeast(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr {
+  let t: SqlType = T.unknown;
+  for (const a of args) {
+    const next = commonType(t, a.type);
+    if (next === null) throw sqlError('42804', `${name.toUpperCase()} types ${typeDisplayName(t)} and ${typeDisplayName(a.type)} cannot be matched`, positionOf(pos));
+    t = next;
+  }
+  if (t.kind === 'unknown') t = T.text;
+  const typed = args.map((a) => binder.coerce(a, t, pos));
+  const sign = name === 'greatest' ? 1 : -1;
+  return call(name.toUpperCase(), t, typed, (row, ctx) => {
+    let best: Value = null;
+    for (const a of typed) {
+      const v = a.eval(row, ctx);
+      if (v !== null && (best === null || sign * compareValues(v, best) > 0)) best = v;
+    }
+    return best;
+  });
+}
+
+/** substr(s, start [, count]) in characters; positions before 1 eat into the count. */
+function substrFunction(name: string, args: readonly BoundExpr[]): BoundExpr {
+  return strictCall(name, T.text, args, (s, start, count) => {
+    const chars = [...(s as string)];
+    const from = Number(start as bigint);
+    if (count === undefined) return chars.slice(Math.max(from, 1) - 1).join('');
+    const n = Number(count as bigint);
+    if (n < 0) throw sqlError('22011', 'negative substring length not allowed');
+    const end = from + n;
+    return end <= 1 ? '' : chars.slice(Math.max(from, 1) - 1, end - 1).join('');
+  });
+}
+
+/** round(numeric [, digits]) half away from zero; round(float8) half to even, like rint(). */
+function roundFunction(args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr {
+  const arg = args[0]!;
+  if (args.length === 1 && arg.type.kind !== 'numeric') {
+    const f = binder.coerce(arg, T.float8, pos);
+    return strictCall('round', T.float8, [f], (v) => {
+      const x = v as number;
+      const r = Math.round(x);
+      return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    });
+  }
+  const n = binder.coerce(arg, T.numeric, pos);
+  const digits = args[1] === undefined ? null : binder.coerce(args[1], T.int4, pos);
+  const rounded = (v: Value, d: number): Value => {
+    const x = v as Numeric;
+    if (x.isNaN()) return x;
+    if (d >= 0) return x.round(d);
+    const factor = new Numeric(new Dec(10).pow(-d), 0);
+    return x.div(factor).round(0).mul(factor).round(0);
+  };
+  if (digits === null) return strictCall('round', T.numeric, [n], (v) => rounded(v, 0));
+  return strictCall('round', T.numeric, [n, digits], (v, d) => rounded(v, Number(d as bigint)));
 }

@@ -33,6 +33,9 @@ export function convertExpr(node: unknown): Expr {
       return convertCase(body, pos);
     case 'CoalesceExpr':
       return { kind: 'coalesce', args: list(body['args']).map(convertExpr), pos };
+    case 'MinMaxExpr':
+      // GREATEST / LEAST are functions for the binder (NULL-skipping, common type).
+      return { kind: 'func', name: body['op'] === 'IS_GREATEST' ? 'greatest' : 'least', args: list(body['args']).map(convertExpr), star: false, distinct: false, pos };
     case 'SQLValueFunction':
       return convertSqlValueFunction(body, pos);
     case 'SetToDefault':

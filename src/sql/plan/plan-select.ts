@@ -55,7 +55,7 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
   let agg: AggregateScope | null = null;
   if (isAggregate) {
     const groupBy = stmt.groupBy.map((g) => bindGroupItem(g, items, binder, scope));
-    agg = { groupKeys: groupBy.map((g) => astKey(g.ast)), groupTypes: groupBy.map((g) => g.bound.type), inputScope: scope, aggregates: [] };
+    agg = { groupKeys: groupBy.map((g) => astKey(g.ast)), groupTypes: groupBy.map((g) => g.bound.type), groupColumns: groupBy.map((g) => (g.bound.kind === 'column' ? g.bound.index : -1)), inputScope: scope, aggregates: [] };
     const aggregates = agg.aggregates;
     const outputs = items.map((i) => binder.bind(i.expr, [], agg));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
