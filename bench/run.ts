@@ -13,6 +13,7 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const suites: Suite[] = [
   { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },
   { name: 'raft', run: async () => (await import('./raft.ts')).benchRaft() },
+  { name: 'rpc', run: async () => (await import('./rpc.ts')).benchRpc() },
 ];
 
 const wanted = process.argv.slice(2);
