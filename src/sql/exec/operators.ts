@@ -9,12 +9,13 @@ import { compareBytes, prefixEnd } from '../../util/encoding/index.ts';
 import type { Txn } from '../../txn/index.ts';
 import { sqlError } from '../sql-error.ts';
 import type { EvalContext } from '../expr/bound.ts';
-import { compareValues } from '../expr/bound.ts';
+import { compareValues, groupKeyOf } from '../expr/bound.ts';
 import type { KeyBound, PlanNode, SortKey } from '../plan/plan.ts';
 import { indexKey, indexSpan } from '../storage/keys.ts';
 import { keyPart, layoutOf } from '../storage/table-data.ts';
 import type { Value } from '../types/types.ts';
 import { aggregateRows } from './aggregate.ts';
+import { hashJoin } from './join.ts';
 
 export type Row = Value[];
 
@@ -64,6 +65,19 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
       return materialized(async () => sortRows(await drain(buildOperator(node.input, ctx), ctx), node.keys, ctx));
     case 'limit':
       return limitOperator(node, ctx);
+    case 'distinct': {
+      const input = buildOperator(node.input, ctx);
+      const seen = new Set<string>();
+      return mapBatches(input, (rows) => rows.filter((r) => {
+        const k = groupKeyOf(r);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        if (seen.size > ctx.limits.resultRowsMax) throw memoryLimitError(ctx);
+        return true;
+      }));
+    }
+    case 'join':
+      return hashJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     default:
       return assertNever(node, 'plan node');
   }
@@ -97,10 +111,12 @@ export async function drain(op: Operator, ctx: ExecContext): Promise<Row[]> {
     if (batch === null) return out;
     ctx.checkCancelled();
     for (const r of batch) out.push(r);
-    if (out.length > ctx.limits.resultRowsMax) {
-      throw sqlError('53200', `out of memory: more than ${ctx.limits.resultRowsMax} rows held for one statement`);
-    }
+    if (out.length > ctx.limits.resultRowsMax) throw memoryLimitError(ctx);
   }
+}
+
+export function memoryLimitError(ctx: ExecContext): Error {
+  return sqlError('53200', `out of memory: more than ${ctx.limits.resultRowsMax} rows held for one statement`);
 }
 
 function pkLookup(node: Extract<PlanNode, { kind: 'pk-lookup' }>, ctx: ExecContext): Operator {

@@ -95,11 +95,18 @@ export interface TableRef {
   readonly pos: number;
 }
 
+export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
+
+/** One FROM item: a table or a join of two items (USING and NATURAL are not yet supported). */
+export type FromItem =
+  | { readonly kind: 'table'; readonly ref: TableRef }
+  | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number };
+
 export interface SelectStmt {
   readonly kind: 'select';
   readonly items: readonly SelectItem[];
-  /** Zero or one table for now; joins come later. */
-  readonly from: readonly TableRef[];
+  /** FROM items; several are cross-joined (a comma list). */
+  readonly from: readonly FromItem[];
   readonly where: Expr | null;
   readonly groupBy: readonly Expr[];
   readonly having: Expr | null;

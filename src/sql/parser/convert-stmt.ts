@@ -7,7 +7,9 @@ import type {
   Assignment,
   ColumnDef,
   Expr,
+  FromItem,
   IndexColumn,
+  JoinType,
   InsertSource,
   OrderItem,
   SelectItem,
@@ -77,17 +79,36 @@ function convertSelectOrValues(body: JsonObject): Statement {
   if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
   if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
   if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
-  const from: TableRef[] = [];
+  const from: FromItem[] = [];
   for (const item of list(body['fromClause'])) {
-    const { type, body: b } = unwrap(item);
-    if (type !== 'RangeVar') return { kind: 'unsupported', what: type === 'JoinExpr' ? 'JOIN' : 'this FROM item', pos: location(b) };
-    from.push(convertRangeVar(b));
+    const converted = convertFromItem(item);
+    if (converted.kind === 'unsupported') return converted;
+    from.push(converted);
   }
-  if (from.length > 1) return { kind: 'unsupported', what: 'selecting from several tables', pos: from[1]?.pos ?? -1 };
   return convertSelect(body, from);
 }
 
-function convertSelect(body: JsonObject, from: readonly TableRef[]): SelectStmt {
+const joinTypes: Readonly<Record<string, JoinType>> = { JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' };
+
+function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: 'unsupported' }> {
+  const { type, body } = unwrap(node);
+  if (type === 'RangeVar') return { kind: 'table', ref: convertRangeVar(body) };
+  if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
+  if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
+  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
+  if (body['alias'] !== undefined || body['join_using_alias'] !== undefined) return { kind: 'unsupported', what: 'aliases of joins', pos: -1 };
+  const left = convertFromItem(body['larg']);
+  if (left.kind === 'unsupported') return left;
+  const right = convertFromItem(body['rarg']);
+  if (right.kind === 'unsupported') return right;
+  const joinType = joinTypes[str(body['jointype']) ?? ''];
+  if (joinType === undefined) return { kind: 'unsupported', what: `join type ${str(body['jointype']) ?? ''}`, pos: -1 };
+  const on = optionalExpr(body['quals']);
+  // CROSS JOIN parses as an inner join without a condition.
+  return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+}
+
+function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
   const distinctClause = list(body['distinctClause']);
   return {
     kind: 'select',

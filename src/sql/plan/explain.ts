@@ -35,6 +35,14 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`Sort (${node.keys.map((k) => `${describeExpr(k.expr)}${k.descending ? ' DESC' : ''}`).join(', ')})`, node.input);
     case 'limit':
       return line(`Limit`, node.input);
+    case 'distinct':
+      return line('Distinct', node.input);
+    case 'join': {
+      const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
+      const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');
+      const what = node.leftKeys.length > 0 ? 'Hash Join' : 'Nested Loop';
+      return line(`${what} (${node.joinType}${cond === '' ? '' : `: ${cond}`})`, node.left, node.right);
+    }
     default:
       return assertNever(node, 'plan node');
   }

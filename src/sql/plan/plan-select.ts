@@ -13,6 +13,7 @@ import type { BoundExpr } from '../expr/bound.ts';
 import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
+import { andAll, planFrom } from './plan-join.ts';
 import type { PlanNode, SortKey } from './plan.ts';
 
 export interface TableResolver {
@@ -34,8 +35,9 @@ export function tableScope(table: TableDesc, alias: string | null): ScopeColumn[
 }
 
 export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
-  if (stmt.distinct) throw sqlError('0A000', 'SELECT DISTINCT is not supported');
-  const ref = stmt.from[0] ?? null;
+  const first = stmt.from[0];
+  if (stmt.from.length > 1 || first?.kind === 'join') return planJoined(stmt, binder, resolver);
+  const ref = first === undefined ? null : first.ref;
   const table = ref === null ? null : resolver.resolveTable(ref.schema, ref.name, ref.pos);
   const scope = table === null ? [] : tableScope(table, ref?.alias ?? null);
   const items = expandStars(stmt, scope);
@@ -49,22 +51,41 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
     const access = decideAccess(table, conjuncts(where), needed);
     node = access.node;
     const rest = access.remaining;
-    if (rest.length > 0) node = { kind: 'filter', input: node, predicate: rest.length === 1 ? rest[0]! : andOf(rest, binder) };
+    if (rest.length > 0) node = { kind: 'filter', input: node, predicate: andAll(rest) };
   }
+  return planOutputs(stmt, node, items, binder, scope, table === null ? [] : [table], table);
+}
+
+/** SELECT over joins: the join tree, WHERE above it, then the usual stages. */
+function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
+  const from = planFrom(stmt.from, stmt.where, binder, resolver);
+  const items = expandStars(stmt, from.scope);
+  let node = from.node;
+  if (stmt.where !== null) node = { kind: 'filter', input: node, predicate: binder.coerce(binder.bind(stmt.where, from.scope), T.bool, stmt.where.pos) };
+  return planOutputs(stmt, node, items, binder, from.scope, from.tables, null);
+}
+
+function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], binder: Binder, scope: readonly ScopeColumn[], tables: readonly TableDesc[], table: TableDesc | null): PlannedQuery {
+  let node = input;
   const isAggregate = stmt.groupBy.length > 0 || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
-  let agg: AggregateScope | null = null;
   if (isAggregate) {
     const groupBy = stmt.groupBy.map((g) => bindGroupItem(g, items, binder, scope));
-    agg = { groupKeys: groupBy.map((g) => astKey(g.ast)), groupTypes: groupBy.map((g) => g.bound.type), groupColumns: groupBy.map((g) => (g.bound.kind === 'column' ? g.bound.index : -1)), inputScope: scope, aggregates: [] };
+    const agg: AggregateScope = {
+      groupKeys: groupBy.map((g) => astKey(g.ast)),
+      groupTypes: groupBy.map((g) => g.bound.type),
+      groupColumns: groupBy.map((g) => (g.bound.kind === 'column' ? g.bound.index : -1)),
+      inputScope: scope,
+      aggregates: [],
+    };
     const aggregates = agg.aggregates;
     const outputs = items.map((i) => binder.bind(i.expr, [], agg));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
     node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
     if (having !== null) node = { kind: 'filter', input: node, predicate: having };
-    return finish(stmt, node, outputs, items, binder, [], agg, table);
+    return finish(stmt, node, outputs, items, binder, [], agg, table, tables);
   }
   const outputs = items.map((i) => binder.bind(i.expr, scope));
-  return finish(stmt, node, outputs, items, binder, scope, null, table);
+  return finish(stmt, node, outputs, items, binder, scope, null, table, tables);
 }
 
 interface Item {
@@ -82,8 +103,12 @@ function expandStars(stmt: SelectStmt, scope: readonly ScopeColumn[]): Item[] {
       continue;
     }
     if (scope.length === 0) throw sqlError('42601', 'SELECT * with no tables specified is not valid', positionOf(item.expr.pos));
+    const qualifier = item.expr.table;
+    if (qualifier !== null && !scope.some((c) => c.table === qualifier)) {
+      throw sqlError('42P01', `missing FROM-clause entry for table "${qualifier}"`, positionOf(item.expr.pos));
+    }
     for (const c of scope) {
-      if (c.hidden) continue;
+      if (c.hidden || (qualifier !== null && c.table !== qualifier)) continue;
       out.push({ expr: { kind: 'column', table: c.table, name: c.name, pos: item.expr.pos }, alias: null, name: c.name, column: null });
     }
   }
@@ -129,24 +154,6 @@ function bindGroupItem(g: Expr, items: readonly Item[], binder: Binder, scope: r
   return { ast, bound: binder.bind(ast, scope) };
 }
 
-function andOf(args: readonly BoundExpr[], binder: Binder): BoundExpr {
-  void binder;
-  return {
-    kind: 'and',
-    type: T.bool,
-    args,
-    eval: (row, ctx) => {
-      let sawNull = false;
-      for (const a of args) {
-        const v = a.eval(row, ctx);
-        if (v === false) return false;
-        if (v === null) sawNull = true;
-      }
-      return sawNull ? null : true;
-    },
-  };
-}
-
 function neededColumns(stmt: SelectStmt, scope: readonly ScopeColumn[]): Set<number> {
   const names = new Set<string>();
   const visit = (v: unknown): void => {
@@ -173,6 +180,7 @@ function finish(
   scope: readonly ScopeColumn[],
   agg: AggregateScope | null,
   table: TableDesc | null,
+  tables: readonly TableDesc[],
 ): PlannedQuery {
   const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
   const width = exprs.length;
@@ -194,6 +202,10 @@ function finish(
     sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
   }
   let node: PlanNode = { kind: 'project', input, exprs };
+  if (stmt.distinct) {
+    if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
+    node = { kind: 'distinct', input: node };
+  }
   if (sortKeys.length > 0 && !sortServedByScan(input, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
   const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
   const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
@@ -203,7 +215,7 @@ function finish(
     const col = columnOrigin(item.expr, table);
     return { name: item.name, tableOid: col?.oid ?? 0, columnAttr: col?.attr ?? 0, typeOid: typeOid(type), typeSize: typeSize(type), typeMod: typeMod(type), format: 0 };
   });
-  const planned: PlannedQuery = { node, columns, types: exprs.slice(0, width).map((e) => e.type), tables: table === null ? [] : [table] };
+  const planned: PlannedQuery = { node, columns, types: exprs.slice(0, width).map((e) => e.type), tables };
   return width === exprs.length ? planned : { ...planned, node: { kind: 'project', input: node, exprs: exprs.slice(0, width).map((e, i) => ({ kind: 'column', type: e.type, index: i, name: `#${i}`, eval: (row) => row[i] ?? null })) } };
 }
 

@@ -7,6 +7,7 @@
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import type { BoundExpr } from '../expr/bound.ts';
+import type { JoinType } from '../parser/ast.ts';
 
 export interface KeyBound {
   readonly expr: BoundExpr;
@@ -51,4 +52,23 @@ export type PlanNode =
     }
   | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[] }
   | { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] }
-  | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null };
+  | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
+  /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
+  | { readonly kind: 'distinct'; readonly input: PlanNode }
+  /**
+   * Hash join: the right input is built into a table keyed by `rightKeys`, the left streams
+   * and probes with `leftKeys` (no keys: every pair, a nested loop). Output rows are the
+   * left row's values then the right row's; `residual` is the rest of ON, over that row.
+   * Right key expressions read the combined row with the left part NULL.
+   */
+  | {
+      readonly kind: 'join';
+      readonly joinType: JoinType;
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly leftWidth: number;
+      readonly rightWidth: number;
+      readonly leftKeys: readonly BoundExpr[];
+      readonly rightKeys: readonly BoundExpr[];
+      readonly residual: BoundExpr | null;
+    };

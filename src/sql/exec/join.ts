@@ -1,0 +1,88 @@
+/**
+ * The hash join operator (plan node 'join'). The right input is read whole into buckets
+ * by its key values (bounded by resultRowsMax: 53200 beyond); the left input streams,
+ * each row probing its bucket. A key with a NULL matches nothing. LEFT/FULL emit an
+ * unmatched left row padded with NULLs; RIGHT/FULL emit unmatched right rows at the end.
+ * Output comes in batches of at most `outputBatchRows`, so a large cross join streams.
+ */
+import { groupKeyOf } from '../expr/bound.ts';
+import type { PlanNode } from '../plan/plan.ts';
+import type { Value } from '../types/types.ts';
+import { drain, type ExecContext, type Operator, type Row } from './operators.ts';
+
+const outputBatchRows = 1024;
+
+interface BuildEntry {
+  readonly row: Row;
+  matched: boolean;
+}
+
+type JoinNode = Extract<PlanNode, { kind: 'join' }>;
+
+export function hashJoin(node: JoinNode, left: Operator, right: Operator, ctx: ExecContext): Operator {
+  const gen = joinRows(node, left, right, ctx);
+  return {
+    next: async () => {
+      const r = await gen.next();
+      return r.done === true ? null : r.value;
+    },
+  };
+}
+
+async function build(node: JoinNode, right: Operator, ctx: ExecContext): Promise<{ buckets: Map<string, BuildEntry[]>; all: BuildEntry[] }> {
+  const rows = await drain(right, ctx);
+  const buckets = new Map<string, BuildEntry[]>();
+  const all: BuildEntry[] = [];
+  const padding: Value[] = new Array<Value>(node.leftWidth).fill(null);
+  for (const row of rows) {
+    const entry: BuildEntry = { row, matched: false };
+    all.push(entry);
+    const key = keyOf(node.rightKeys, [...padding, ...row], ctx);
+    if (key === null) continue;
+    const bucket = buckets.get(key);
+    if (bucket === undefined) buckets.set(key, [entry]);
+    else bucket.push(entry);
+  }
+  return { buckets, all };
+}
+
+function keyOf(exprs: JoinNode['leftKeys'], row: readonly Value[], ctx: ExecContext): string | null {
+  if (exprs.length === 0) return '';
+  const values = exprs.map((e) => e.eval(row, ctx.eval));
+  return values.includes(null) ? null : groupKeyOf(values);
+}
+
+async function* joinRows(node: JoinNode, left: Operator, right: Operator, ctx: ExecContext): AsyncGenerator<Row[]> {
+  const { buckets, all } = await build(node, right, ctx);
+  const keepLeft = node.joinType === 'left' || node.joinType === 'full';
+  const keepRight = node.joinType === 'right' || node.joinType === 'full';
+  const rightNulls: Value[] = new Array<Value>(node.rightWidth).fill(null);
+  let out: Row[] = [];
+  for (;;) {
+    const batch = await left.next();
+    if (batch === null) break;
+    ctx.checkCancelled();
+    for (const l of batch) {
+      const key = keyOf(node.leftKeys, l, ctx);
+      const bucket = key === null ? undefined : buckets.get(key);
+      let matched = false;
+      for (const entry of bucket ?? []) {
+        const row = [...l, ...entry.row];
+        if (node.residual !== null && node.residual.eval(row, ctx.eval) !== true) continue;
+        matched = true;
+        entry.matched = true;
+        out.push(row);
+      }
+      if (!matched && keepLeft) out.push([...l, ...rightNulls]);
+      if (out.length >= outputBatchRows) {
+        yield out;
+        out = [];
+      }
+    }
+  }
+  if (keepRight) {
+    const leftNulls: Value[] = new Array<Value>(node.leftWidth).fill(null);
+    for (const entry of all) if (!entry.matched) out.push([...leftNulls, ...entry.row]);
+  }
+  if (out.length > 0) yield out;
+}
