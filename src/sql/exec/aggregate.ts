@@ -17,21 +17,39 @@ interface Accumulator {
   distinct: Set<string> | null;
 }
 
-export function aggregateRows(node: Extract<PlanNode, { kind: 'aggregate' }>, rows: readonly Value[][], ctx: EvalContext): Value[][] {
+/**
+ * Folds the input batch by batch: only the groups are held (at most `groupsMax`; the
+ * caller's memory limit error beyond), never the input rows.
+ */
+export async function aggregateStream(
+  node: Extract<PlanNode, { kind: 'aggregate' }>,
+  input: { next(): Promise<Value[][] | null> },
+  ctx: EvalContext,
+  groupsMax: number,
+  onBatch: () => void,
+  limitError: () => Error,
+): Promise<Value[][]> {
   const groups = new Map<string, { keys: Value[]; accs: Accumulator[] }>();
   const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0n, value: null, distinct: a.distinct ? new Set<string>() : null }));
   if (node.groupBy.length === 0) groups.set('', { keys: [], accs: fresh() });
-  for (const row of rows) {
-    const keys = node.groupBy.map((g) => g.eval(row, ctx));
-    const k = groupKeyOf(keys);
-    let g = groups.get(k);
-    if (g === undefined) {
-      g = { keys, accs: fresh() };
-      groups.set(k, g);
+  const aggregates = node.aggregates;
+  for (;;) {
+    const rows = await input.next();
+    if (rows === null) break;
+    onBatch();
+    for (const row of rows) {
+      const keys = node.groupBy.map((g) => g.eval(row, ctx));
+      const k = groupKeyOf(keys);
+      let g = groups.get(k);
+      if (g === undefined) {
+        g = { keys, accs: fresh() };
+        groups.set(k, g);
+        if (groups.size > groupsMax) throw limitError();
+      }
+      for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
     }
-    for (let i = 0; i < node.aggregates.length; i++) step(node.aggregates[i]!, g.accs[i]!, row, ctx);
   }
-  return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(node.aggregates[i]!, a))]);
+  return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a))]);
 }
 
 function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {

@@ -14,10 +14,13 @@ import type { KeyBound, PlanNode, SortKey } from '../plan/plan.ts';
 import { indexKey, indexSpan } from '../storage/keys.ts';
 import { keyPart, layoutOf } from '../storage/table-data.ts';
 import type { Value } from '../types/types.ts';
-import { aggregateRows } from './aggregate.ts';
+import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
 
 export type Row = Value[];
+
+/** How far a scan's page may grow over `scanPageRows` (pages double from it). */
+const scanPageGrowthMax = 16;
 
 export interface Operator {
   /** The next batch, or null at the end. A batch may be empty. */
@@ -60,7 +63,7 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
       return mapBatches(input, (rows) => rows.map((r) => exprs.map((e) => e.eval(r, ctx.eval))));
     }
     case 'aggregate':
-      return materialized(async () => aggregateRows(node, await drain(buildOperator(node.input, ctx), ctx), ctx.eval));
+      return materialized(() => aggregateStream(node, buildOperator(node.input, ctx), ctx.eval, ctx.limits.resultRowsMax, () => ctx.checkCancelled(), () => memoryLimitError(ctx)));
     case 'sort':
       return materialized(async () => sortRows(await drain(buildOperator(node.input, ctx), ctx), node.keys, ctx));
     case 'limit':
@@ -195,6 +198,7 @@ function scan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): Oper
   const isPrimary = node.index.id === node.table.primaryIndex.id;
   let span: { startKey: Uint8Array; endKey: Uint8Array } | null | undefined;
   let remaining = Infinity;
+  let pageGrowth = 1;
   return {
     next: async () => {
       if (span === undefined) {
@@ -206,7 +210,10 @@ function scan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): Oper
         }
       }
       if (span === null || remaining <= 0) return null;
-      const pageRows = Math.min(ctx.limits.scanPageRows, remaining);
+      // Pages grow (x2 up to scanPageGrowthMax) so a long scan pays fewer KV round trips,
+      // while a short one (a LIMIT, an early exit) reads little.
+      const pageRows = Math.min(ctx.limits.scanPageRows * pageGrowth, remaining);
+      pageGrowth = Math.min(pageGrowth * 2, scanPageGrowthMax);
       const res = await ctx.txn.scan(span, { limit: pageRows, reverse: node.reverse });
       span = res.resumeSpan;
       remaining -= res.rows.length;

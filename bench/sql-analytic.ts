@@ -1,0 +1,68 @@
+// The analytic benchmark: a join-and-aggregate query over 100k rows, on Tessera (in
+// process: the real sql/txn/kv layers over memory-level) and on PGlite in the same run,
+// reported as a ratio of times (target: Tessera within 3x of PGlite).
+import { run, startSql } from '../test/sql/harness.ts';
+import { Oracle } from '../test/sql/pglite-oracle.ts';
+import type { BenchResult } from './result.ts';
+
+const ORDERS = 100_000;
+const CUSTOMERS = 1_000;
+const INSERT_BATCH_ROWS = 1_000;
+const RUNS = 3;
+
+const QUERY = 'SELECT c.region, count(*), sum(o.amount) FROM orders o JOIN customers c ON o.customer = c.id GROUP BY c.region ORDER BY 1';
+
+function setupStatements(): string[] {
+  const out = ['CREATE TABLE customers (id int PRIMARY KEY, region text NOT NULL)', 'CREATE TABLE orders (id int PRIMARY KEY, customer int NOT NULL, amount int NOT NULL)'];
+  const customers: string[] = [];
+  for (let i = 0; i < CUSTOMERS; i++) customers.push(`(${i}, 'region-${i % 7}')`);
+  out.push(`INSERT INTO customers VALUES ${customers.join(', ')}`);
+  for (let i = 0; i < ORDERS; i += INSERT_BATCH_ROWS) {
+    const rows: string[] = [];
+    // Deterministic spread of customers and amounts (no Math.random: both systems get the same data).
+    for (let j = i; j < i + INSERT_BATCH_ROWS; j++) rows.push(`(${j}, ${(j * 7919) % CUSTOMERS}, ${(j * 31) % 1000})`);
+    out.push(`INSERT INTO orders VALUES ${rows.join(', ')}`);
+  }
+  return out;
+}
+
+async function timeRuns(exec: () => Promise<readonly unknown[]>): Promise<{ medianMs: number; rows: number }> {
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    rows = (await exec()).length;
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)]!, rows };
+}
+
+export async function benchSqlAnalytic(): Promise<BenchResult[]> {
+  const statements = setupStatements();
+  const cluster = await startSql();
+  const oracle = await Oracle.open();
+  try {
+    const session = await cluster.session();
+    for (const s of statements) {
+      await run(session, s);
+      await oracle.run(s);
+    }
+    const ours = await timeRuns(async () => (await run(session, QUERY)).rows);
+    const theirs = await timeRuns(async () => (await oracle.run(QUERY)).rows);
+    if (ours.rows !== theirs.rows) throw new Error(`result sizes differ: Tessera ${ours.rows}, PGlite ${theirs.rows}`);
+    const note = `${ORDERS} orders joined with ${CUSTOMERS} customers, grouped; median of ${RUNS}`;
+    return [
+      { name: 'join + aggregate over 100k rows', value: ours.medianMs, unit: 'ms', system: 'tessera', note },
+      { name: 'join + aggregate over 100k rows', value: theirs.medianMs, unit: 'ms', system: 'pglite', note },
+      { name: 'join + aggregate time vs PGlite', value: ours.medianMs / theirs.medianMs, unit: 'x (target <= 3)', system: 'tessera' },
+    ];
+  } finally {
+    await oracle.close();
+    await cluster.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  for (const r of await benchSqlAnalytic()) console.log(`${r.name} [${r.system ?? ''}]: ${r.value.toFixed(2)} ${r.unit}`);
+}
