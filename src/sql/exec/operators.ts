@@ -8,7 +8,7 @@ import { assertNever } from '../../util/index.ts';
 import { compareBytes, prefixEnd } from '../../util/encoding/index.ts';
 import type { Txn } from '../../txn/index.ts';
 import { sqlError } from '../sql-error.ts';
-import type { EvalContext } from '../expr/bound.ts';
+import type { EvalContext, SubqueryPlan } from '../expr/bound.ts';
 import { compareValues, groupKeyOf } from '../expr/bound.ts';
 import type { KeyBound, PlanNode, SortKey } from '../plan/plan.ts';
 import { indexKey, indexSpan } from '../storage/keys.ts';
@@ -55,13 +55,17 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
     case 'filter': {
       const input = buildOperator(node.input, ctx);
       const pred = node.predicate;
+      if (node.subqueries !== undefined) return perRow(input, node.subqueries, ctx, (r, out) => pred.eval(r, ctx.eval) === true && out.push(r));
       return mapBatches(input, (rows) => rows.filter((r) => pred.eval(r, ctx.eval) === true));
     }
     case 'project': {
       const input = buildOperator(node.input, ctx);
       const exprs = node.exprs;
+      if (node.subqueries !== undefined) return perRow(input, node.subqueries, ctx, (r, out) => out.push(exprs.map((e) => e.eval(r, ctx.eval))));
       return mapBatches(input, (rows) => rows.map((r) => exprs.map((e) => e.eval(r, ctx.eval))));
     }
+    case 'subplans':
+      return subplans(node, ctx);
     case 'aggregate':
       return materialized(() => aggregateStream(node, buildOperator(node.input, ctx), ctx.eval, ctx.limits.resultRowsMax, () => ctx.checkCancelled(), () => memoryLimitError(ctx)));
     case 'sort':
@@ -84,6 +88,63 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
     default:
       return assertNever(node, 'plan node');
   }
+}
+
+/** The statement's subquery results live in one map that nested contexts share. */
+function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContext): Operator {
+  const inner = withEval(ctx, { subqueryResults: new Map() });
+  let op: Operator | null = null;
+  return {
+    next: async () => {
+      if (op === null) {
+        for (const plan of node.initPlans) await runSubquery(plan, inner, null);
+        op = buildOperator(node.input, inner);
+      }
+      return op.next();
+    },
+  };
+}
+
+function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults'>>): ExecContext {
+  const props: PropertyDescriptorMap = {};
+  for (const [k, v] of Object.entries(extra)) props[k] = { value: v, enumerable: true };
+  // Object.create keeps the session's context (and its methods) as the prototype.
+  const evalCtx = Object.create(ctx.eval, props) as EvalContext;
+  return Object.create(ctx, { eval: { value: evalCtx, enumerable: true } }) as ExecContext;
+}
+
+/** Runs a subquery (for `row` of the enclosing query when correlated); stores its first column. */
+async function runSubquery(plan: SubqueryPlan, ctx: ExecContext, row: Row | null): Promise<void> {
+  const results = ctx.eval.subqueryResults;
+  if (results === undefined) throw new Error('internal: subquery outside a subplans root');
+  const inner = row === null ? ctx : withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row] });
+  const op = buildOperator(plan.node, inner);
+  const values: Value[] = [];
+  for (;;) {
+    const batch = await op.next();
+    if (batch === null) break;
+    for (const r of batch) values.push(r[0] ?? null);
+    // EXISTS needs one row; the rest of the subquery is never read.
+    if (plan.mode === 'exists' && values.length > 0) break;
+    if (values.length > ctx.limits.resultRowsMax) throw memoryLimitError(ctx);
+  }
+  results.set(plan.id, values);
+}
+
+/** A filter or projection whose expressions read correlated subqueries: row by row. */
+function perRow(input: Operator, subqueries: readonly SubqueryPlan[], ctx: ExecContext, emit: (row: Row, out: Row[]) => unknown): Operator {
+  return {
+    next: async () => {
+      const batch = await input.next();
+      if (batch === null) return null;
+      const out: Row[] = [];
+      for (const r of batch) {
+        for (const plan of subqueries) await runSubquery(plan, ctx, r);
+        emit(r, out);
+      }
+      return out;
+    },
+  };
 }
 
 function mapBatches(input: Operator, fn: (rows: Row[]) => Row[]): Operator {

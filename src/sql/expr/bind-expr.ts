@@ -5,12 +5,13 @@
  * types from context, and builds each node's evaluator.
  */
 import { assertNever } from '../../util/index.ts';
-import type { Expr, Literal } from '../parser/ast.ts';
+import type { Expr, Literal, SelectStmt } from '../parser/ast.ts';
+import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
 import { Numeric } from '../types/numeric.ts';
 import { parseValue, type FormatContext } from '../types/text-io.ts';
 import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
-import type { BoundExpr, CompareOp, EvalContext } from './bound.ts';
+import type { BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
 import { compareValues } from './bound.ts';
 import { canAssign, castExists, castValue, commonType } from './casts.ts';
 import { bindFunction, isAggregateName } from './functions.ts';
@@ -44,7 +45,28 @@ export interface AggregateCall {
   readonly type: SqlType;
 }
 
+/** Plans a subquery's SELECT with the same binder (set by the SELECT planner). */
+export type SubqueryPlanner = (select: SelectStmt) => { readonly node: PlanNode; readonly types: readonly SqlType[] };
+
+interface OuterFrame {
+  readonly scope: readonly ScopeColumn[];
+  correlated: boolean;
+}
+
 export class Binder {
+  planSubquery: SubqueryPlanner | null = null;
+  /** Uncorrelated subqueries of the statement, inner ones first: run once before it. */
+  readonly initPlans: SubqueryPlan[] = [];
+  /** Scopes of the queries enclosing the one being bound (outermost first). */
+  private readonly frames: OuterFrame[] = [];
+  private subqueryCount = 0;
+
+  get hasSubqueries(): boolean {
+    return this.subqueryCount > 0;
+  }
+  /** Off while binding a term over one table of a join: it must not reach outer queries. */
+  outerLookup = true;
+
   constructor(
     /** Parameter types: declared by the client or inferred here; null while unknown. */
     readonly paramTypes: (SqlType | null)[],
@@ -142,6 +164,8 @@ export class Binder {
           return a !== null && b !== null && compareValues(a, b) === 0 ? null : a;
         });
       }
+      case 'subquery':
+        return this.subquery(e, scope, agg);
       case 'default':
         throw sqlError('42601', 'DEFAULT is not allowed in this context', positionOf(e.pos));
       case 'unsupported-expr':
@@ -161,6 +185,8 @@ export class Binder {
       found = i;
     }
     if (found < 0) {
+      const outer = this.outerLookup ? this.bindOuterColumn(e) : null;
+      if (outer !== null) return outer;
       const label = e.table === null ? name : `${e.table}.${name}`;
       if (e.table !== null && !scope.some((c) => c.table === e.table)) {
         throw sqlError('42P01', `missing FROM-clause entry for table "${e.table}"`, positionOf(e.pos));
@@ -168,6 +194,68 @@ export class Binder {
       throw sqlError('42703', `column "${label}" does not exist`, positionOf(e.pos));
     }
     return columnRef(found, scope[found]!.type, name);
+  }
+
+  /** A column of an enclosing query: marks the subqueries in between as correlated. */
+  private bindOuterColumn(e: Extract<Expr, { kind: 'column' }>): BoundExpr | null {
+    for (let level = this.frames.length - 1; level >= 0; level--) {
+      const scope = this.frames[level]!.scope;
+      const matches = scope.flatMap((c, i) => (c.name === e.name && (e.table === null || c.table === e.table) ? [i] : []));
+      if (matches.length === 0) continue;
+      if (matches.length > 1) throw sqlError('42702', `column reference "${e.name}" is ambiguous`, positionOf(e.pos));
+      for (let j = level; j < this.frames.length; j++) this.frames[j]!.correlated = true;
+      const index = matches[0]!;
+      return call(`outer(${e.name})`, scope[index]!.type, [], (_row, ctx) => ctx.outer?.[level]?.[index] ?? null);
+    }
+    return null;
+  }
+
+  private subquery(e: Extract<Expr, { kind: 'subquery' }>, scope: readonly ScopeColumn[], agg: AggregateScope | null): BoundExpr {
+    if (this.planSubquery === null) throw sqlError('0A000', 'subqueries are not supported here', positionOf(e.pos));
+    const frame: OuterFrame = { scope, correlated: false };
+    this.frames.push(frame);
+    let planned: ReturnType<SubqueryPlanner>;
+    try {
+      planned = this.planSubquery(e.select);
+    } finally {
+      this.frames.pop();
+    }
+    if (e.mode !== 'exists' && planned.types.length !== 1) {
+      throw sqlError('42601', planned.types.length > 1 ? 'subquery must return only one column' : 'subquery has too few columns', positionOf(e.pos));
+    }
+    const plan: SubqueryPlan = { id: this.subqueryCount++, mode: e.mode, node: planned.node, correlated: frame.correlated };
+    if (!plan.correlated) this.initPlans.push(plan);
+    const valuesOf = (ctx: EvalContext): readonly Value[] => {
+      const v = ctx.subqueryResults?.get(plan.id);
+      if (v === undefined) throw new Error(`internal: subquery ${plan.id} was not evaluated`);
+      return v;
+    };
+    if (e.mode === 'exists') return { kind: 'subquery', type: T.bool, plan, arg: null, eval: (_row, ctx) => valuesOf(ctx).length > 0 };
+    const subType = planned.types[0]!;
+    if (e.mode === 'scalar') {
+      return {
+        kind: 'subquery', type: subType, plan, arg: null, eval: (_row, ctx) => {
+          const values = valuesOf(ctx);
+          if (values.length > 1) throw sqlError('21000', 'more than one row returned by a subquery used as an expression');
+          return values[0] ?? null;
+        },
+      };
+    }
+    const arg = this.bind(e.arg!, scope, agg);
+    const cmp = this.compare((e.op ?? '=') as CompareOp, columnRef(0, arg.type, 'arg'), columnRef(1, subType, 'sub'), e.pos);
+    const all = e.mode === 'all';
+    return {
+      kind: 'subquery', type: T.bool, plan, arg, eval: (row, ctx) => {
+        const a = arg.eval(row, ctx);
+        let sawNull = false;
+        for (const v of valuesOf(ctx)) {
+          const r = cmp.eval([a, v], ctx);
+          if (r === null) sawNull = true;
+          else if (r === !all) return !all;
+        }
+        return sawNull ? null : all;
+      },
+    };
   }
 
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {

@@ -8,6 +8,7 @@ import { compareBytes } from '../../util/encoding/index.ts';
 import type { TimeZone } from '../types/datetime.ts';
 import { Numeric } from '../types/numeric.ts';
 import type { FormatContext } from '../types/text-io.ts';
+import type { PlanNode } from '../plan/plan.ts';
 import type { SqlType, Value } from '../types/types.ts';
 
 /** What an expression may read besides its input row. */
@@ -19,6 +20,22 @@ export interface EvalContext extends FormatContext {
   readonly txnMicros: bigint;
   readonly timeZone: TimeZone;
   setting(name: string): string | null;
+  /** Rows of the enclosing queries (outermost first) that correlated subqueries read. */
+  readonly outer?: readonly (readonly Value[])[];
+  /** First-column values of each evaluated subquery, by SubqueryPlan id. */
+  readonly subqueryResults?: Map<number, readonly Value[]>;
+}
+
+/**
+ * A planned subquery expression. Uncorrelated ones run once before their statement (init
+ * plans); correlated ones run for each row of the filter or projection that uses them,
+ * with that row appended to `EvalContext.outer`.
+ */
+export interface SubqueryPlan {
+  readonly id: number;
+  readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+  readonly node: PlanNode;
+  readonly correlated: boolean;
 }
 
 export type Evaluator = (row: readonly Value[], ctx: EvalContext) => Value;
@@ -39,6 +56,7 @@ export type BoundExpr =
     }
   | { readonly kind: 'and' | 'or'; readonly type: SqlType; readonly args: readonly BoundExpr[]; readonly eval: Evaluator }
   | { readonly kind: 'in-list'; readonly type: SqlType; readonly arg: BoundExpr; readonly list: readonly BoundExpr[]; readonly negated: boolean; readonly eval: Evaluator }
+  | { readonly kind: 'subquery'; readonly type: SqlType; readonly plan: SubqueryPlan; readonly arg: BoundExpr | null; readonly eval: Evaluator }
   /** Everything else: operators, casts, functions, CASE... `label` is for EXPLAIN. */
   | { readonly kind: 'call'; readonly type: SqlType; readonly label: string; readonly args: readonly BoundExpr[]; readonly eval: Evaluator };
 
@@ -84,6 +102,8 @@ export function describeExpr(e: BoundExpr): string {
       return `(${e.args.map(describeExpr).join(` ${e.kind.toUpperCase()} `)})`;
     case 'in-list':
       return `(${describeExpr(e.arg)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(describeExpr).join(', ')}))`;
+    case 'subquery':
+      return `${e.arg === null ? '' : describeExpr(e.arg) + ' '}${e.plan.mode}(subquery ${e.plan.id}${e.plan.correlated ? ', correlated' : ''})`;
     case 'call':
       return `${e.label}(${e.args.map(describeExpr).join(', ')})`;
   }

@@ -71,6 +71,18 @@ export type Expr =
     }
   | { readonly kind: 'coalesce'; readonly args: readonly Expr[]; readonly pos: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly pos: number }
+  /**
+   * A subquery: EXISTS (...), (SELECT ...) as a value, `arg op ANY/ALL (SELECT ...)`
+   * (IN is `= ANY`; NOT IN is NOT over it).
+   */
+  | {
+      readonly kind: 'subquery';
+      readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+      readonly arg: Expr | null;
+      readonly op: BinaryOp | null;
+      readonly select: SelectStmt;
+      readonly pos: number;
+    }
   /** DEFAULT in an INSERT's VALUES row or an UPDATE's SET. */
   | { readonly kind: 'default'; readonly pos: number }
   /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */

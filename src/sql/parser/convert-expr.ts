@@ -4,6 +4,7 @@
  */
 import type { BinaryOp, Expr, Literal, TypeName } from './ast.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+import { convertSubselect } from './convert-stmt.ts';
 
 const binaryOps: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||']);
 
@@ -41,7 +42,7 @@ export function convertExpr(node: unknown): Expr {
     case 'SetToDefault':
       return { kind: 'default', pos };
     case 'SubLink':
-      return { kind: 'unsupported-expr', what: 'subqueries', pos };
+      return convertSubLink(body, pos);
     default:
       return { kind: 'unsupported-expr', what: `expression ${type}`, pos };
   }
@@ -193,4 +194,28 @@ export function convertTypeName(node: unknown): TypeName {
     isArray: list(body['arrayBounds']).length > 0,
     pos: location(body),
   };
+}
+
+const subLinkModes: Readonly<Record<string, 'exists' | 'scalar' | 'any' | 'all'>> = {
+  EXISTS_SUBLINK: 'exists',
+  EXPR_SUBLINK: 'scalar',
+  ANY_SUBLINK: 'any',
+  ALL_SUBLINK: 'all',
+};
+const comparisonOps: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=']);
+
+function convertSubLink(body: JsonObject, pos: number): Expr {
+  const mode = subLinkModes[str(body['subLinkType']) ?? ''];
+  if (mode === undefined) return { kind: 'unsupported-expr', what: `subqueries of type ${str(body['subLinkType']) ?? '?'}`, pos };
+  const select = convertSubselect(body['subselect']);
+  if (select.kind !== 'select') return { kind: 'unsupported-expr', what: select.kind === 'unsupported' ? `${select.what} in subqueries` : 'this subquery', pos };
+  let op: BinaryOp | null = null;
+  if (mode === 'any' || mode === 'all') {
+    const names = stringList(body['operName']);
+    op = (names[names.length - 1] ?? '=') as BinaryOp;
+    if (!comparisonOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op} with ANY/ALL`, pos };
+    if (unwrap(body['testexpr']).type === 'RowExpr') return { kind: 'unsupported-expr', what: 'row comparisons with subqueries', pos };
+  }
+  const arg = body['testexpr'] === undefined ? null : convertExpr(body['testexpr']);
+  return { kind: 'subquery', mode, arg, op, select, pos };
 }

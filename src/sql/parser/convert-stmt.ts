@@ -74,6 +74,11 @@ export function convertStatement(node: unknown): Statement {
   }
 }
 
+/** The SELECT of a subquery expression (a SelectStmt node). */
+export function convertSubselect(node: unknown): Statement {
+  return convertSelectOrValues(unwrap(node).body);
+}
+
 function convertSelectOrValues(body: JsonObject): Statement {
   if (str(body['op']) !== 'SETOP_NONE') return { kind: 'unsupported', what: 'UNION/INTERSECT/EXCEPT', pos: -1 };
   if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };

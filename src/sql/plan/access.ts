@@ -34,6 +34,7 @@ function isRowIndependent(e: BoundExpr): boolean {
   switch (e.kind) {
     case 'const': case 'param': return true;
     case 'column': return false;
+    case 'subquery': return !e.plan.correlated && (e.arg === null || isRowIndependent(e.arg));
     case 'compare': return isRowIndependent(e.left) && isRowIndependent(e.right);
     case 'and': case 'or': case 'call': return e.args.every(isRowIndependent);
     case 'in-list': return isRowIndependent(e.arg) && e.list.every(isRowIndependent);

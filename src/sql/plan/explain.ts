@@ -26,7 +26,7 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`${what} on ${node.table.name} using ${node.index.name}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`);
     }
     case 'filter':
-      return line(`Filter ${describeExpr(node.predicate)}`, node.input);
+      return line(`Filter ${describeExpr(node.predicate)}`, node.input, ...(node.subqueries ?? []).map((p) => p.node));
     case 'aggregate':
       return line(`Aggregate${node.groupBy.length > 0 ? ` (group by ${node.groupBy.map(describeExpr).join(', ')})` : ''}: ${node.aggregates.map((a) => a.name).join(', ')}`, node.input);
     case 'project':
@@ -35,6 +35,8 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`Sort (${node.keys.map((k) => `${describeExpr(k.expr)}${k.descending ? ' DESC' : ''}`).join(', ')})`, node.input);
     case 'limit':
       return line(`Limit`, node.input);
+    case 'subplans':
+      return [...explainPlan(node.input, depth), ...node.initPlans.flatMap((p) => [`${'  '.repeat(depth)}InitPlan ${p.id} (${p.mode})`, ...explainPlan(p.node, depth + 1)])];
     case 'distinct':
       return line('Distinct', node.input);
     case 'join': {

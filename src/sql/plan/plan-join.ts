@@ -12,7 +12,8 @@ import type { BoundExpr } from '../expr/bound.ts';
 import { T } from '../types/types.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
-import { tableScope, type TableResolver } from './plan-select.ts';
+import { correlatedIn, tableScope, type TableResolver } from './plan-select.ts';
+import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
   readonly node: PlanNode;
@@ -59,6 +60,7 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
+  if (cond !== null && correlatedIn([cond]).length > 0) throw sqlError('0A000', 'correlated subqueries in JOIN conditions are not supported');
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
   const residual: BoundExpr[] = [];
@@ -99,6 +101,7 @@ export function collectColumns(e: BoundExpr, out: number[]): void {
   switch (e.kind) {
     case 'column': out.push(e.index); return;
     case 'const': case 'param': return;
+    case 'subquery': if (e.arg !== null) collectColumns(e.arg, out); return;
     case 'compare': collectColumns(e.left, out); collectColumns(e.right, out); return;
     case 'in-list': collectColumns(e.arg, out); e.list.forEach((x) => collectColumns(x, out)); return;
     case 'and': case 'or': case 'call': e.args.forEach((x) => collectColumns(x, out)); return;
@@ -112,11 +115,14 @@ function splitAnd(e: Expr): Expr[] {
 /** A WHERE term bound over one table alone, or nothing when it names other tables. */
 function bindLocal(term: Expr, scope: readonly ScopeColumn[], binder: Binder): BoundExpr[] {
   if (containsSubquery(term)) return [];
+  binder.outerLookup = false;
   try {
     return [binder.coerce(binder.bind(term, scope), T.bool, term.pos)];
   } catch {
     // Names another table (42703 / 42P01 here): the term is evaluated above the joins.
     return [];
+  } finally {
+    binder.outerLookup = true;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Expr, SelectStmt } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import { tableOid, type TableDesc } from '../catalog/descriptors.ts';
 import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
-import type { BoundExpr } from '../expr/bound.ts';
+import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
@@ -35,6 +35,18 @@ export function tableScope(table: TableDesc, alias: string | null): ScopeColumn[
 }
 
 export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
+  // A top-level SELECT (not a subquery's) owns the statement's subqueries: its root runs
+  // the uncorrelated ones before anything reads their values.
+  const topLevel = binder.planSubquery === null;
+  if (topLevel) binder.planSubquery = (select) => planSelect(select, binder, resolver);
+  const planned = planSelectBody(stmt, binder, resolver);
+  if (!topLevel) return planned;
+  binder.planSubquery = null;
+  if (!binder.hasSubqueries) return planned;
+  return { ...planned, node: { kind: 'subplans', input: planned.node, initPlans: [...binder.initPlans] } };
+}
+
+function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
   const first = stmt.from[0];
   if (stmt.from.length > 1 || first?.kind === 'join') return planJoined(stmt, binder, resolver);
   const ref = first === undefined ? null : first.ref;
@@ -46,12 +58,12 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
   let node: PlanNode;
   if (table === null) {
     node = { kind: 'one-row' };
-    if (where !== null) node = { kind: 'filter', input: node, predicate: where };
+    if (where !== null) node = filterNode(node, where);
   } else {
     const access = decideAccess(table, conjuncts(where), needed);
     node = access.node;
     const rest = access.remaining;
-    if (rest.length > 0) node = { kind: 'filter', input: node, predicate: andAll(rest) };
+    if (rest.length > 0) node = filterNode(node, andAll(rest));
   }
   return planOutputs(stmt, node, items, binder, scope, table === null ? [] : [table], table);
 }
@@ -61,7 +73,7 @@ function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): 
   const from = planFrom(stmt.from, stmt.where, binder, resolver);
   const items = expandStars(stmt, from.scope);
   let node = from.node;
-  if (stmt.where !== null) node = { kind: 'filter', input: node, predicate: binder.coerce(binder.bind(stmt.where, from.scope), T.bool, stmt.where.pos) };
+  if (stmt.where !== null) node = filterNode(node, binder.coerce(binder.bind(stmt.where, from.scope), T.bool, stmt.where.pos));
   return planOutputs(stmt, node, items, binder, from.scope, from.tables, null);
 }
 
@@ -80,8 +92,10 @@ function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], 
     const aggregates = agg.aggregates;
     const outputs = items.map((i) => binder.bind(i.expr, [], agg));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
+    const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => (a.arg === null ? [] : [a.arg]))];
+    if (correlatedIn(aggInputs).length > 0) throw sqlError('0A000', 'correlated subqueries in GROUP BY or aggregate arguments are not supported');
     node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
-    if (having !== null) node = { kind: 'filter', input: node, predicate: having };
+    if (having !== null) node = filterNode(node, having);
     return finish(stmt, node, outputs, items, binder, [], agg, table, tables);
   }
   const outputs = items.map((i) => binder.bind(i.expr, scope));
@@ -137,6 +151,8 @@ function hasAgg(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const o = value as { kind?: unknown; name?: unknown };
   if (o.kind === 'func' && typeof o.name === 'string' && isAggregateName(o.name)) return true;
+  // A subquery's aggregates are its own; only its test expression belongs to this level.
+  if (o.kind === 'subquery') return hasAgg((value as { arg?: unknown }).arg);
   return Object.values(value).some(hasAgg);
 }
 
@@ -201,7 +217,8 @@ function finish(
     const bound = exprs[index]!;
     sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
   }
-  let node: PlanNode = { kind: 'project', input, exprs };
+  const subqueries = correlatedIn(exprs);
+  let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input, exprs, subqueries } : { kind: 'project', input, exprs };
   if (stmt.distinct) {
     if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
     node = { kind: 'distinct', input: node };
@@ -256,3 +273,27 @@ function pushLimit(node: PlanNode, limit: BoundExpr | null, offset: BoundExpr | 
 }
 
 export { fullScan };
+
+function filterNode(input: PlanNode, predicate: BoundExpr): PlanNode {
+  const subqueries = correlatedIn([predicate]);
+  return subqueries.length > 0 ? { kind: 'filter', input, predicate, subqueries } : { kind: 'filter', input, predicate };
+}
+
+/** The correlated subqueries an operator must run per row before evaluating `exprs`. */
+export function correlatedIn(exprs: readonly BoundExpr[]): SubqueryPlan[] {
+  const out: SubqueryPlan[] = [];
+  const visit = (e: BoundExpr): void => {
+    switch (e.kind) {
+      case 'const': case 'param': case 'column': return;
+      case 'compare': visit(e.left); visit(e.right); return;
+      case 'in-list': visit(e.arg); e.list.forEach(visit); return;
+      case 'and': case 'or': case 'call': e.args.forEach(visit); return;
+      case 'subquery':
+        if (e.plan.correlated && !out.includes(e.plan)) out.push(e.plan);
+        if (e.arg !== null) visit(e.arg);
+        return;
+    }
+  };
+  exprs.forEach(visit);
+  return out;
+}

@@ -6,7 +6,7 @@
  */
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
-import type { BoundExpr } from '../expr/bound.ts';
+import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import type { JoinType } from '../parser/ast.ts';
 
 export interface KeyBound {
@@ -43,14 +43,17 @@ export type PlanNode =
       readonly limit: BoundExpr | null;
       readonly offset: BoundExpr | null;
     }
-  | { readonly kind: 'filter'; readonly input: PlanNode; readonly predicate: BoundExpr }
+  /** `subqueries`: correlated subqueries the predicate reads, run per row before it. */
+  | { readonly kind: 'filter'; readonly input: PlanNode; readonly predicate: BoundExpr; readonly subqueries?: readonly SubqueryPlan[] }
   | {
       readonly kind: 'aggregate';
       readonly input: PlanNode;
       readonly groupBy: readonly BoundExpr[];
       readonly aggregates: readonly AggregateCall[];
     }
-  | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[] }
+  | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[]; readonly subqueries?: readonly SubqueryPlan[] }
+  /** The root of a statement with subqueries: runs the uncorrelated ones first, in order. */
+  | { readonly kind: 'subplans'; readonly input: PlanNode; readonly initPlans: readonly SubqueryPlan[] }
   | { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] }
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
   /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
