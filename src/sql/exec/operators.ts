@@ -16,6 +16,7 @@ import { keyPart, layoutOf } from '../storage/table-data.ts';
 import type { Value } from '../types/types.ts';
 import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
+import { setOperator } from './set-op.ts';
 
 export type Row = Value[];
 
@@ -66,6 +67,8 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
     }
     case 'subplans':
       return subplans(node, ctx);
+    case 'set-op':
+      return setOperator(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     case 'aggregate':
       return materialized(() => aggregateStream(node, buildOperator(node.input, ctx), ctx.eval, ctx.limits.resultRowsMax, () => ctx.checkCancelled(), () => memoryLimitError(ctx)));
     case 'sort':

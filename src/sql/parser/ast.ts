@@ -128,6 +128,11 @@ export interface SelectStmt {
   readonly distinct: boolean;
   /** FOR UPDATE / FOR SHARE: accepted (serializable txns need no lock for correctness). */
   readonly locking: boolean;
+  /**
+   * UNION / INTERSECT / EXCEPT: when set, this statement is `left op right` and only its
+   * orderBy / limit / offset apply (to the combined result); items, from... are empty.
+   */
+  readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
 }
 
 export interface ColumnDef {

@@ -79,8 +79,24 @@ export function convertSubselect(node: unknown): Statement {
   return convertSelectOrValues(unwrap(node).body);
 }
 
+/** larg/rarg are SelectStmt bodies (with or without the node-type wrapper). */
+function selectBody(node: unknown): JsonObject {
+  const o = obj(node);
+  return o['SelectStmt'] !== undefined ? obj(o['SelectStmt']) : o;
+}
+
+const setOps: Readonly<Record<string, 'union' | 'intersect' | 'except'>> = { SETOP_UNION: 'union', SETOP_INTERSECT: 'intersect', SETOP_EXCEPT: 'except' };
+
 function convertSelectOrValues(body: JsonObject): Statement {
-  if (str(body['op']) !== 'SETOP_NONE') return { kind: 'unsupported', what: 'UNION/INTERSECT/EXCEPT', pos: -1 };
+  const op = setOps[str(body['op']) ?? ''];
+  if (op !== undefined) {
+    if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+    const left = convertSelectOrValues(selectBody(body['larg']));
+    if (left.kind !== 'select') return left;
+    const right = convertSelectOrValues(selectBody(body['rarg']));
+    if (right.kind !== 'select') return right;
+    return { ...convertSelect(body, []), setOp: { op, all: body['all'] === true, left, right } };
+  }
   if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
   if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
   if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
@@ -127,6 +143,7 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     offset: optionalExpr(body['limitOffset']),
     distinct: distinctClause.length > 0,
     locking: list(body['lockingClause']).length > 0,
+    setOp: null,
   };
 }
 

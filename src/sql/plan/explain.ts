@@ -37,6 +37,8 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`Limit`, node.input);
     case 'subplans':
       return [...explainPlan(node.input, depth), ...node.initPlans.flatMap((p) => [`${'  '.repeat(depth)}InitPlan ${p.id} (${p.mode})`, ...explainPlan(p.node, depth + 1)])];
+    case 'set-op':
+      return line(`${node.op[0]!.toUpperCase()}${node.op.slice(1)}${node.all ? ' All' : ''}`, node.left, node.right);
     case 'distinct':
       return line('Distinct', node.input);
     case 'join': {

@@ -14,6 +14,7 @@ import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
 import { andAll, planFrom } from './plan-join.ts';
+import { planSetOp } from './plan-setop.ts';
 import type { PlanNode, SortKey } from './plan.ts';
 
 export interface TableResolver {
@@ -47,6 +48,7 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
 }
 
 function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
+  if (stmt.setOp !== null) return planSetOp(stmt, binder, (s) => planSelectBody(s, binder, resolver));
   const first = stmt.from[0];
   if (stmt.from.length > 1 || first?.kind === 'join') return planJoined(stmt, binder, resolver);
   const ref = first === undefined ? null : first.ref;

@@ -56,6 +56,8 @@ export type PlanNode =
   | { readonly kind: 'subplans'; readonly input: PlanNode; readonly initPlans: readonly SubqueryPlan[] }
   | { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] }
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
+  /** UNION streams both inputs; INTERSECT and EXCEPT hold the right input's row counts. */
+  | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode }
   /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
   | { readonly kind: 'distinct'; readonly input: PlanNode }
   /**
