@@ -17,6 +17,10 @@ export interface KvConfig {
   /** Keys (point reads) and spans (scans) the timestamp cache of a replica remembers. */
   readonly tsCachePointsMax: number;
   readonly tsCacheSpansMax: number;
+  /** Bytes of the newest-version cache of a store (keys + values + overhead); 0 turns it off. */
+  readonly mvccCacheBytesMax: number;
+  /** Bytes of intents the store's lock mirror may hold; 0 turns it off (see MvccCache). */
+  readonly lockMirrorBytesMax: number;
   /** This node's and store's ids (one store per node for now). */
   readonly nodeId: number;
   readonly storeId: number;
@@ -31,6 +35,8 @@ export const defaultKvConfig: KvConfig = {
   rangeRetriesMax: 10,
   tsCachePointsMax: 100_000,
   tsCacheSpansMax: 2_000,
+  mvccCacheBytesMax: 64 * 1024 * 1024,
+  lockMirrorBytesMax: 64 * 1024 * 1024,
   nodeId: 1,
   storeId: 1,
 };
@@ -38,8 +44,10 @@ export const defaultKvConfig: KvConfig = {
 /** Fills defaults and validates. Throws an AssertionError on nonsense values. */
 export function kvConfig(overrides: Partial<KvConfig> = {}): KvConfig {
   const c: KvConfig = { ...defaultKvConfig, ...overrides };
+  const mayBeZero = new Set(['mvccCacheBytesMax', 'lockMirrorBytesMax']);
   for (const [name, value] of Object.entries(c)) {
-    assert(Number.isInteger(value) && (value as number) > 0, () => `kv config ${name} must be a positive integer, got ${String(value)}`);
+    const min = mayBeZero.has(name) ? 0 : 1;
+    assert(Number.isInteger(value) && (value as number) >= min, () => `kv config ${name} must be an integer >= ${min}, got ${String(value)}`);
   }
   return c;
 }

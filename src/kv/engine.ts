@@ -1,5 +1,5 @@
 import { assert } from '../util/index.ts';
-import { compareBytes, toHex } from './bytes.ts';
+import { compareBytes, keyString } from './bytes.ts';
 
 /**
  * The storage engine: one ordered byte map per store (classic-level for real nodes,
@@ -75,7 +75,7 @@ export class WriteBatch {
   }
 
   private set(op: WriteOp): void {
-    const id = toHex(op.key);
+    const id = keyString(op.key);
     const old = this.byKey.get(id);
     if (old !== undefined) {
       this.bytes -= opBytes(old);
@@ -87,7 +87,7 @@ export class WriteBatch {
 
   /** The pending operation on `key`, if any. */
   lookup(key: Uint8Array): WriteOp | undefined {
-    return this.byKey.get(toHex(key));
+    return this.byKey.get(keyString(key));
   }
 
   get size(): number {

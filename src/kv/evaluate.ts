@@ -9,8 +9,9 @@ import { assertNever } from '../util/index.ts';
 import type { BatchRequest, KvError, KvRequest, KvResponse, KvSpan } from './api.ts';
 import { compareBytes, maxKey, minKey } from './bytes.ts';
 import { BatchReader, WriteBatch, type EngineReader } from './engine.ts';
-import { txnRecordKey } from './keys.ts';
-import { mvccGet, mvccRefresh, mvccScan, type ReadOptions } from './mvcc-read.ts';
+import { lockTableKey, txnRecordKey } from './keys.ts';
+import type { MvccCache, NewestVersionFact } from './mvcc-cache.ts';
+import { mvccGet, mvccRefresh, mvccScan, type PointMemo, type ReadOptions } from './mvcc-read.ts';
 import { hasIntentOf, mvccConditionalPut, mvccDeleteRange, mvccPut, mvccResolveSpan, type WriteContext } from './mvcc-write.ts';
 import type { RangeDescriptor } from './range-descriptor.ts';
 import type { Timestamp } from './timestamp.ts';
@@ -23,6 +24,42 @@ export interface EvalContext {
   readonly txnExpiryMs: number;
   /** The timestamp cache's newest read of a key by a txn other than `txnId`. */
   readonly maxReadTs: (key: Uint8Array, txnId: TxnId | null) => Timestamp;
+  /** The store's in-memory lock mirror and newest-version cache; null: read the engine only. */
+  readonly mvccCache: MvccCache | null;
+}
+
+/**
+ * The memo of one evaluation: the batch's own pending writes first (as `BatchReader`
+ * does), then the store's cache. The version cache is consulted only while the batch is
+ * empty, since the batch may hold versions the engine does not have yet.
+ */
+class BatchMemo implements PointMemo {
+  constructor(
+    private readonly cache: MvccCache,
+    private readonly batch: WriteBatch,
+  ) {}
+
+  lockValue(key: Uint8Array): Uint8Array | undefined | 'unknown' {
+    if (!this.cache.lockMirrorOn) return 'unknown';
+    const lockKey = lockTableKey(key);
+    if (this.batch.size > 0) {
+      const op = this.batch.lookup(lockKey);
+      if (op !== undefined) return op.kind === 'put' ? op.value : undefined;
+    }
+    return this.cache.lockValue(lockKey);
+  }
+
+  newest(key: Uint8Array): NewestVersionFact | undefined {
+    return this.batch.size === 0 ? this.cache.newest(key) : undefined;
+  }
+
+  fillToken(): number {
+    return this.batch.size === 0 ? this.cache.fillToken() : -1;
+  }
+
+  fill(key: Uint8Array, fact: NewestVersionFact, token: number): void {
+    if (token >= 0 && this.batch.size === 0) this.cache.fill(key, fact, token);
+  }
 }
 
 export type EvalResult =
@@ -45,16 +82,19 @@ export async function evaluateBatch(engine: EngineReader, ba: BatchRequest, ctx:
   const writeBatch = new WriteBatch();
   const reader = new BatchReader(engine, writeBatch);
   const txn = ba.header.txn;
+  const memo = ctx.mvccCache === null ? null : new BatchMemo(ctx.mvccCache, writeBatch);
   const readOptions: ReadOptions = {
     ts: ba.header.timestamp,
     txn,
     inconsistent: ba.header.readConsistency === 'inconsistent',
+    memo,
   };
   const writeCtx: WriteContext = {
     ts: txn?.writeTimestamp ?? ba.header.timestamp,
     txn,
     onePhase: isOnePhaseBatch(ba),
     maxReadTs: (key) => ctx.maxReadTs(key, txn?.id ?? null),
+    memo,
   };
   const responses: KvResponse[] = [];
   for (const req of ba.requests) {
@@ -97,7 +137,7 @@ async function evaluateOne(
       return r.ok ? { ok: true, response: { kind: 'delete-range', deletedKeys: r.deleted } } : r;
     }
     case 'end-txn':
-      return evaluateEndTxn(reader, batch, req, ba.header.txn, ctx);
+      return evaluateEndTxn(reader, batch, req, ba.header.txn, ctx, readOptions.memo);
     case 'heartbeat-txn':
       return evaluateHeartbeat(reader, batch, ba.header.txn, ctx);
     case 'push-txn':
@@ -107,7 +147,7 @@ async function evaluateOne(
       return r.ok ? { ok: true, response: { kind: 'refresh' } } : r;
     }
     case 'resolve-intent': {
-      const n = await mvccResolveSpan(reader, batch, req.span, req.txn.id, req.status, req.commitTimestamp);
+      const n = await mvccResolveSpan(reader, batch, req.span, req.txn.id, req.status, req.commitTimestamp, readOptions.memo);
       return { ok: true, response: { kind: 'resolve-intent', resolved: n } };
     }
     default:
@@ -137,6 +177,7 @@ async function evaluateEndTxn(
   req: Extract<KvRequest, { kind: 'end-txn' }>,
   txn: TxnMeta | null,
   ctx: EvalContext,
+  memo: PointMemo | null,
 ): Promise<One> {
   if (txn === null) return missingTxn();
   if (req.onePhase) {
@@ -155,7 +196,7 @@ async function evaluateEndTxn(
     for (const span of req.lockSpans) {
       const inside = clip(span, ctx.descriptor);
       const isPoint = inside !== null && span.endKey.length === span.startKey.length + 1 && span.endKey[span.endKey.length - 1] === 0;
-      if (isPoint && !(await hasIntentOf(reader, span.startKey, txn.id))) {
+      if (isPoint && !(await hasIntentOf(reader, span.startKey, txn.id, memo))) {
         return { ok: false, error: { kind: 'txn-aborted', txnId: txn.id } };
       }
     }
@@ -164,7 +205,7 @@ async function evaluateEndTxn(
   for (const span of req.lockSpans) {
     const inside = clip(span, ctx.descriptor);
     if (inside === null || compareBytes(inside.startKey, span.startKey) !== 0 || compareBytes(inside.endKey, span.endKey) !== 0) external = true;
-    if (inside !== null) await mvccResolveSpan(reader, batch, inside, txn.id, status, txn.writeTimestamp);
+    if (inside !== null) await mvccResolveSpan(reader, batch, inside, txn.id, status, txn.writeTimestamp, memo);
   }
   if (external) {
     // Intents on other ranges are resolved by the coordinator afterwards (issue 5); the

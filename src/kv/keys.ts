@@ -169,3 +169,9 @@ export const RANGE_ID_LOCAL_SPAN = {
   startKey: Uint8Array.of(LOCAL_PREFIX, LOCAL_RANGE_ID_MARKER),
   endKey: Uint8Array.of(LOCAL_PREFIX, LOCAL_RANGE_ID_MARKER + 1),
 } as const;
+
+/** [start, end) of the whole lock table (every write intent of the store). */
+export const LOCK_TABLE_SPAN = {
+  startKey: Uint8Array.of(LOCAL_PREFIX, LOCAL_LOCK_MARKER),
+  endKey: Uint8Array.of(LOCAL_PREFIX, LOCAL_LOCK_MARKER + 1),
+} as const;

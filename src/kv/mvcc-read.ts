@@ -14,13 +14,31 @@ import type { EngineReader } from './engine.ts';
 import { lockTableKey } from './keys.ts';
 import { decodeVersionKey, decodeVersionValue, versionKey, versionsEnd } from './mvcc-key.ts';
 import { KeyStateIterator, type KeyState, type Version } from './mvcc-iter.ts';
-import { tsLessEq, type Timestamp } from './timestamp.ts';
+import type { NewestVersionFact } from './mvcc-cache.ts';
+import { TS_MAX, tsLessEq, type Timestamp } from './timestamp.ts';
 import { decodeIntentValue, type Intent, type TxnMeta } from './txn-meta.ts';
+
+/**
+ * What point reads may learn from memory instead of the engine (see MvccCache), as seen
+ * by one evaluation: it must agree exactly with the evaluation's reader (the engine with
+ * the batch's own writes on top). Synchronous.
+ */
+export interface PointMemo {
+  /** The lock-table entry of user key `key` (undefined: no intent), or 'unknown'. */
+  lockValue(key: Uint8Array): Uint8Array | undefined | 'unknown';
+  /** The newest committed version of `key` at any timestamp, if known. Do not mutate the value. */
+  newest(key: Uint8Array): NewestVersionFact | undefined;
+  /** Taken before an engine read of a key's newest version; offered back with `fill`. */
+  fillToken(): number;
+  fill(key: Uint8Array, fact: NewestVersionFact, token: number): void;
+}
 
 export interface ReadOptions {
   readonly ts: Timestamp;
   readonly txn: TxnMeta | null;
   readonly inconsistent: boolean;
+  /** Memory shortcuts for point reads; null: read the engine. */
+  readonly memo: PointMemo | null;
 }
 
 /** At most this many conflicting intents are collected by one scan. */
@@ -38,7 +56,34 @@ export async function newestVersion(reader: EngineReader, key: Uint8Array, maxTs
   }
 }
 
-export async function readIntent(reader: EngineReader, key: Uint8Array): Promise<Intent | null> {
+/**
+ * The newest committed version of `key` at or below `maxTs`, from memory when `memo`
+ * knows the key's newest version and it is at or below `maxTs`. On a miss it reads the
+ * key's newest version (one engine seek, like a read at `maxTs`), offers it to the memo,
+ * and seeks again only when that version is above `maxTs`.
+ */
+export async function newestVersionAt(reader: EngineReader, key: Uint8Array, maxTs: Timestamp, memo: PointMemo | null): Promise<Version | null> {
+  if (memo === null) return newestVersion(reader, key, maxTs);
+  const fact = memo.newest(key);
+  if (fact !== undefined) {
+    if (fact.ts === null) return null;
+    // The caller owns what it gets (reads hand out fresh buffers); the cache keeps its copy.
+    if (tsLessEq(fact.ts, maxTs)) return { ts: fact.ts, value: fact.value === null ? null : fact.value.slice() };
+    return newestVersion(reader, key, maxTs);
+  }
+  const token = memo.fillToken();
+  const newest = await newestVersion(reader, key, TS_MAX);
+  memo.fill(key, newest ?? { ts: null, value: null }, token);
+  if (newest === null || tsLessEq(newest.ts, maxTs)) return newest;
+  return newestVersion(reader, key, maxTs);
+}
+
+/** The intent on `key`, from the memo's lock mirror when it is on. */
+export async function readIntent(reader: EngineReader, key: Uint8Array, memo: PointMemo | null = null): Promise<Intent | null> {
+  if (memo !== null) {
+    const known = memo.lockValue(key);
+    if (known !== 'unknown') return known === undefined ? null : decodeIntentValue(key, known);
+  }
   const raw = await reader.get(lockTableKey(key));
   return raw === undefined ? null : decodeIntentValue(key, raw);
 }
@@ -55,7 +100,16 @@ function resolveVisible(intent: Intent | null, visible: Version | null, options:
 export type MvccGetResult = { readonly ok: true; readonly value: Uint8Array | null } | { readonly ok: false; readonly error: KvError };
 
 export async function mvccGet(reader: EngineReader, key: Uint8Array, options: ReadOptions): Promise<MvccGetResult> {
-  const [intent, visible] = await Promise.all([readIntent(reader, key), newestVersion(reader, key, options.ts)]);
+  const memo = options.memo;
+  const known = memo === null ? 'unknown' : memo.lockValue(key);
+  let intent: Intent | null;
+  let visible: Version | null;
+  if (known === 'unknown') {
+    [intent, visible] = await Promise.all([readIntent(reader, key), newestVersionAt(reader, key, options.ts, memo)]);
+  } else {
+    intent = known === undefined ? null : decodeIntentValue(key, known);
+    visible = await newestVersionAt(reader, key, options.ts, memo);
+  }
   const seen = resolveVisible(intent, visible, options);
   if ('blocker' in seen) return { ok: false, error: { kind: 'write-intent', intents: [seen.blocker] } };
   return { ok: true, value: seen.value };

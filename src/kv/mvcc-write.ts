@@ -15,7 +15,7 @@ import type { EngineReader, WriteBatch } from './engine.ts';
 import { decodeLockTableKey, lockTableKey } from './keys.ts';
 import { assertUserKey, encodeVersionValue, versionKey } from './mvcc-key.ts';
 import { KeyStateIterator, type Version } from './mvcc-iter.ts';
-import { newestVersion, readIntent } from './mvcc-read.ts';
+import { newestVersionAt, readIntent, type PointMemo } from './mvcc-read.ts';
 import { tsCompare, TS_MAX, type Timestamp } from './timestamp.ts';
 import { decodeIntentValue, encodeIntentValue, type Intent, type TxnId, type TxnMeta } from './txn-meta.ts';
 
@@ -27,6 +27,8 @@ export interface WriteContext {
   readonly onePhase: boolean;
   /** The newest read of `key` by another transaction (the timestamp cache). */
   readonly maxReadTs: (key: Uint8Array) => Timestamp;
+  /** Memory shortcuts for the point reads a write needs; null: read the engine. */
+  readonly memo: PointMemo | null;
 }
 
 export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly error: KvError };
@@ -53,7 +55,16 @@ export function decideWriterView(key: Uint8Array, intent: Intent | null, newest:
 
 async function writerView(reader: EngineReader, batch: WriteBatch, key: Uint8Array, ctx: WriteContext): Promise<WriterView> {
   assertUserKey(key);
-  const [intent, newest] = await Promise.all([readIntent(reader, key), newestVersion(reader, key, TS_MAX)]);
+  const memo = ctx.memo;
+  const known = memo === null ? 'unknown' : memo.lockValue(key);
+  let intent: Intent | null;
+  let newest: Version | null;
+  if (known === 'unknown') {
+    [intent, newest] = await Promise.all([readIntent(reader, key), newestVersionAt(reader, key, TS_MAX, memo)]);
+  } else {
+    intent = known === undefined ? null : decodeIntentValue(key, known);
+    newest = await newestVersionAt(reader, key, TS_MAX, memo);
+  }
   const own = ctx.onePhase && newest !== null && tsCompare(newest.ts, ctx.ts) === 0 && batch.lookup(versionKey(key, ctx.ts)) !== undefined;
   return decideWriterView(key, intent, newest, ctx, own);
 }
@@ -141,9 +152,10 @@ export async function mvccResolveSpan(
   txnId: TxnId,
   status: 'committed' | 'aborted',
   commitTs: Timestamp,
+  memo: PointMemo | null = null,
 ): Promise<number> {
   if (isPointSpan(span)) {
-    const intent = await readIntent(reader, span.startKey);
+    const intent = await readIntent(reader, span.startKey, memo);
     if (intent === null || intent.txn.id !== txnId) return 0;
     resolveOne(batch, intent, status, commitTs);
     return 1;
@@ -165,7 +177,7 @@ export async function mvccResolveSpan(
 }
 
 /** True when `key` holds an intent of `txnId` (used to check a committing txn still owns its writes). */
-export async function hasIntentOf(reader: EngineReader, key: Uint8Array, txnId: TxnId): Promise<boolean> {
-  const intent = await readIntent(reader, key);
+export async function hasIntentOf(reader: EngineReader, key: Uint8Array, txnId: TxnId, memo: PointMemo | null = null): Promise<boolean> {
+  const intent = await readIntent(reader, key, memo);
   return intent !== null && intent.txn.id === txnId;
 }

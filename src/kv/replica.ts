@@ -5,6 +5,7 @@ import { TimestampCache } from './timestamp-cache.ts';
 import type { Timestamp } from './timestamp.ts';
 import type { EngineReader, WriteBatch } from './engine.ts';
 import { evaluateBatch } from './evaluate.ts';
+import type { MvccCache } from './mvcc-cache.ts';
 import { LatchManager } from './latch-manager.ts';
 import { rangeContainsSpan, type RangeDescriptor } from './range-descriptor.ts';
 import { batchLatchSpans, requestAddressSpan } from './request-span.ts';
@@ -37,6 +38,8 @@ export class Replica implements Sender {
     private readonly config: ReplicaConfig,
     /** Reads below it may have been served before this replica existed (see TimestampCache). */
     tsCacheLowWater: Timestamp,
+    /** The store's lock mirror and newest-version cache (kept exact by the engine's writes). */
+    private readonly mvccCache: MvccCache | null = null,
   ) {
     this.latches = new LatchManager(config.latchRequestsMax);
     this.tsCache = new TimestampCache(tsCacheLowWater, config.tsCachePointsMax, config.tsCacheSpansMax);
@@ -95,6 +98,7 @@ export class Replica implements Sender {
         nowWall: this.env.clock.nowNanos(),
         txnExpiryMs: this.config.txnExpiryMs,
         maxReadTs: (key, txnId) => this.tsCache.maxReadBy(key, txnId),
+        mvccCache: this.mvccCache,
       });
       if (!result.ok) return result;
       this.recordReads(ba, result.responses);

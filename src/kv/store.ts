@@ -15,6 +15,7 @@ import {
   type RangeId,
   type StoreId,
 } from './range-descriptor.ts';
+import { CachingEngine, MvccCache } from './mvcc-cache.ts';
 import { Replica } from './replica.ts';
 import type { Timestamp } from './timestamp.ts';
 
@@ -31,18 +32,25 @@ export class Store implements Sender {
   /** A fresh store has served no reads: its timestamp caches start at zero. */
   private tsCacheLowWater: Timestamp = { wall: 0n, logical: 0 };
   readonly groupCommitter: GroupCommitter;
+  /** Every read and write of the store goes through this engine, which keeps the cache exact. */
+  readonly engine: Engine;
+  /** The lock mirror and newest-version cache of the store (see MvccCache). */
+  readonly mvccCache: MvccCache;
 
   private constructor(
     private readonly env: Env,
-    readonly engine: Engine,
+    engine: Engine,
     private readonly config: KvConfig,
   ) {
-    this.groupCommitter = new GroupCommitter(engine, config, env.logger);
+    this.mvccCache = new MvccCache(config, env.logger);
+    this.engine = new CachingEngine(engine, this.mvccCache);
+    this.groupCommitter = new GroupCommitter(this.engine, config, env.logger);
   }
 
   /** Opens the store's replicas; bootstraps the first range on a fresh engine. */
   static async open(env: Env, engine: Engine, config: KvConfig): Promise<Store> {
     const store = new Store(env, engine, config);
+    await store.mvccCache.loadLockMirror(engine);
     const descriptors = await store.loadDescriptors();
     if (descriptors.length === 0) {
       descriptors.push(await store.bootstrap());
@@ -97,7 +105,7 @@ export class Store implements Sender {
   private addReplica(desc: RangeDescriptor): void {
     assert(!this.replicas.has(desc.rangeId), () => `replica r${desc.rangeId} exists`);
     const apply = (b: WriteBatch): Promise<void> => this.groupCommitter.commit(b);
-    this.replicas.set(desc.rangeId, new Replica(desc, this.engine, apply, this.env, this.config, this.tsCacheLowWater));
+    this.replicas.set(desc.rangeId, new Replica(desc, this.engine, apply, this.env, this.config, this.tsCacheLowWater, this.mvccCache));
   }
 
   /** The replica of `rangeId`, if this store holds one. */

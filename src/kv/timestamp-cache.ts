@@ -1,5 +1,5 @@
 import type { KvSpan } from './api.ts';
-import { compareBytes, keyNext, toHex } from './bytes.ts';
+import { compareBytes, keyNext, keyString } from './bytes.ts';
 import { tsCompare, type Timestamp } from './timestamp.ts';
 import type { TxnId } from './txn-meta.ts';
 
@@ -42,7 +42,7 @@ export class TimestampCache {
     if (tsCompare(ts, this.low) <= 0) return;
     const isPoint = compareBytes(span.endKey, keyNext(span.startKey)) === 0;
     if (isPoint) {
-      const id = toHex(span.startKey);
+      const id = keyString(span.startKey);
       this.points.set(id, merge(this.points.get(id), ts, txnId));
       if (this.points.size > this.pointsMax) this.points = this.flush(this.points.values(), new Map());
     } else {
@@ -63,7 +63,7 @@ export class TimestampCache {
       if (m === undefined || (txnId !== null && m.txnId === txnId)) return;
       if (tsCompare(m.ts, max) > 0) max = m.ts;
     };
-    consider(this.points.get(toHex(key)));
+    consider(this.points.get(keyString(key)));
     for (const s of this.spans) {
       if (compareBytes(s.span.startKey, key) <= 0 && compareBytes(key, s.span.endKey) < 0) consider(s.mark);
     }
