@@ -5,7 +5,7 @@
  * types from context, and builds each node's evaluator.
  */
 import { assertNever } from '../../util/index.ts';
-import type { Expr, Literal, SelectStmt } from '../parser/ast.ts';
+import type { CommonTableExpr, Expr, Literal, SelectStmt } from '../parser/ast.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
 import { Numeric } from '../types/numeric.ts';
@@ -60,6 +60,39 @@ export class Binder {
   /** Scopes of the queries enclosing the one being bound (outermost first). */
   private readonly frames: OuterFrame[] = [];
   private subqueryCount = 0;
+
+  /** WITH lists in scope, outermost first; `visible` hides a CTE from its own body. */
+  private cteFrames: { readonly ctes: readonly CommonTableExpr[]; readonly visible: number }[] = [];
+
+  /** Runs `fn` with a WITH list in scope. */
+  withCtes<R>(ctes: readonly CommonTableExpr[], fn: () => R): R {
+    this.cteFrames.push({ ctes, visible: ctes.length });
+    try {
+      return fn();
+    } finally {
+      this.cteFrames.pop();
+    }
+  }
+
+  /**
+   * Plans a reference to a CTE named `name`, or returns null when none is in scope. The
+   * CTE's query sees only the CTEs before it (and those of enclosing queries).
+   */
+  planCteReference<R>(name: string, plan: (cte: CommonTableExpr) => R): R | null {
+    for (let f = this.cteFrames.length - 1; f >= 0; f--) {
+      const frame = this.cteFrames[f]!;
+      const i = frame.ctes.slice(0, frame.visible).findIndex((c) => c.name === name);
+      if (i < 0) continue;
+      const saved = this.cteFrames;
+      this.cteFrames = [...saved.slice(0, f), { ctes: frame.ctes, visible: i }];
+      try {
+        return plan(frame.ctes[i]!);
+      } finally {
+        this.cteFrames = saved;
+      }
+    }
+    return null;
+  }
 
   get hasSubqueries(): boolean {
     return this.subqueryCount > 0;

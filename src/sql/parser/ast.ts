@@ -112,7 +112,15 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
 /** One FROM item: a table or a join of two items (USING and NATURAL are not yet supported). */
 export type FromItem =
   | { readonly kind: 'table'; readonly ref: TableRef }
+  /** A derived table: (SELECT ...) AS alias [(column aliases)]. */
+  | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number }
   | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number };
+
+export interface CommonTableExpr {
+  readonly name: string;
+  readonly columnAliases: readonly string[];
+  readonly select: SelectStmt;
+}
 
 export interface SelectStmt {
   readonly kind: 'select';
@@ -132,6 +140,8 @@ export interface SelectStmt {
    * UNION / INTERSECT / EXCEPT: when set, this statement is `left op right` and only its
    * orderBy / limit / offset apply (to the combined result); items, from... are empty.
    */
+  /** WITH: common table expressions, visible in this query and its subqueries. */
+  readonly with: readonly CommonTableExpr[];
   readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
 }
 

@@ -5,6 +5,7 @@
  */
 import type {
   Assignment,
+  CommonTableExpr,
   ColumnDef,
   Expr,
   FromItem,
@@ -90,15 +91,17 @@ const setOps: Readonly<Record<string, 'union' | 'intersect' | 'except'>> = { SET
 function convertSelectOrValues(body: JsonObject): Statement {
   const op = setOps[str(body['op']) ?? ''];
   if (op !== undefined) {
-    if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+    const ctes = convertWith(body['withClause']);
+    if (!Array.isArray(ctes)) return ctes;
     const left = convertSelectOrValues(selectBody(body['larg']));
     if (left.kind !== 'select') return left;
     const right = convertSelectOrValues(selectBody(body['rarg']));
     if (right.kind !== 'select') return right;
-    return { ...convertSelect(body, []), setOp: { op, all: body['all'] === true, left, right } };
+    return { ...convertSelect(body, []), with: ctes, setOp: { op, all: body['all'] === true, left, right } };
   }
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
   if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
-  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
   if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
   const from: FromItem[] = [];
   for (const item of list(body['fromClause'])) {
@@ -106,7 +109,25 @@ function convertSelectOrValues(body: JsonObject): Statement {
     if (converted.kind === 'unsupported') return converted;
     from.push(converted);
   }
-  return convertSelect(body, from);
+  return { ...convertSelect(body, from), with: ctes };
+}
+
+type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
+
+function convertWith(node: unknown): CommonTableExpr[] | Unsupported {
+  if (node === undefined) return [];
+  const clause = obj(node);
+  if (clause['recursive'] === true) return { kind: 'unsupported', what: 'WITH RECURSIVE', pos: location(clause) };
+  const out: CommonTableExpr[] = [];
+  for (const item of list(clause['ctes'])) {
+    const cte = unwrap(item).body;
+    const query = unwrap(cte['ctequery']);
+    if (query.type !== 'SelectStmt') return { kind: 'unsupported', what: 'data-modifying statements in WITH', pos: location(cte) };
+    const select = convertSelectOrValues(query.body);
+    if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this WITH query', pos: -1 };
+    out.push({ name: str(cte['ctename']) ?? '', columnAliases: stringList(cte['aliascolnames']), select });
+  }
+  return out;
 }
 
 const joinTypes: Readonly<Record<string, JoinType>> = { JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' };
@@ -114,6 +135,13 @@ const joinTypes: Readonly<Record<string, JoinType>> = { JOIN_INNER: 'inner', JOI
 function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: 'unsupported' }> {
   const { type, body } = unwrap(node);
   if (type === 'RangeVar') return { kind: 'table', ref: convertRangeVar(body) };
+  if (type === 'RangeSubselect') {
+    if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos: -1 };
+    const select = convertSubselect(body['subquery']);
+    if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this subquery in FROM', pos: -1 };
+    const alias = obj(body['alias']);
+    return { kind: 'subquery', select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
+  }
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
   if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
   if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
@@ -143,6 +171,7 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     offset: optionalExpr(body['limitOffset']),
     distinct: distinctClause.length > 0,
     locking: list(body['lockingClause']).length > 0,
+    with: [],
     setOp: null,
   };
 }

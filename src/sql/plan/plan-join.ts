@@ -5,14 +5,14 @@
  * the other (a nested loop, i.e. one bucket, when there are none), with the rest of ON as
  * a residual predicate. The build side is the right input.
  */
-import type { Expr, FromItem, JoinType } from '../parser/ast.ts';
+import type { Expr, FromItem, JoinType, SelectStmt } from '../parser/ast.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Binder, ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr } from '../expr/bound.ts';
 import { T } from '../types/types.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
-import { correlatedIn, tableScope, type TableResolver } from './plan-select.ts';
+import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
 import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
@@ -29,7 +29,13 @@ interface Leaf {
 }
 
 /** Plans a FROM list (comma items are cross joins); `where` is the WHERE clause's AST. */
-export function planFrom(items: readonly FromItem[], where: Expr | null, binder: Binder, resolver: TableResolver): PlannedFrom {
+export function planFrom(
+  items: readonly FromItem[],
+  where: Expr | null,
+  binder: Binder,
+  resolver: TableResolver,
+  planQuery: (select: SelectStmt) => PlannedQuery,
+): PlannedFrom {
   const tables: TableDesc[] = [];
   const whereTerms = where === null ? [] : splitAnd(where);
   const leafPlan = (leaf: Leaf): PlannedFrom => {
@@ -39,8 +45,17 @@ export function planFrom(items: readonly FromItem[], where: Expr | null, binder:
     const access = decideAccess(leaf.table, pushed, new Set(scope.map((_c, i) => i)));
     return { node: withFilter(access.node, access.remaining), scope, tables: [] };
   };
+  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
+    tables.push(...q.tables);
+    const scope = q.columns.map((c, i): ScopeColumn => ({ table: alias, name: columnAliases[i] ?? c.name, type: q.types[i]!, hidden: false }));
+    return { node: q.node, scope, tables: [] };
+  };
   const plan = (item: FromItem, nullable: boolean): PlannedFrom => {
+    if (item.kind === 'subquery') return derived(planQuery(item.select), item.alias, item.columnAliases);
     if (item.kind === 'table') {
+      const ref = item.ref;
+      const cte = ref.schema === null ? binder.planCteReference(ref.name, (c) => ({ q: planQuery(c.select), aliases: c.columnAliases })) : null;
+      if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
     }
     const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full');

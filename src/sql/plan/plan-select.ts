@@ -48,9 +48,12 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
 }
 
 function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
+  if (stmt.with.length > 0) return binder.withCtes(stmt.with, () => planSelectBody({ ...stmt, with: [] }, binder, resolver));
   if (stmt.setOp !== null) return planSetOp(stmt, binder, (s) => planSelectBody(s, binder, resolver));
   const first = stmt.from[0];
-  if (stmt.from.length > 1 || first?.kind === 'join') return planJoined(stmt, binder, resolver);
+  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || binder.planCteReference(first.ref.name, () => true) === null);
+  if (first !== undefined && !simple) return planJoined(stmt, binder, resolver);
+  if (first !== undefined && first.kind !== 'table') throw new Error('unreachable: a simple FROM is one table');
   const ref = first === undefined ? null : first.ref;
   const table = ref === null ? null : resolver.resolveTable(ref.schema, ref.name, ref.pos);
   const scope = table === null ? [] : tableScope(table, ref?.alias ?? null);
@@ -72,7 +75,7 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
 
 /** SELECT over joins: the join tree, WHERE above it, then the usual stages. */
 function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
-  const from = planFrom(stmt.from, stmt.where, binder, resolver);
+  const from = planFrom(stmt.from, stmt.where, binder, resolver, (s) => planSelect(s, binder, resolver));
   const items = expandStars(stmt, from.scope);
   let node = from.node;
   if (stmt.where !== null) node = filterNode(node, binder.coerce(binder.bind(stmt.where, from.scope), T.bool, stmt.where.pos));
