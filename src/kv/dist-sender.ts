@@ -82,7 +82,9 @@ export class DistSender implements Sender {
 
   private async trySend(ba: BatchRequest): Promise<BatchResponse> {
     const spans = ba.requests.map((r) => requestAddressSpan(r, ba.header));
-    const first = await this.lookupRange((spans[0] as KvSpan).startKey);
+    const firstKey = (spans[0] as KvSpan).startKey;
+    // The cached case without an extra await: this is every point read and write's path.
+    const first = this.cache.lookup(firstKey) ?? (await this.lookupRange(firstKey));
     if (spans.every((s) => rangeContainsSpan(first, s.startKey, s.endKey))) return this.sendToRange(first, ba);
     if (ba.requests.some((r) => r.kind === 'end-txn' && r.onePhase)) {
       return { ok: false, error: { kind: 'invalid-request', message: 'a one-phase commit must not span ranges' } };

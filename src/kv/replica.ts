@@ -1,5 +1,5 @@
 import { assert, type Env } from '../util/index.ts';
-import { pointSpan, type BatchRequest, type BatchResponse, type KvResponse, type Sender } from './api.ts';
+import type { BatchRequest, BatchResponse, KvResponse, KvSpan, Sender } from './api.ts';
 import { compareBytes } from './bytes.ts';
 import { TimestampCache } from './timestamp-cache.ts';
 import type { Timestamp } from './timestamp.ts';
@@ -64,7 +64,7 @@ export class Replica implements Sender {
     if (ba.header.readConsistency === 'inconsistent') return;
     const txnId = ba.header.txn?.id ?? null;
     ba.requests.forEach((req, i) => {
-      if (req.kind === 'get') this.tsCache.recordRead(pointSpan(req.key), ba.header.timestamp, txnId);
+      if (req.kind === 'get') this.tsCache.recordPointRead(req.key, ba.header.timestamp, txnId);
       if (req.kind === 'refresh') this.tsCache.recordRead(req.span, ba.header.timestamp, txnId);
       if (req.kind !== 'scan') return;
       const res = responses[i];
@@ -77,22 +77,18 @@ export class Replica implements Sender {
     });
   }
 
+  private containsAll(spans: readonly KvSpan[]): boolean {
+    for (const span of spans) if (!rangeContainsSpan(this.desc, span.startKey, span.endKey)) return false;
+    return true;
+  }
+
   async send(ba: BatchRequest): Promise<BatchResponse> {
-    for (const req of ba.requests) {
-      const span = requestAddressSpan(req, ba.header);
-      if (!rangeContainsSpan(this.desc, span.startKey, span.endKey)) {
-        return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
-      }
-    }
+    const spans = ba.requests.map((req) => requestAddressSpan(req, ba.header));
+    if (!this.containsAll(spans)) return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
     const guard = await this.latches.acquire(batchLatchSpans(ba.requests, ba.header));
     try {
       // The descriptor may have changed while we waited (a split); re-check after the await.
-      for (const req of ba.requests) {
-        const span = requestAddressSpan(req, ba.header);
-        if (!rangeContainsSpan(this.desc, span.startKey, span.endKey)) {
-          return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
-        }
-      }
+      if (!this.containsAll(spans)) return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
       const result = await evaluateBatch(this.engine, ba, {
         descriptor: this.desc,
         nowWall: this.env.clock.nowNanos(),

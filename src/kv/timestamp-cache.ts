@@ -37,14 +37,20 @@ export class TimestampCache {
     return this.low;
   }
 
+  /** Records a read of the single key `key` at `ts`. */
+  recordPointRead(key: Uint8Array, ts: Timestamp, txnId: TxnId | null): void {
+    if (tsCompare(ts, this.low) <= 0) return;
+    const id = keyString(key);
+    this.points.set(id, merge(this.points.get(id), ts, txnId));
+    if (this.points.size > this.pointsMax) this.points = this.flush(this.points.values(), new Map());
+  }
+
   /** Records a read of `span` at `ts`. */
   recordRead(span: KvSpan, ts: Timestamp, txnId: TxnId | null): void {
     if (tsCompare(ts, this.low) <= 0) return;
     const isPoint = compareBytes(span.endKey, keyNext(span.startKey)) === 0;
     if (isPoint) {
-      const id = keyString(span.startKey);
-      this.points.set(id, merge(this.points.get(id), ts, txnId));
-      if (this.points.size > this.pointsMax) this.points = this.flush(this.points.values(), new Map());
+      this.recordPointRead(span.startKey, ts, txnId);
     } else {
       this.spans.push({ span, mark: { ts, txnId } });
       if (this.spans.length > this.spansMax) this.spans = this.flush(this.spans.map((s) => s.mark), []);
