@@ -15,6 +15,8 @@ import { explainPlan } from '../plan/explain.ts';
 import { planSelect, type PlannedQuery, type TableResolver } from '../plan/plan-select.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { formatValue, type FormatContext } from '../types/text-io.ts';
+import { encodeBinary } from './binary-io.ts';
+import { showColumnName } from './settings.ts';
 import { T, type SqlType } from '../types/types.ts';
 
 export type PreparedPlan =
@@ -47,7 +49,7 @@ function utilityColumns(stmt: Statement): readonly ColumnInfo[] | null {
   if (stmt.name === 'all') {
     return ['name', 'setting', 'description'].map((name) => ({ ...explainColumn, name }));
   }
-  return [{ ...explainColumn, name: stmt.name }];
+  return [{ ...explainColumn, name: showColumnName(stmt.name) }];
 }
 
 function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): PreparedPlan {
@@ -72,7 +74,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
   }
 }
 
-/** Output formatting of one result set: text for now (binary formats: ints, floats, bool, text). */
+/** Output formatting of one result set: per column, text or binary (binary-io.ts). */
 export interface ResultFormat {
   readonly types: readonly SqlType[];
   readonly binary: readonly boolean[];
@@ -121,24 +123,8 @@ export function textRowEncoder(types: readonly SqlType[], binary: readonly boole
     const out = new Array<string | Uint8Array | null>(types.length);
     for (let i = 0; i < types.length; i++) {
       const v = (row[i] ?? null) as Parameters<typeof formatValue>[1];
-      out[i] = binary[i] === true ? binaryValue(types[i]!, v) : formatValue(types[i]!, v, fmt);
+      out[i] = v === null ? null : binary[i] === true ? encodeBinary(types[i]!, v) : formatValue(types[i]!, v, fmt);
     }
     return out;
   };
-}
-
-function binaryValue(type: SqlType, v: Parameters<typeof formatValue>[1]): Uint8Array | null {
-  if (v === null) return null;
-  const buf = Buffer.alloc(8);
-  switch (type.kind) {
-    case 'int2': buf.writeInt16BE(Number(v)); return buf.subarray(0, 2);
-    case 'int4': buf.writeInt32BE(Number(v)); return buf.subarray(0, 4);
-    case 'int8': buf.writeBigInt64BE(v as bigint); return buf;
-    case 'float8': buf.writeDoubleBE(v as number); return buf;
-    case 'float4': buf.writeFloatBE(v as number); return buf.subarray(0, 4);
-    case 'bool': return Uint8Array.of(v === true ? 1 : 0);
-    case 'text': case 'varchar': case 'bpchar': return Buffer.from(v as string, 'utf8');
-    case 'bytea': return v as Uint8Array;
-    default: throw sqlError('0A000', `binary output of type ${type.kind} is not supported`);
-  }
 }

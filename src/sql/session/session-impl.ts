@@ -20,6 +20,8 @@ import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../t
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings } from './settings.ts';
+import { decodeBinary } from './binary-io.ts';
+import { PortalCursor } from './portal-cursor.ts';
 import { OpenTxn } from './txn-state.ts';
 
 export interface SessionDeps {
@@ -42,17 +44,20 @@ interface Portal {
   readonly planned: Planned | null;
   readonly params: readonly Value[];
   readonly binary: readonly boolean[];
-  /** Rows left over from an Execute with a row limit. */
-  pending: (string | Uint8Array | null)[][] | null;
-  pendingTag: string;
+  /** Created by the first Execute; holds the statement open while the portal is suspended. */
+  cursor: PortalCursor | null;
 }
+
+/** Why the running statement must stop, if it must. */
+type StopReason = 'cancel' | 'statement-timeout' | null;
 
 export class SqlSession implements Session {
   private readonly settings = new Settings();
   private open: OpenTxn | null = null;
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
-  private cancelled = false;
+  private stopReason: StopReason = null;
+  private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
 
   constructor(
@@ -85,7 +90,41 @@ export class SqlSession implements Session {
   }
 
   private async *runQuery(sql: string): AsyncGenerator<QueryEvent> {
-    this.cancelled = false;
+    this.startStatement();
+    try {
+      yield* this.runQueryString(sql);
+    } finally {
+      this.endStatement();
+    }
+  }
+
+  /**
+   * statement_timeout counts from the start of a query string or Execute, as PostgreSQL's
+   * does. The timer only sets a flag: the executor checks it per batch, so a statement stops
+   * at its next batch boundary, never in the middle of a write.
+   */
+  private startStatement(): void {
+    this.stopReason = null;
+    this.endStatement();
+    const ms = this.settings.statementTimeoutMs;
+    if (ms > 0) {
+      this.statementTimer = setTimeout(() => {
+        this.stopReason ??= 'statement-timeout';
+      }, ms);
+    }
+  }
+
+  private endStatement(): void {
+    if (this.statementTimer !== null) clearTimeout(this.statementTimer);
+    this.statementTimer = null;
+  }
+
+  private checkStopped(): void {
+    if (this.stopReason === 'cancel') throw sqlError('57014', 'canceling statement due to user request');
+    if (this.stopReason === 'statement-timeout') throw sqlError('57014', 'canceling statement due to statement timeout');
+  }
+
+  private async *runQueryString(sql: string): AsyncGenerator<QueryEvent> {
     let stmts: ParsedStatement[];
     try {
       stmts = this.deps.parser.parse(sql);
@@ -128,21 +167,32 @@ export class SqlSession implements Session {
       open.failed = true;
       return;
     }
-    this.open = null;
+    this.setOpen(null, false);
     await open.rollback().catch(() => undefined);
   }
 
   private async finishImplicit(commit: boolean): Promise<void> {
     const open = this.open;
-    this.open = null;
     if (open === null) return;
+    this.setOpen(null, commit);
     if (commit) await open.commit();
     else await open.rollback();
   }
 
+  /** The one place `open` changes, so that transactional settings follow the transaction. */
+  private setOpen(open: OpenTxn | null, committed: boolean): void {
+    this.open = open;
+    if (open !== null) this.settings.beginTransaction();
+    else this.settings.endTransaction(committed);
+  }
+
+  private async closeCursors(): Promise<void> {
+    for (const p of this.portals.values()) await p.cursor?.close();
+  }
+
   private ensureTxn(): OpenTxn {
-    if (this.open === null) this.open = OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null);
-    return this.open;
+    if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null), false);
+    return this.open!;
   }
 
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
@@ -198,9 +248,7 @@ export class SqlSession implements Session {
       txn: open.txn,
       eval: this.evalContext(params, open),
       limits: this.deps.limits,
-      checkCancelled: () => {
-        if (this.cancelled) throw sqlError('57014', 'canceling statement due to user request');
-      },
+      checkCancelled: () => this.checkStopped(),
     };
   }
 
@@ -213,7 +261,11 @@ export class SqlSession implements Session {
     lastInImplicit: boolean,
   ): AsyncGenerator<QueryEvent> {
     if (planned === null || planned.plan.kind === 'utility') {
-      yield* runUtility(stmt, this.utilityHost(), describe);
+      for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
+        // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
+        if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
+        yield e;
+      }
       return;
     }
     const open = this.ensureTxn();
@@ -237,13 +289,15 @@ export class SqlSession implements Session {
     }
   }
 
+  private *reportedSettingEvents(): Generator<QueryEvent> {
+    for (const [name, value] of this.settings.takeReported()) yield { kind: 'parameter-status', name, value };
+  }
+
   utilityHost(): UtilityHost {
     return {
       settings: this.settings,
       getOpen: () => this.open,
-      setOpen: (o) => {
-        this.open = o;
-      },
+      setOpen: (o, committed) => this.setOpen(o, committed),
       beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation),
       ensureTxn: () => this.ensureTxn(),
       databaseId: this.database.id,
@@ -292,7 +346,7 @@ export class SqlSession implements Session {
       const p = this.prepared.get(statement);
       if (p === undefined) throw sqlError('26000', `prepared statement "${statement}" does not exist`);
       if (p.parsed !== null && this.checkFailedBlock(p.parsed.statement)) {
-        this.portals.set(portal, { prepared: p, planned: null, params: [], binary: [], pending: null, pendingTag: '' });
+        this.portals.set(portal, { prepared: p, planned: null, params: [], binary: [], cursor: null });
         return;
       }
       if (p.planned !== null && p.planned.plan.kind !== 'utility' && this.isStale(p.planned) && p.parsed !== null) {
@@ -302,9 +356,9 @@ export class SqlSession implements Session {
       if (params.length !== types.length) {
         throw sqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "${statement}" requires ${types.length}`);
       }
-      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings));
+      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings, i));
       const binary = resultFormats.map((f) => f === 1);
-      this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, pending: null, pendingTag: '' });
+      this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, cursor: null });
     } catch (err) {
       this.extendedFailed = true;
       this.markFailed();
@@ -325,7 +379,7 @@ export class SqlSession implements Session {
   }
 
   private async *runExecute(name: string, maxRows: number, lastBeforeSync: boolean): AsyncGenerator<QueryEvent> {
-    this.cancelled = false;
+    this.startStatement();
     try {
       const portal = this.portals.get(name);
       if (portal === undefined) throw sqlError('34000', `portal "${name}" does not exist`);
@@ -334,27 +388,18 @@ export class SqlSession implements Session {
         yield { kind: 'empty-query' };
         return;
       }
-      if (portal.pending === null) {
+      if (portal.cursor === null) {
         this.checkFailedBlock(parsed.statement);
-        const events: QueryEvent[] = [];
-        for await (const e of this.runStatement(parsed.statement, portal.planned, portal.params, portal.binary, false, lastBeforeSync)) {
-          if (maxRows > 0 && (e.kind === 'rows' || e.kind === 'command-complete')) events.push(e);
-          else yield e;
-        }
-        if (maxRows === 0) return;
-        portal.pending = events.flatMap((e) => (e.kind === 'rows' ? e.rows.map((r) => [...r]) : []));
-        const done = events.find((e) => e.kind === 'command-complete');
-        portal.pendingTag = done?.kind === 'command-complete' ? done.tag : '';
+        portal.cursor = new PortalCursor(() => this.runStatement(parsed.statement, portal.planned, portal.params, portal.binary, false, lastBeforeSync));
       }
-      const rows = portal.pending.splice(0, maxRows > 0 ? maxRows : portal.pending.length);
-      if (rows.length > 0) yield { kind: 'rows', rows };
-      if (portal.pending.length > 0) yield { kind: 'portal-suspended' };
-      else yield { kind: 'command-complete', tag: portal.pendingTag };
+      yield* portal.cursor.fetch(maxRows);
     } catch (err) {
       this.extendedFailed = true;
       const e = toSqlError(this.open?.explain(err) ?? err, this.deps.logger);
       this.markFailed();
       throw e;
+    } finally {
+      this.endStatement();
     }
   }
 
@@ -363,14 +408,22 @@ export class SqlSession implements Session {
   }
 
   closePortal(name: string): void {
+    const p = this.portals.get(name);
     this.portals.delete(name);
+    // The cursor waits at a yield, so return() only runs its finally blocks; nothing to await for correctness.
+    if (p?.cursor !== null && p?.cursor !== undefined) void p.cursor.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'closing a portal failed'));
   }
 
   async sync(): Promise<void> {
     const failed = this.extendedFailed;
     this.extendedFailed = false;
-    for (const name of [...this.portals.keys()]) if (name === '') this.portals.delete(name);
+    const unnamed = this.portals.get('');
+    this.portals.delete('');
+    await unnamed?.cursor?.close();
     if (this.open === null || this.open.explicit) return;
+    // Portals do not outlive their transaction (none are WITH HOLD). Closed here, not in
+    // finishImplicit, because that also runs inside a portal's own statement.
+    await this.closeCursors();
     try {
       await this.finishImplicit(!failed);
     } catch (err) {
@@ -379,11 +432,13 @@ export class SqlSession implements Session {
   }
 
   cancel(): void {
-    this.cancelled = true;
+    this.stopReason ??= 'cancel';
   }
 
   async close(): Promise<void> {
+    this.endStatement();
     const open = this.open;
+    await this.closeCursors();
     this.open = null;
     this.prepared.clear();
     this.portals.clear();
@@ -391,22 +446,11 @@ export class SqlSession implements Session {
   }
 }
 
-function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings): Value {
+function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings, index: number): Value {
   if (raw === null) return null;
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (format === 1) {
-    switch (type.kind) {
-      case 'int2': return BigInt(buf.readInt16BE());
-      case 'int4': return BigInt(buf.readInt32BE());
-      case 'int8': return buf.readBigInt64BE();
-      case 'float8': return buf.readDoubleBE();
-      case 'float4': return buf.readFloatBE();
-      case 'bool': return buf[0] === 1;
-      case 'bytea': return Uint8Array.from(buf);
-      case 'text': case 'varchar': case 'bpchar': return buf.toString('utf8');
-      default: throw sqlError('0A000', `binary format for parameters of type ${type.kind} is not supported`);
-    }
-  }
+  if (format === 1) return decodeBinary(type, buf, index);
+  if (format !== 0) throw sqlError('08P01', `unsupported format code: ${format}`);
   return parseValue(type, buf.toString('utf8'), settings);
 }
 

@@ -49,6 +49,12 @@ export const settingDisplayNames: ReadonlyMap<string, string> = new Map([
   ['intervalstyle', 'IntervalStyle'],
 ]);
 
+/** SHOW's column header: PostgreSQL's spelling of the name (SHOW timezone -> "TimeZone"). */
+export function showColumnName(name: string): string {
+  if (name === 'transaction isolation level') return 'transaction_isolation';
+  return settingDisplayNames.get(name) ?? name;
+}
+
 /** Settings reported to the client in ParameterStatus when they change. */
 export const reportedSettings: ReadonlySet<string> = new Set([
   'application_name', 'client_encoding', 'datestyle', 'timezone', 'intervalstyle', 'standard_conforming_strings',
@@ -57,10 +63,64 @@ export const reportedSettings: ReadonlySet<string> = new Set([
 
 const readOnly: ReadonlySet<string> = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser']);
 
+/** How a setting changed inside a transaction block: its value before, and whether SET LOCAL did it. */
+interface TxnUndo {
+  readonly before: string | null;
+  local: boolean;
+}
+
 export class Settings {
   private readonly values = new Map<string, string>();
   timeZone: TimeZone = { kind: 'fixed', offsetSeconds: 0, name: 'UTC' };
   extraFloatDigits = 1;
+  statementTimeoutMs = 0;
+  lockTimeoutMs = 0;
+  idleInTransactionSessionTimeoutMs = 0;
+  /** Non-null inside a transaction: what to restore at its end (SET is transactional, as in PostgreSQL). */
+  private txnUndo: Map<string, TxnUndo> | null = null;
+  /** Reported settings changed since the last `takeReported()`, to be sent as ParameterStatus. */
+  private readonly reportedChanges = new Set<string>();
+
+  /** A transaction started: later SETs are undone on rollback, SET LOCALs at every end. */
+  beginTransaction(): void {
+    this.txnUndo ??= new Map();
+  }
+
+  /** The transaction ended: restores SET LOCAL values, and every SET of it when it rolled back. */
+  endTransaction(committed: boolean): void {
+    const undo = this.txnUndo;
+    this.txnUndo = null;
+    if (undo === null) return;
+    for (const [name, u] of undo) {
+      if (committed && !u.local) continue;
+      this.set(name, u.before);
+      if (u.before === null) this.values.delete(name);
+    }
+  }
+
+  get inTransaction(): boolean {
+    return this.txnUndo !== null;
+  }
+
+  /** SET LOCAL: like `set`, undone when the transaction ends. Caller checks there is one. */
+  setLocal(name: string, value: string | null, isNumber = false): void {
+    this.remember(name, true);
+    this.setValue(name, value, isNumber);
+  }
+
+  /** Names (display case) and values of reported settings changed since the last call. */
+  takeReported(): [string, string][] {
+    const out: [string, string][] = [...this.reportedChanges].map((n) => [settingDisplayNames.get(n) ?? n, this.get(n) ?? '']);
+    this.reportedChanges.clear();
+    return out;
+  }
+
+  private remember(name: string, local: boolean): void {
+    if (this.txnUndo === null) return;
+    const u = this.txnUndo.get(name);
+    if (u === undefined) this.txnUndo.set(name, { before: this.values.get(name) ?? null, local });
+    else if (!local) u.local = false;
+  }
 
   get(name: string): string | null {
     return this.values.get(name) ?? settingDefaults.get(name) ?? null;
@@ -68,6 +128,17 @@ export class Settings {
 
   /** Sets a value given as text; `isNumber` marks an unquoted numeric literal (TimeZone's rule). */
   set(name: string, value: string | null, isNumber = false): void {
+    this.remember(name, false);
+    this.setValue(name, value, isNumber);
+  }
+
+  private setValue(name: string, value: string | null, isNumber: boolean): void {
+    const before = this.get(name);
+    this.assign(name, value, isNumber);
+    if (reportedSettings.has(name) && this.get(name) !== before) this.reportedChanges.add(name);
+  }
+
+  private assign(name: string, value: string | null, isNumber: boolean): void {
     if (!settingDefaults.has(name)) throw sqlError('42704', `unrecognized configuration parameter "${name}"`);
     if (readOnly.has(name)) throw sqlError('55P02', `parameter "${name}" cannot be changed`);
     const v = value ?? settingDefaults.get(name)!;
@@ -91,6 +162,15 @@ export class Settings {
         if (!/^(utf-?8|unicode)$/i.test(v)) throw sqlError('22023', `invalid value for parameter "client_encoding": "${v}"`);
         this.values.set(name, 'UTF8');
         return;
+      case 'statement_timeout': case 'lock_timeout': case 'idle_in_transaction_session_timeout': {
+        const ms = parseDurationMs(v);
+        if (ms === null) throw sqlError('22023', `invalid value for parameter "${name}": "${v}"`);
+        if (name === 'statement_timeout') this.statementTimeoutMs = ms;
+        else if (name === 'lock_timeout') this.lockTimeoutMs = ms;
+        else this.idleInTransactionSessionTimeoutMs = ms;
+        this.values.set(name, formatDurationMs(ms));
+        return;
+      }
       case 'datestyle':
         // Only ISO output exists; accept what drivers send and keep showing ISO.
         this.values.set(name, /mdy|us/i.test(v) || !/dmy|ymd/i.test(v) ? 'ISO, MDY' : `ISO, ${v.toUpperCase().includes('DMY') ? 'DMY' : 'YMD'}`);
@@ -103,4 +183,23 @@ export class Settings {
   all(): [string, string][] {
     return [...settingDefaults.keys()].sort().map((k) => [settingDisplayNames.get(k) ?? k, this.get(k) ?? '']);
   }
+}
+
+const durationUnitsMs: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** '5s', '250ms', '1min', or a bare number of milliseconds; null when not a duration. */
+export function parseDurationMs(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(text);
+  if (m === null) return null;
+  const ms = Math.round(Number(m[1]) * (durationUnitsMs[m[2] ?? 'ms'] ?? 1));
+  return ms <= 2_147_483_647 ? ms : null;
+}
+
+/** As SHOW prints a duration: the largest unit that divides it exactly. */
+export function formatDurationMs(ms: number): string {
+  if (ms === 0) return '0';
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }

@@ -12,13 +12,14 @@ import type { Literal, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import type { QueryEvent } from '../session.ts';
 import type { FormatContext } from '../types/text-io.ts';
-import { reportedSettings, settingDefaults, settingDisplayNames, type Settings } from './settings.ts';
+import { settingDefaults, showColumnName, type Settings } from './settings.ts';
 import type { OpenTxn } from './txn-state.ts';
 
 export interface UtilityHost {
   readonly settings: Settings;
   getOpen(): OpenTxn | null;
-  setOpen(open: OpenTxn | null): void;
+  /** Opens (BEGIN) or ends (COMMIT/ROLLBACK, `committed` saying which) the session's transaction. */
+  setOpen(open: OpenTxn | null, committed: boolean): void;
   beginExplicit(isolation: 'serializable' | 'read-committed' | null): OpenTxn;
   ensureTxn(): OpenTxn;
   readonly databaseId: number;
@@ -44,7 +45,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
         // An implicit txn already running (earlier statements of this string) becomes the
         // block, keeping their effects, as in PostgreSQL.
         if (open !== null) open.explicit = true;
-        else host.setOpen(host.beginExplicit(stmt.isolation));
+        else host.setOpen(host.beginExplicit(stmt.isolation), false);
       }
       yield { kind: 'command-complete', tag: 'BEGIN' };
       return;
@@ -52,7 +53,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
     case 'commit':
     case 'rollback': {
       const open = host.getOpen();
-      host.setOpen(null);
+      host.setOpen(null, stmt.kind === 'commit' && open?.failed !== true);
       if (open === null || !open.explicit) {
         if (open !== null) await (stmt.kind === 'commit' ? open.commit() : open.rollback());
         yield warning('25P01', 'there is no transaction in progress');
@@ -104,16 +105,23 @@ async function* runSet(stmt: Extract<Statement, { kind: 'set' }>, host: UtilityH
     yield { kind: 'command-complete', tag: 'SET' };
     return;
   }
-  if (stmt.value.kind === 'default') host.settings.set(name, null);
-  else {
+  const open = host.getOpen();
+  if (stmt.local && (open === null || !open.explicit)) {
+    // PostgreSQL's rule: outside a block SET LOCAL would end with the statement, so it warns.
+    yield warning('25P01', 'SET LOCAL can only be used in transaction blocks');
+    yield { kind: 'command-complete', tag: 'SET' };
+    return;
+  }
+  let text: string | null = null;
+  let isNumber = false;
+  if (stmt.value.kind !== 'default') {
     const values = stmt.value.values;
-    const text = values.map(literalText).join(', ');
-    const isNumber = values.length === 1 && (values[0]!.kind === 'integer' || values[0]!.kind === 'decimal');
-    host.settings.set(name, text, isNumber);
+    text = values.map(literalText).join(', ');
+    isNumber = values.length === 1 && (values[0]!.kind === 'integer' || values[0]!.kind === 'decimal');
   }
-  if (reportedSettings.has(name)) {
-    yield { kind: 'parameter-status', name: settingDisplayNames.get(name) ?? name, value: host.settings.get(name) ?? '' };
-  }
+  if (stmt.local) host.settings.setLocal(name, text, isNumber);
+  else host.settings.set(name, text, isNumber);
+  // ParameterStatus for reported settings is sent by the session before the command completes.
   yield { kind: 'command-complete', tag: 'SET' };
 }
 
@@ -124,7 +132,7 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   } else {
     const value = name === 'transaction isolation level' ? host.settings.get('transaction_isolation') : host.settings.get(name);
     if (value === null) throw sqlError('42704', `unrecognized configuration parameter "${name}"`);
-    if (describe) yield { kind: 'row-description', columns: [{ ...textColumn, name: name === 'transaction isolation level' ? 'transaction_isolation' : name }] };
+    if (describe) yield { kind: 'row-description', columns: [{ ...textColumn, name: showColumnName(name) }] };
     yield { kind: 'rows', rows: [[value]] };
   }
   yield { kind: 'command-complete', tag: 'SHOW' };
