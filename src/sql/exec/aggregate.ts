@@ -53,6 +53,7 @@ export async function aggregateStream(
 }
 
 function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
+  if (call.filter !== null && call.filter.eval(row, ctx) !== true) return;
   if (call.arg === null) {
     acc.count++;
     return;
@@ -76,6 +77,19 @@ function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx:
     case 'avg':
       acc.value = add(acc.value, v);
       return;
+    case 'bool_and':
+    case 'every':
+      acc.value = acc.value === null ? v : acc.value === true && v === true;
+      return;
+    case 'bool_or':
+      acc.value = acc.value === null ? v : acc.value === true || v === true;
+      return;
+    case 'string_agg': {
+      // Each value after the first is preceded by its own row's delimiter (NULL: none).
+      const delimiter = acc.value === null ? '' : ((call.delimiter?.eval(row, ctx) ?? '') as string);
+      acc.value = (acc.value === null ? '' : (acc.value as string)) + delimiter + (v as string);
+      return;
+    }
   }
 }
 
@@ -90,7 +104,7 @@ function final(call: AggregateCall, acc: Accumulator): Value {
   if (call.name === 'count') return acc.count;
   if (acc.value === null) return null;
   const v = acc.value;
-  if (call.name === 'min' || call.name === 'max') return v;
+  if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;
   if (call.name === 'sum') {
     if (typeof v === 'bigint') return call.type.kind === 'numeric' ? Numeric.fromBigInt(v) : checkIntRange('int8', v);
     return v;

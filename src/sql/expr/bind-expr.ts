@@ -39,8 +39,12 @@ export interface AggregateScope {
 }
 
 export interface AggregateCall {
-  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg';
   readonly arg: BoundExpr | null;
+  /** string_agg's delimiter, evaluated per row. */
+  readonly delimiter: BoundExpr | null;
+  /** FILTER (WHERE ...): rows where it is not true are skipped. */
+  readonly filter: BoundExpr | null;
   readonly distinct: boolean;
   readonly type: SqlType;
 }
@@ -293,13 +297,18 @@ export class Binder {
 
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
     const name = e.name as AggregateCall['name'];
-    const arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
-    if (!e.star && (arg === null || e.args.length !== 1)) {
+    const arity = name === 'string_agg' ? 2 : 1;
+    let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
+    if (!e.star && (arg === null || e.args.length !== arity)) {
       throw sqlError('42883', `function ${name}() does not exist`, positionOf(e.pos));
     }
+    if (arg !== null && (name === 'bool_and' || name === 'bool_or' || name === 'every')) arg = this.coerce(arg, T.bool, e.pos);
+    if (arg !== null && name === 'string_agg') arg = this.coerce(arg, T.text, e.pos);
+    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, null), T.text, e.pos) : null;
+    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, null), T.bool, e.pos);
     const type = aggregateType(name, arg, e.pos);
     const slot = agg.groupKeys.length + agg.aggregates.length;
-    agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), distinct: e.distinct, type });
+    agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), delimiter, filter, distinct: e.distinct, type });
     return columnRef(slot, type, `${name}`);
   }
 
@@ -488,6 +497,8 @@ function operatorError(op: string, l: SqlType | null, r: SqlType, pos: number): 
 
 function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {
   if (name === 'count') return T.int8;
+  if (name === 'bool_and' || name === 'bool_or' || name === 'every') return T.bool;
+  if (name === 'string_agg') return T.text;
   const t = arg?.type ?? T.unknown;
   if (name === 'min' || name === 'max') return t.kind === 'unknown' ? T.text : t;
   if (!isNumericType(t)) throw sqlError('42883', `function ${name}(${typeDisplayName(t)}) does not exist`, positionOf(pos));

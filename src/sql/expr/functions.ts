@@ -15,7 +15,7 @@ import type { BoundExpr } from './bound.ts';
 /** The server version string `SELECT version()` returns. */
 export const VERSION_STRING = 'PostgreSQL 15.4 (Tessera 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
 
-const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
+const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg']);
 
 export function isAggregateName(name: string): boolean {
   return aggregateNames.has(name);

@@ -57,6 +57,8 @@ export type Expr =
       /** count(*) */
       readonly star: boolean;
       readonly distinct: boolean;
+      /** An aggregate's FILTER (WHERE ...). */
+      readonly filter?: Expr;
       readonly pos: number;
     }
   | { readonly kind: 'in-list'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: number }

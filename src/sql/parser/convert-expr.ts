@@ -144,11 +144,10 @@ function convertFuncCall(body: JsonObject, pos: number): Expr {
     return { kind: 'unsupported-expr', what: `function ${names.join('.')}`, pos };
   }
   if (body['over'] !== undefined) return { kind: 'unsupported-expr', what: 'window functions', pos };
-  if (body['agg_order'] !== undefined || body['agg_filter'] !== undefined) {
-    return { kind: 'unsupported-expr', what: 'ordered or filtered aggregates', pos };
-  }
+  if (body['agg_order'] !== undefined) return { kind: 'unsupported-expr', what: 'ordered aggregates', pos };
   const args = list(body['args']).map(convertExpr);
-  return { kind: 'func', name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos };
+  const func = { kind: 'func' as const, name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos };
+  return body['agg_filter'] === undefined ? func : { ...func, filter: convertExpr(body['agg_filter']) };
 }
 
 function convertCase(body: JsonObject, pos: number): Expr {

@@ -102,6 +102,11 @@ class QueryGen {
     const t1 = r.pick(this.schema.tables);
     const a1 = this.alias();
     const scope = this.colsOf(t1, a1);
+    if (r.chance(0.1)) {
+      // A derived table with the same columns: its own alias inside, filtered.
+      const inner = this.alias();
+      return { sql: `(SELECT * FROM ${t1.name} ${inner} WHERE ${this.pred(this.colsOf(t1, inner), 1)}) ${a1}`, scope };
+    }
     if (this.schema.tables.length < 2 || r.chance(0.5)) return { sql: `${t1.name} ${a1}`, scope };
     const t2 = r.pick(this.schema.tables);
     const a2 = this.alias();
@@ -138,7 +143,9 @@ class QueryGen {
       const arg = this.expr(kind, scope, 1);
       const fns = kind === 'text' ? ['count', 'min', 'max'] : ['count', 'sum', 'min', 'max', 'avg'];
       const distinct = r.chance(0.15) ? 'DISTINCT ' : '';
-      aggs.push(r.chance(0.15) ? 'count(*)' : `${r.pick(fns)}(${distinct}${arg})`);
+      const filter = r.chance(0.15) ? ` FILTER (WHERE ${this.pred(scope, 1)})` : '';
+      const call = r.chance(0.1) ? `${r.pick(['bool_and', 'bool_or'])}(${this.pred(scope, 1)})` : `${r.pick(fns)}(${distinct}${arg})`;
+      aggs.push(`${r.chance(0.15) ? 'count(*)' : call}${filter}`);
     }
     const having = groups > 0 && r.chance(0.3) ? ` HAVING count(*) ${r.pick(['>', '>=', '<'])} ${r.int(0, 3)}` : '';
     const group = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
