@@ -113,6 +113,13 @@ export interface Session {
   /** Sync: ends the extended protocol's implicit transaction (commit, or rollback after an error). */
   sync(): Promise<void>;
 
+  /**
+   * idle_in_transaction_session_timeout in milliseconds (0 = none): how long wire waits for
+   * the next message while a transaction block is open before ending the connection (25P03).
+   * Optional so that test sessions need not implement it.
+   */
+  idleInTransactionTimeoutMs?(): number;
+
   /** Asks the running statement to stop with 57014; safe to call at any time. */
   cancel(): void;
   /** Rolls back any open transaction and releases everything. Idempotent. */

@@ -41,6 +41,8 @@ export class Connection {
   /** The last message sent was ReadyForQuery: a clean point to stop at for shutdown. */
   private atQueryBoundary = false;
   private shutdownRequested = false;
+  /** idle_in_transaction_session_timeout fired: the loop ends the connection with 25P03. */
+  private idleTimedOut = false;
 
   constructor(
     socket: Socket,
@@ -94,8 +96,28 @@ export class Connection {
     for (;;) {
       const result = this.channel.next();
       if (result.kind !== 'need-more') return result;
-      if (this.channel.inputDone || this.shutdownRequested) return null;
+      if (this.channel.inputDone || this.shutdownRequested || this.idleTimedOut) return null;
+      await this.waitForInputWithIdleTimeout();
+    }
+  }
+
+  /**
+   * Waits for input; inside a transaction block, at most idle_in_transaction_session_timeout,
+   * because an idle open transaction holds intents and blocks other writers.
+   */
+  private async waitForInputWithIdleTimeout(): Promise<void> {
+    const session = this.session;
+    const status = session?.transactionStatus() ?? 'idle';
+    const timeoutMs = status === 'idle' ? 0 : (session?.idleInTransactionTimeoutMs?.() ?? 0);
+    if (timeoutMs <= 0) return this.channel.waitForInput();
+    const timer = setTimeout(() => {
+      this.idleTimedOut = true;
+      this.channel.wakeInput();
+    }, timeoutMs);
+    try {
       await this.channel.waitForInput();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -203,7 +225,10 @@ export class Connection {
       if (this.shutdownRequested && this.atQueryBoundary) return this.terminateForShutdown();
       const result = await this.nextMessage();
       if (result === null) {
-        if (this.shutdownRequested && !this.channel.inputDone) this.terminateForShutdown();
+        if (this.idleTimedOut && !this.channel.closed) {
+          this.ctx.logger.info('idle-in-transaction timeout; closing the connection');
+          this.channel.out.errorResponse(fatal('25P03', 'terminating connection due to idle-in-transaction timeout'));
+        } else if (this.shutdownRequested && !this.channel.inputDone) this.terminateForShutdown();
         return;
       }
       if (result.kind === 'error') {

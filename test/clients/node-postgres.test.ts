@@ -128,4 +128,17 @@ describe('node-postgres', () => {
     await c.query('set statement_timeout = 0');
     assert.equal((await c.query('select 1 as one')).rows[0].one, 1);
   });
+
+  test('idle_in_transaction_session_timeout ends an idle open transaction with FATAL 25P03', async () => {
+    const c = await connect();
+    const fatal = new Promise<unknown>((resolve) => c.once('error', resolve));
+    await c.query("set idle_in_transaction_session_timeout = '100ms'");
+    // Idle outside a transaction is fine.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await c.query('begin');
+    await c.query('select 1');
+    const err = await fatal;
+    assert.equal((err as { code?: string }).code, '25P03');
+    await assert.rejects(c.query('select 1'));
+  });
 });

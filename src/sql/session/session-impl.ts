@@ -431,6 +431,10 @@ export class SqlSession implements Session {
     }
   }
 
+  idleInTransactionTimeoutMs(): number {
+    return this.settings.idleInTransactionSessionTimeoutMs;
+  }
+
   cancel(): void {
     this.stopReason ??= 'cancel';
   }
