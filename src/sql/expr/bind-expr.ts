@@ -374,11 +374,12 @@ export class Binder {
     const [l, r] = this.unify(left, right, pos, op);
     if (isNullConst(l) || isNullConst(r)) return constant(T.bool, null);
     const test = comparison(op);
+    // Both sides are evaluated before the NULL check, as PostgreSQL evaluates a strict
+    // function's arguments: `NULL < 1 / 0` divides by zero there too.
     const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
       const a = l.eval(row, ctx);
-      if (a === null) return null;
       const b = r.eval(row, ctx);
-      return b === null ? null : test(compareValues(a, b));
+      return a === null || b === null ? null : test(compareValues(a, b));
     };
     return { kind: 'compare', type: T.bool, op, left: l, right: r, eval: evaluator };
   }
@@ -564,9 +565,8 @@ export function strictCall(label: string, type: SqlType, args: readonly BoundExp
     const [a, b] = args as [BoundExpr, BoundExpr];
     return call(label, type, args, (row, ctx) => {
       const x = a.eval(row, ctx);
-      if (x === null) return null;
       const y = b.eval(row, ctx);
-      return y === null ? null : fn(x, y);
+      return x === null || y === null ? null : fn(x, y);
     });
   }
   return call(label, type, args, (row, ctx) => {

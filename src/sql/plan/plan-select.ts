@@ -97,7 +97,7 @@ function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], 
     const aggregates = agg.aggregates;
     const outputs = items.map((i) => binder.bind(i.expr, [], agg));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
-    const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => (a.arg === null ? [] : [a.arg]))];
+    const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => [a.arg, a.filter, a.delimiter].filter((x): x is BoundExpr => x !== null))];
     if (correlatedIn(aggInputs).length > 0) throw sqlError('0A000', 'correlated subqueries in GROUP BY or aggregate arguments are not supported');
     node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
     if (having !== null) node = filterNode(node, having);
