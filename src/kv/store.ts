@@ -23,7 +23,9 @@ const DESCRIPTOR_SUFFIX = 'desc';
 export const FIRST_RANGE_ID = 1n as RangeId;
 
 /**
- * A store: one engine and the replicas it holds. Batches carry the range id they are meant
+ * A store: one engine and the replicas it holds. The store must be the engine's only
+ * writer while it is open (its lock mirror and version cache observe every write it makes;
+ * see MvccCache): open at most one Store per engine at a time. Batches carry the range id they are meant
  * for (set by the DistSender); the store hands them to that replica. All replicas share one
  * group committer, so every write of the store in one cycle becomes one synced write.
  */
