@@ -6,6 +6,7 @@
 export { SqlError, sqlError, type SqlErrorFields } from './sql-error.ts';
 export type {
   ColumnInfo,
+  CopyInSink,
   FormattedValue,
   FormattedRow,
   Notice,

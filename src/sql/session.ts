@@ -46,7 +46,27 @@ export type QueryEvent =
   | { readonly kind: 'empty-query' }
   | { readonly kind: 'portal-suspended' }
   | { readonly kind: 'notice'; readonly notice: Notice }
-  | { readonly kind: 'parameter-status'; readonly name: string; readonly value: string };
+  | { readonly kind: 'parameter-status'; readonly name: string; readonly value: string }
+  /**
+   * COPY FROM STDIN: wire answers CopyInResponse, then feeds every CopyData to `sink.write`
+   * (awaiting it: back-pressure) until CopyDone (`end(null)`) or CopyFail (`end(message)`),
+   * and only then pulls the next event (the statement's completion or error).
+   */
+  | { readonly kind: 'copy-in'; readonly columnCount: number; readonly sink: CopyInSink }
+  /** COPY TO STDOUT: CopyOutResponse; then 'copy-data' events; wire sends CopyDone before CommandComplete. */
+  | { readonly kind: 'copy-out'; readonly columnCount: number }
+  | { readonly kind: 'copy-data'; readonly data: string | Uint8Array };
+
+/** Where wire puts the data of a COPY FROM STDIN. */
+export interface CopyInSink {
+  /**
+   * One CopyData message's bytes, valid only during the synchronous part of the call (the
+   * sink copies what it keeps). Never rejects: errors are kept for the end.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** The client finished: null after CopyDone, the client's message after CopyFail. */
+  end(failure: string | null): void;
+}
 
 /** ReadyForQuery's status byte, in words. */
 export type TransactionStatus = 'idle' | 'in-transaction' | 'failed';

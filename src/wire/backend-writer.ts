@@ -198,6 +198,32 @@ export class BackendWriter {
     this.empty(0x73); // 's'
   }
 
+  /** CopyInResponse / CopyOutResponse: overall format text (0), every column text. */
+  copyResponse(direction: 'in' | 'out', columnCount: number): void {
+    this.begin(direction === 'in' ? 0x47 : 0x48); // 'G' / 'H'
+    this.byte(0);
+    this.int16(columnCount);
+    for (let i = 0; i < columnCount; i++) this.int16(0);
+    this.end();
+  }
+
+  copyData(data: string | Uint8Array): void {
+    this.begin(0x64); // 'd'
+    if (typeof data === 'string') {
+      this.ensure(data.length * 3);
+      this.pos += this.buf.write(data, this.pos, 'utf8');
+    } else {
+      this.ensure(data.length);
+      this.buf.set(data, this.pos);
+      this.pos += data.length;
+    }
+    this.end();
+  }
+
+  copyDone(): void {
+    this.empty(0x63); // 'c'
+  }
+
   private errorOrNotice(type: number, f: ErrorNoticeFields): void {
     this.begin(type);
     this.field(0x53, f.severity); // S: localized severity

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { SqlError, type ColumnInfo, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { SqlError, type ColumnInfo, type CopyInSink, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
 import { assertNever, type Logger } from '../util/index.ts';
 import { BackendWriter } from './backend-writer.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
@@ -362,8 +362,21 @@ export class Connection {
    */
   private async stream(events: AsyncIterable<QueryEvent>, mode: 'simple' | 'extended'): Promise<void> {
     const out = this.channel.out;
+    let copyOut = false;
     for await (const event of events) {
       switch (event.kind) {
+        case 'copy-out':
+          out.copyResponse('out', event.columnCount);
+          copyOut = true;
+          break;
+        case 'copy-data':
+          out.copyData(event.data);
+          break;
+        case 'copy-in':
+          out.copyResponse('in', event.columnCount);
+          this.channel.flush();
+          await this.copyIn(event.sink);
+          break;
         case 'rows':
           out.dataRows(event.rows);
           break;
@@ -372,6 +385,8 @@ export class Connection {
           if (mode === 'simple') out.rowDescription(event.columns);
           break;
         case 'command-complete':
+          if (copyOut) out.copyDone();
+          copyOut = false;
           out.commandComplete(event.tag);
           break;
         case 'empty-query':
@@ -392,6 +407,45 @@ export class Connection {
       if (this.channel.needsRelief()) await this.channel.relieve();
       // Leaving the loop calls return() on the iterator, which stops the statement in sql.
       if (this.channel.closed) break;
+    }
+  }
+
+  /**
+   * COPY FROM STDIN's sub-protocol: CopyData goes to the sink (awaited, so a slow load slows
+   * the client through TCP), until CopyDone or CopyFail. Flush and Sync are ignored inside
+   * COPY, as PostgreSQL does; anything else is a protocol violation that fails the COPY.
+   */
+  private async copyIn(sink: CopyInSink): Promise<void> {
+    for (;;) {
+      const result = await this.nextMessage();
+      if (result === null || result.kind === 'error') {
+        sink.end('the connection ended during COPY');
+        if (result !== null) {
+          this.channel.out.errorResponse(protocolViolationFields(result.error));
+          this.channel.destroy();
+        }
+        return;
+      }
+      const message = result.message;
+      switch (message.kind) {
+        case 'copy-data':
+          await sink.write(message.data);
+          break;
+        case 'copy-done':
+          sink.end(null);
+          return;
+        case 'copy-fail':
+          sink.end(message.message);
+          return;
+        case 'flush':
+        case 'sync':
+          break;
+        default:
+          sink.end(`unexpected ${message.kind} message during COPY from stdin`);
+          this.channel.out.errorResponse(fatal('08P01', `unexpected ${message.kind} message during COPY from stdin`));
+          this.channel.destroy();
+          return;
+      }
     }
   }
 

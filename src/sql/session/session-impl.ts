@@ -22,6 +22,7 @@ import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings } from './settings.ts';
 import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
+import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
 
 export interface SessionDeps {
@@ -138,6 +139,11 @@ export class SqlSession implements Session {
     }
     try {
       for (const [i, parsed] of stmts.entries()) {
+        if (parsed.statement.kind === 'unsupported' && isCopy(parsed.text)) {
+          this.checkFailedBlock(parsed.statement);
+          yield* runCopy(parsed.text, this.copyHost());
+          continue;
+        }
         const planned = this.checkFailedBlock(parsed.statement) ? null : this.plan(parsed.statement, []);
         yield* this.runStatement(parsed.statement, planned, [], [], true, i === stmts.length - 1);
       }
@@ -287,6 +293,18 @@ export class SqlSession implements Session {
       }
       yield r.value;
     }
+  }
+
+  private copyHost(): CopyHost {
+    return {
+      parser: this.deps.parser,
+      format: this.settings,
+      lookupTable: (ref) => this.lookupTable(ref),
+      plan: (stmt, declared) => this.plan(stmt, declared),
+      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false),
+      inExplicitBlock: () => this.open?.explicit === true,
+      commitImplicit: () => this.finishImplicit(true),
+    };
   }
 
   private *reportedSettingEvents(): Generator<QueryEvent> {
