@@ -141,4 +141,18 @@ describe('node-postgres', () => {
     assert.equal((err as { code?: string }).code, '25P03');
     await assert.rejects(c.query('select 1'));
   });
+
+  test('NoticeResponse for warnings, filtered by client_min_messages', async () => {
+    const c = await connect();
+    const notices: string[] = [];
+    c.on('notice', (n) => {
+      notices.push(`${n.code}: ${n.message}`);
+    });
+    await c.query('commit');
+    assert.deepEqual(notices, ['25P01: there is no transaction in progress']);
+    await c.query('set client_min_messages = error');
+    await c.query('commit');
+    assert.equal(notices.length, 1);
+    await assert.rejects(c.query("set client_min_messages = 'loud'"), { code: '22023' });
+  });
 });

@@ -270,6 +270,7 @@ export class SqlSession implements Session {
       for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
         // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
         if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
+        if (e.kind === 'notice' && !this.settings.sendsNotice(e.notice.severity)) continue;
         yield e;
       }
       return;

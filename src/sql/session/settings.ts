@@ -171,12 +171,23 @@ export class Settings {
         this.values.set(name, formatDurationMs(ms));
         return;
       }
+      case 'client_min_messages':
+        if (!/^(debug[1-5]?|log|notice|warning|error)$/i.test(v)) throw sqlError('22023', `invalid value for parameter "client_min_messages": "${v}"`);
+        this.values.set(name, v.toLowerCase());
+        return;
       case 'datestyle':
         // Only ISO output exists; accept what drivers send and keep showing ISO.
         this.values.set(name, /mdy|us/i.test(v) || !/dmy|ymd/i.test(v) ? 'ISO, MDY' : `ISO, ${v.toUpperCase().includes('DMY') ? 'DMY' : 'YMD'}`);
         return;
     }
     this.values.set(name, v);
+  }
+
+  /** client_min_messages: whether a notice of `severity` goes to the client (INFO always does, as in PostgreSQL). */
+  sendsNotice(severity: 'WARNING' | 'NOTICE' | 'INFO' | 'LOG' | 'DEBUG'): boolean {
+    if (severity === 'INFO') return true;
+    const rank = (level: string): number => ['debug', 'log', 'notice', 'warning', 'error'].findIndex((l) => level.toLowerCase().startsWith(l));
+    return rank(severity) >= rank(this.get('client_min_messages') ?? 'notice');
   }
 
   /** Every setting, sorted by name (SHOW ALL). */
