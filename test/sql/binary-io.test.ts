@@ -47,8 +47,10 @@ test('numeric: digit groups, weight, sign and display scale match PostgreSQL', (
       const bytes = encodeBinary(T.numeric, n);
       const back = roundTrip(T.numeric, n) as Numeric;
       assert.equal(back.toString(), n.toString(), text);
-      // pg-types sums the groups in floating point, so it agrees only approximately.
+      // pg-types sums the groups in floating point, so it agrees only approximately, and it
+      // reads the weight as unsigned, so it cannot read values below 1 (negative weight).
       const expected = Number(n.toString());
+      if (Math.abs(expected) < 1) return;
       assert.ok(Math.abs(Number(oracle(1700, bytes)) - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), text);
     }),
   );
