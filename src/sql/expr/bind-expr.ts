@@ -5,17 +5,19 @@
  * types from context, and builds each node's evaluator.
  */
 import { assertNever } from '../../util/index.ts';
-import type { CommonTableExpr, Expr, Literal, SelectStmt } from '../parser/ast.ts';
+import type { CommonTableExpr, Expr, SelectStmt } from '../parser/ast.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
-import { Numeric } from '../types/numeric.ts';
-import { parseValue, type FormatContext } from '../types/text-io.ts';
+import type { FormatContext } from '../types/text-io.ts';
 import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
 import { compareValues } from './bound.ts';
 import { canAssign, castExists, castValue, commonType } from './casts.ts';
 import { bindFunction, isAggregateName } from './functions.ts';
 import { arithmetic, likeToRegExp, negate, type ArithOp } from './operators.ts';
+import { astKey, call, columnRef, comparison, constant, describeAst, isNullConst, literal, logical, operatorError, strictCall } from './bind-helpers.ts';
+
+export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
 export interface ScopeColumn {
   readonly table: string | null;
@@ -384,6 +386,11 @@ export class Binder {
     return { kind: 'compare', type: T.bool, op, left: l, right: r, eval: evaluator };
   }
 
+  /** `l op r` for an arithmetic operator (mod(a, b) is a % b). */
+  binaryOperator(op: '+' | '-' | '*' | '/' | '%', l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
+    return this.binary(op, l, r, pos);
+  }
+
   private binary(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
     if (op === '=' || op === '<>' || op === '<' || op === '<=' || op === '>' || op === '>=') return this.compare(op, l, r, pos);
     if (op === '||') {
@@ -477,25 +484,6 @@ export class Binder {
   }
 }
 
-function comparison(op: CompareOp): (c: number) => boolean {
-  switch (op) {
-    case '=': return (c) => c === 0;
-    case '<>': return (c) => c !== 0;
-    case '<': return (c) => c < 0;
-    case '<=': return (c) => c <= 0;
-    case '>': return (c) => c > 0;
-    case '>=': return (c) => c >= 0;
-  }
-}
-
-function operatorError(op: string, l: SqlType | null, r: SqlType, pos: number): Error {
-  const sig = l === null ? `${op} ${typeDisplayName(r)}` : `${typeDisplayName(l)} ${op} ${typeDisplayName(r)}`;
-  return sqlError('42883', `operator does not exist: ${sig}`, {
-    ...positionOf(pos),
-    hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
-  });
-}
-
 function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {
   if (name === 'count') return T.int8;
   if (name === 'bool_and' || name === 'bool_or' || name === 'every') return T.bool;
@@ -507,94 +495,4 @@ function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: 
   if (t.kind === 'int2' || t.kind === 'int4') return T.int8;
   if (t.kind === 'int8' || t.kind === 'numeric') return T.numeric;
   return t.kind === 'float4' ? T.float4 : T.float8;
-}
-
-export function literal(lit: Literal): BoundExpr {
-  switch (lit.kind) {
-    case 'integer': {
-      const v = BigInt(lit.text);
-      if (v >= -2147483648n && v <= 2147483647n) return constant(T.int4, v);
-      if (v >= -(2n ** 63n) && v < 2n ** 63n) return constant(T.int8, v);
-      return constant(T.numeric, Numeric.fromString(lit.text));
-    }
-    case 'decimal':
-      return constant(T.numeric, Numeric.fromString(lit.text));
-    case 'string':
-      return constant(T.unknown, lit.text);
-    case 'bool':
-      return constant(T.bool, lit.value);
-    case 'null':
-      return constant(T.unknown, null);
-    case 'bitstring':
-      if (lit.text.startsWith('x')) return constant(T.bytea, parseValue(T.bytea, '\\x' + lit.text.slice(1), { timeZone: { kind: 'fixed', offsetSeconds: 0, name: 'UTC' }, extraFloatDigits: 1 }));
-      throw sqlError('0A000', 'bit strings are not supported');
-    default:
-      return assertNever(lit, 'literal');
-  }
-}
-
-function isNullConst(e: BoundExpr): boolean {
-  return e.kind === 'const' && e.value === null;
-}
-
-export function constant(type: SqlType, value: Value): BoundExpr {
-  return { kind: 'const', type, value, eval: () => value };
-}
-
-export function columnRef(index: number, type: SqlType, name: string): BoundExpr {
-  return { kind: 'column', type, index, name, eval: (row) => row[index] ?? null };
-}
-
-export function call(label: string, type: SqlType, args: readonly BoundExpr[], evaluator: BoundExpr['eval']): BoundExpr {
-  return { kind: 'call', type, label, args, eval: evaluator };
-}
-
-/** A call that returns NULL when any argument is NULL (most operators and functions). */
-export function strictCall(label: string, type: SqlType, args: readonly BoundExpr[], fn: (...v: Value[]) => Value): BoundExpr {
-  // Folded like PostgreSQL's planner does: a strict call with a NULL constant argument is
-  // NULL without evaluating the others (so `x / 0 = NULL` never divides).
-  if (args.some(isNullConst)) return constant(type, null);
-  if (args.length === 1) {
-    const [a] = args as [BoundExpr];
-    return call(label, type, args, (row, ctx) => {
-      const x = a.eval(row, ctx);
-      return x === null ? null : fn(x);
-    });
-  }
-  if (args.length === 2) {
-    const [a, b] = args as [BoundExpr, BoundExpr];
-    return call(label, type, args, (row, ctx) => {
-      const x = a.eval(row, ctx);
-      const y = b.eval(row, ctx);
-      return x === null || y === null ? null : fn(x, y);
-    });
-  }
-  return call(label, type, args, (row, ctx) => {
-    const vs = args.map((a) => a.eval(row, ctx));
-    return vs.includes(null) ? null : fn(...vs);
-  });
-}
-
-/** Three-valued AND / OR. */
-function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundExpr {
-  const stop = kind === 'or';
-  const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
-    let sawNull = false;
-    for (const a of args) {
-      const v = a.eval(row, ctx);
-      if (v === null) sawNull = true;
-      else if (v === stop) return stop;
-    }
-    return sawNull ? null : !stop;
-  };
-  return { kind, type: T.bool, args, eval: evaluator };
-}
-
-/** Structural identity of an AST expression (positions ignored), for GROUP BY matching. */
-export function astKey(e: Expr): string {
-  return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
-}
-
-function describeAst(e: Expr): string {
-  return e.kind === 'column' ? e.name : '?column?';
 }

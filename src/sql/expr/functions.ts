@@ -7,6 +7,7 @@ import { MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
 import { Dec, Numeric } from '../types/numeric.ts';
 import { compareValues } from './bound.ts';
 import { commonType } from './casts.ts';
+import { bindMoreFunctions } from './functions-more.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -109,11 +110,15 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
       });
     case 'pg_backend_pid':
       return call(name, T.int4, [], () => BigInt(process.pid));
-    default:
+    default: {
+      const more = bindMoreFunctions(name, args, binder, pos);
+      if (more !== null) return more;
+      if (name === 'mod' && args.length === 2) return binder.binaryOperator('%', args[0]!, args[1]!, pos);
       throw sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
         ...positionOf(pos),
         hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
       });
+    }
   }
 }
 
