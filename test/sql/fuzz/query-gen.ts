@@ -50,15 +50,18 @@ class QueryGen {
         () => `coalesce(${sub()}, ${sub()})`, () => `nullif(${sub()}, ${sub()})`, () => `length(${sub('text')})`,
         () => `CASE WHEN ${this.pred(scope, depth - 1)} THEN ${sub()} ELSE ${sub()} END`, () => `(-${sub()})`,
         () => `greatest(${sub()}, ${sub()})`, () => `least(${sub()}, ${sub()})`,
+        () => `strpos(${sub('text')}, 'b')`, () => `mod(${sub()}, ${r.int(1, 5)})`,
       ])();
       case 'bigint': return r.pick([() => `(${sub()} + ${sub('int')})`, () => `coalesce(${sub()}, 0)`, () => `(${sub()} / 1000)`])();
       case 'numeric': return r.pick([
         () => `(${sub()} + ${sub()})`, () => `(${sub()} * ${sub('int')})`, () => `round(${sub()}, 1)`, () => `abs(${sub()})`,
-        () => `coalesce(${sub()}, ${sub('int')})`,
+        () => `coalesce(${sub()}, ${sub('int')})`, () => `floor(${sub()})`, () => `trunc(${sub()}, 1)`,
       ])();
       case 'text': return r.pick([
         () => `lower(${sub()})`, () => `upper(${sub()})`, () => `(${sub()} || ${sub()})`, () => `coalesce(${sub()}, ${sub()})`,
         () => `CASE WHEN ${this.pred(scope, depth - 1)} THEN ${sub()} END`, () => `substr(${sub()}, 2)`,
+        () => `replace(${sub()}, 'a', 'xy')`, () => `trim(${sub()})`, () => `left(${sub()}, ${r.int(-2, 3)})`,
+        () => `lpad(${sub()}, ${r.int(0, 4)}, '*')`, () => `concat(${sub()}, ${this.expr('int', scope, depth - 1)})`,
       ])();
       case 'bool': return this.pred(scope, depth);
     }
