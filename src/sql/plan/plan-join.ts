@@ -60,26 +60,33 @@ export function planFrom(
     }
     const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full');
     const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full');
-    return joinOf(item.joinType, left, right, item.on, binder);
+    const inner = !nullable && (item.joinType === 'inner' || item.joinType === 'cross');
+    return joinOf(item.joinType, left, right, item.on, binder, inner ? whereTerms : []);
   };
   let result: PlannedFrom | null = null;
   for (const item of items) {
     const next = plan(item, false);
-    result = result === null ? next : joinOf('cross', result, next, null, binder);
+    result = result === null ? next : joinOf('cross', result, next, null, binder, whereTerms);
   }
   if (result === null) throw new Error('planFrom needs at least one FROM item');
   return { ...result, tables };
 }
 
-function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder): PlannedFrom {
+/**
+ * `whereTerms`: WHERE terms of an inner join not under an outer join's NULL side; those
+ * that read both inputs join them here (a comma list with `a.x = b.y` in WHERE becomes a
+ * hash join, not a cross product). The WHERE filter above stays, so this only prunes.
+ */
+function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[]): PlannedFrom {
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
   if (cond !== null && correlatedIn([cond]).length > 0) throw sqlError('0A000', 'correlated subqueries in JOIN conditions are not supported');
+  const joining = whereTerms.flatMap((t) => bindLocal(t, scope, binder)).filter((c) => sideOf(c, leftWidth) === 'both');
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
   const residual: BoundExpr[] = [];
-  for (const c of conjuncts(cond)) {
+  for (const c of [...conjuncts(cond), ...joining]) {
     if (c.kind === 'compare' && c.op === '=') {
       const l = sideOf(c.left, leftWidth);
       const r = sideOf(c.right, leftWidth);
