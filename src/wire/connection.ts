@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { SqlError, type ColumnInfo, type CopyInSink, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
 import { assertNever, type Logger } from '../util/index.ts';
 import { BackendWriter } from './backend-writer.ts';
@@ -14,6 +15,8 @@ export interface ConnectionContext {
   readonly limits: WireLimits;
   readonly cancelRegistry: CancelRegistry;
   readonly logger: Logger;
+  /** Present when the node has certificates: SSLRequest is answered 'S' (TLS 1.2+). */
+  readonly tls: SecureContext | null;
 }
 
 /** Startup parameters that are not passed on to sql as options. */
@@ -33,7 +36,9 @@ type ExtendedKind = 'parse' | 'bind' | 'describe' | 'execute' | 'close';
  * copy-* message cases (COPY FROM STDIN), and `cancel-request` (already wired to the registry).
  */
 export class Connection {
-  private readonly channel: SocketChannel;
+  /** Replaced once, by the TLS channel, when the client asks for encryption. */
+  private channel: SocketChannel;
+  private encrypted = false;
   private session: Session | null = null;
   private processId: number | null = null;
   /** After an error in the extended protocol, messages are skipped until Sync. */
@@ -153,7 +158,7 @@ export class Connection {
       switch (message.kind) {
         case 'ssl-request':
         case 'gssenc-request':
-          this.answerEncryptionRequest();
+          if (!(await this.answerEncryptionRequest(message.kind))) return false;
           continue;
         case 'cancel-request':
           // PostgreSQL answers a CancelRequest with nothing but closing the connection.
@@ -169,13 +174,29 @@ export class Connection {
   }
 
   /**
-   * Encryption is not offered yet, so both requests are answered 'N' and the client goes
-   * on in plain text. TLS (issue 6) answers 'S' here, checks that the decoder holds no
-   * bytes (CVE-2021-23214), wraps the socket, and restarts the channel on the TLS socket.
+   * SSLRequest with certificates: 'S', then TLS on the same socket. GSSENCRequest, a second
+   * SSLRequest, or no certificates: 'N', and the client goes on in plain text (or gives up).
+   * Returns false when the connection must end.
    */
-  private answerEncryptionRequest(): void {
-    this.channel.out.encryptionAnswer(false);
-    this.channel.flush();
+  private async answerEncryptionRequest(kind: 'ssl-request' | 'gssenc-request'): Promise<boolean> {
+    const tlsContext = this.ctx.tls;
+    if (kind === 'gssenc-request' || tlsContext === null || this.encrypted) {
+      this.channel.out.encryptionAnswer(false);
+      this.channel.flush();
+      return true;
+    }
+    // Bytes after the SSLRequest, before the handshake, would be read as if they had come
+    // encrypted: a man in the middle could inject them (CVE-2021-23214).
+    if (this.channel.decoder.bufferedBytes > 0) {
+      this.channel.out.errorResponse(fatal('08P01', 'received unencrypted data after SSL request'));
+      return false;
+    }
+    this.channel.out.encryptionAnswer(true);
+    const raw = await this.channel.detach();
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: tlsContext });
+    this.channel = new SocketChannel(secure, this.ctx.limits, this.ctx.logger);
+    this.encrypted = true;
+    return true;
   }
 
   private async acceptStartup(message: Extract<FrontendMessage, { kind: 'startup' }>): Promise<boolean> {

@@ -31,22 +31,43 @@ export class SocketChannel {
   ) {
     this.decoder = new FrontendDecoder(limits);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.decoder.push(chunk);
-      if (this.decoder.bufferedBytes > limits.readBufferBytesHighWater) socket.pause();
-      this.wakeInput();
-    });
-    socket.on('end', () => {
-      this.inputEnded = true;
-      this.wakeInput();
-    });
-    socket.on('drain', () => this.wakeDrain());
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('drain', this.onDrain);
     // Without an 'error' listener a reset connection would crash the process.
     socket.on('error', (err) => {
       this.logger.debug({ err }, 'socket error');
       this.markClosed();
     });
     socket.on('close', () => this.markClosed());
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.decoder.push(chunk);
+    if (this.decoder.bufferedBytes > this.limits.readBufferBytesHighWater) this.socket.pause();
+    this.wakeInput();
+  };
+
+  private readonly onEnd = (): void => {
+    this.inputEnded = true;
+    this.wakeInput();
+  };
+
+  private readonly onDrain = (): void => this.wakeDrain();
+
+  /**
+   * Hands the socket over (to a TLS wrapper): flushes, waits until the kernel has the
+   * bytes written so far (the 'S' answer must precede the handshake), and stops listening
+   * for input. The caller builds a new channel on the wrapper.
+   */
+  async detach(): Promise<Socket> {
+    this.flush();
+    this.socket.pause();
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('drain', this.onDrain);
+    if (this.socket.writable) await new Promise<void>((resolve) => this.socket.write(Buffer.alloc(0), () => resolve()));
+    return this.socket;
   }
 
   get closed(): boolean {

@@ -1,3 +1,4 @@
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SqlService } from '../sql/index.ts';
 import type { Env } from '../util/index.ts';
@@ -10,6 +11,8 @@ export interface WireServerOptions {
   readonly env: Env;
   /** Overrides of the defaults in `defaultWireLimits`. */
   readonly limits?: Partial<WireLimits>;
+  /** PEM key and certificate (and CA) of the node: with them SSLRequest is answered 'S'. */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer; readonly ca?: string | Buffer };
   /**
    * Source of BackendKeyData process ids and secrets (positive int32). Defaults to
    * node:crypto, because a guessable secret would let anyone cancel others' queries.
@@ -39,6 +42,7 @@ export class WireServer {
   private server: Server | null = null;
   private nextConnectionId = 1;
   private closing = false;
+  private readonly tls: SecureContext | null;
 
   constructor(
     private readonly sqlService: SqlService,
@@ -46,6 +50,8 @@ export class WireServer {
   ) {
     this.limits = resolveWireLimits(options.limits);
     this.cancelRegistry = new CancelRegistry(options.cancelKeySource ?? cryptoInt32);
+    const t = options.tls;
+    this.tls = t === undefined ? null : createSecureContext({ key: t.key, cert: t.cert, ...(t.ca === undefined ? {} : { ca: t.ca }), minVersion: 'TLSv1.2' });
   }
 
   /** Live connections, for metrics and tests. */
@@ -94,6 +100,7 @@ export class WireServer {
       limits: this.limits,
       cancelRegistry: this.cancelRegistry,
       logger,
+      tls: this.tls,
     });
     const done = connection.run().finally(() => this.connections.delete(connection));
     this.connections.set(connection, done);
