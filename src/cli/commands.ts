@@ -36,6 +36,8 @@ export const commands: readonly CommandSpec[] = [
       { name: 'http-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:8080', help: 'address for /health and /metrics' },
       logLevelFlag,
       { name: 'drain-timeout', type: 'string', placeholder: 'MS', default: '10000', help: 'on SIGINT/SIGTERM, how long running statements may take to finish' },
+      { name: 'certs-dir', type: 'string', placeholder: 'DIR', help: 'node.key and node.crt (PEM): clients may then connect with TLS' },
+      { name: 'insecure', type: 'boolean', help: 'allow serving SQL on a non-loopback address without certificates' },
     ],
   },
   {

@@ -53,6 +53,8 @@ async function runStartSingleNode(values: FlagValues): Promise<number> {
     httpAddr: addrFlag(values, 'http-addr'),
     logLevel: String(values['log-level']),
     drainTimeoutMs: intFlag(values, 'drain-timeout'),
+    certsDir: typeof values['certs-dir'] === 'string' ? values['certs-dir'] : null,
+    insecure: values['insecure'] === true,
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(

@@ -2,8 +2,8 @@
  * One Tessera node: builds every layer from the bottom up (engine, kv, txn, sql, wire),
  * owns the ports and the lifecycle. The only module that knows all layers.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv } from '../kv/index.ts';
@@ -24,6 +24,10 @@ export interface NodeConfig {
   readonly logLevel: string;
   /** On stop, how long running statements may take before connections are cut. */
   readonly drainTimeoutMs: number;
+  /** Directory with node.key and node.crt (PEM), or null: SQL clients then cannot use TLS. */
+  readonly certsDir?: string | null;
+  /** Allows a non-loopback SQL address without certificates (plain text on the network). */
+  readonly insecure?: boolean;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
 }
@@ -69,7 +73,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
     let serving = false;
-    const wire = new WireServer(sql, { env });
+    const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
     const http = await startHttp(config.httpAddr, () => serving, registry);
@@ -97,4 +101,25 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * TLS material for the SQL port, and the rule that a node without certificates serves
+ * only on loopback unless told `--insecure` (plain text on a network is a choice, not an
+ * accident).
+ */
+function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cert: Buffer } } {
+  const dir = config.certsDir ?? null;
+  if (dir === null) {
+    if (!isLoopback(config.sqlAddr.host) && config.insecure !== true) {
+      throw new Error(`refusing to serve SQL on ${config.sqlAddr.host} without certificates: pass --certs-dir, or --insecure to allow plain text`);
+    }
+    if (config.insecure === true) logger.warn('insecure mode: SQL clients connect without TLS');
+    return {};
+  }
+  return { tls: { key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.crt')) } };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

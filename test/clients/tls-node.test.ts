@@ -1,0 +1,58 @@
+// A real node with --certs-dir serves TLS (verify-full with pg and, when installed, psql);
+// without certificates it refuses a non-loopback SQL address unless --insecure.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runCli, startNodeProcess, tempStoreDir, type NodeProcess } from '../integration/node-process.ts';
+
+const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).stdout.trim();
+const psql = spawnSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).stdout.trim();
+const store = tempStoreDir('tessera-clients-tls-');
+const certs = tempStoreDir('tessera-certs-');
+let node: NodeProcess | undefined;
+
+before(async () => {
+  if (openssl === '') return;
+  const run = (args: string[]): void => void execFileSync(openssl, args, { cwd: certs.path, stdio: 'ignore' });
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Tessera test CA']);
+  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=node']);
+  writeFileSync(join(certs.path, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'node.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.crt', '-days', '2', '-extfile', 'ext.cnf']);
+  node = await startNodeProcess(store.path, ['--certs-dir', certs.path]);
+});
+
+after(async () => {
+  await node?.kill();
+  store.remove();
+  certs.remove();
+});
+
+test('--certs-dir: pg with verify-full queries over TLS', { skip: openssl === '' ? 'openssl is not installed' : false }, async () => {
+  const c = new pg.Client({ host: '127.0.0.1', port: node!.sqlPort, user: 'root', database: 'defaultdb', ssl: { ca: readFileSync(join(certs.path, 'ca.crt'), 'utf8'), servername: 'localhost' } });
+  await c.connect();
+  try {
+    assert.equal((await c.query('select 1 as one')).rows[0].one, 1);
+  } finally {
+    await c.end();
+  }
+});
+
+test('--certs-dir: psql sslmode=verify-full', { skip: openssl === '' || psql === '' ? 'openssl or psql is not installed' : false }, () => {
+  const url = `postgresql://root@localhost:${node!.sqlPort}/defaultdb?sslmode=verify-full&sslrootcert=${join(certs.path, 'ca.crt')}`;
+  const out = execFileSync(psql, [url, '-X', '-A', '-t', '-c', 'select 42'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(out.trim(), '42');
+});
+
+test('a non-loopback SQL address without certificates is refused unless --insecure', async () => {
+  const dir = tempStoreDir();
+  try {
+    const res = await runCli(['start-single-node', '--store', dir.path, '--sql-addr', '0.0.0.0:0', '--http-addr', '127.0.0.1:0']);
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /refusing to serve SQL on 0\.0\.0\.0 without certificates/);
+  } finally {
+    dir.remove();
+  }
+});
