@@ -63,13 +63,49 @@ export function planFrom(
     const inner = !nullable && (item.joinType === 'inner' || item.joinType === 'cross');
     return joinOf(item.joinType, left, right, item.on, binder, inner ? whereTerms : []);
   };
-  let result: PlannedFrom | null = null;
-  for (const item of items) {
-    const next = plan(item, false);
-    result = result === null ? next : joinOf('cross', result, next, null, binder, whereTerms);
+  const planned = items.map((item) => plan(item, false));
+  if (planned.length === 0) throw new Error('planFrom needs at least one FROM item');
+  return { ...joinCommaList(planned, whereTerms, binder), tables };
+}
+
+/**
+ * A comma list is joined greedily: next comes the first remaining item that a WHERE term
+ * connects to what is joined so far (else the next in order), so `FROM a, b, c WHERE
+ * a.x = c.x AND c.y = b.y` never builds a × b. The result's columns are put back in FROM
+ * order (SELECT * and column positions depend on it).
+ */
+function joinCommaList(planned: readonly PlannedFrom[], whereTerms: readonly Expr[], binder: Binder): PlannedFrom {
+  const order = [0];
+  let result = planned[0]!;
+  const remaining = planned.map((_p, i) => i).slice(1);
+  while (remaining.length > 0) {
+    const connected = remaining.find((i) => connects(result, planned[i]!, whereTerms, binder));
+    const pick = connected ?? remaining[0]!;
+    remaining.splice(remaining.indexOf(pick), 1);
+    order.push(pick);
+    result = joinOf('cross', result, planned[pick]!, null, binder, whereTerms);
   }
-  if (result === null) throw new Error('planFrom needs at least one FROM item');
-  return { ...result, tables };
+  if (order.every((v, i) => v === i)) return result;
+  // Position of each item's first column in the joined row.
+  const offsets = new Map<number, number>();
+  let at = 0;
+  for (const i of order) {
+    offsets.set(i, at);
+    at += planned[i]!.scope.length;
+  }
+  const exprs: BoundExpr[] = [];
+  const scope: ScopeColumn[] = [];
+  planned.forEach((p, i) => p.scope.forEach((c, j) => {
+    const index = offsets.get(i)! + j;
+    exprs.push({ kind: 'column', type: c.type, index, name: c.name, eval: (row) => row[index] ?? null });
+    scope.push(c);
+  }));
+  return { node: { kind: 'project', input: result.node, exprs }, scope, tables: [] };
+}
+
+function connects(left: PlannedFrom, right: PlannedFrom, whereTerms: readonly Expr[], binder: Binder): boolean {
+  const scope = [...left.scope, ...right.scope];
+  return whereTerms.some((t) => bindLocal(t, scope, binder).some((c) => sideOf(c, left.scope.length) === 'both'));
 }
 
 /**
