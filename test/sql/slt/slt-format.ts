@@ -85,7 +85,8 @@ export function parseSlt(text: string): SltFile {
 export function sltValue(type: string, v: string | null): string {
   if (v === null) return 'NULL';
   if (type === 'I') {
-    if (/^-?\d+$/.test(v)) return v;
+    // Printed as an integer, like sqllogictest's %d: a float -0 (PostgreSQL prints "-0") is 0.
+    if (/^-?\d+$/.test(v)) return BigInt(v).toString();
     if (v === 't' || v === 'f') return v === 't' ? '1' : '0';
     const n = Number(v);
     return Number.isFinite(n) ? String(Math.trunc(n)) : v;
