@@ -12,6 +12,8 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 
 const suites: Suite[] = [
   { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },
+  { name: 'kv', run: async () => (await import('./kv.ts')).benchKv() },
+  { name: 'sql-analytic', run: async () => (await import('./sql-analytic.ts')).benchSqlAnalytic() },
   { name: 'raft', run: async () => (await import('./raft.ts')).benchRaft() },
   { name: 'rpc', run: async () => (await import('./rpc.ts')).benchRpc() },
 ];
