@@ -15,6 +15,8 @@ export interface CommandSpec {
   readonly summary: string;
   readonly usage: string;
   readonly flags: readonly FlagSpec[];
+  /** Positional arguments the command takes (for its usage line); none when absent. */
+  readonly positionals?: 'one' | 'one-or-more';
 }
 
 const logLevelFlag: FlagSpec = {
@@ -24,6 +26,13 @@ const logLevelFlag: FlagSpec = {
   default: 'info',
   help: 'trace, debug, info, warn, error or fatal',
 };
+
+const certFlags: readonly FlagSpec[] = [
+  { name: 'certs-dir', type: 'string', placeholder: 'DIR', default: './certs', help: 'directory of ca.crt and the certificates made' },
+  { name: 'ca-key', type: 'string', placeholder: 'PATH', default: './ca.key', help: 'the CA\'s private key: keep it out of the certs directory' },
+  { name: 'lifetime-days', type: 'string', placeholder: 'DAYS', default: '365', help: 'validity of the certificate' },
+  { name: 'overwrite', type: 'boolean', help: 'replace existing files' },
+];
 
 export const commands: readonly CommandSpec[] = [
   {
@@ -39,6 +48,26 @@ export const commands: readonly CommandSpec[] = [
       { name: 'certs-dir', type: 'string', placeholder: 'DIR', help: 'node.key and node.crt (PEM): clients may then connect with TLS' },
       { name: 'insecure', type: 'boolean', help: 'allow serving SQL on a non-loopback address without certificates' },
     ],
+  },
+  {
+    name: 'cert create-ca',
+    summary: 'Create a certificate authority: ca.crt in the certs directory, its key at --ca-key.',
+    usage: 'tessera cert create-ca --certs-dir DIR --ca-key PATH',
+    flags: certFlags,
+  },
+  {
+    name: 'cert create-node',
+    summary: 'Create node.crt/node.key, signed by the CA, for the host names and addresses given.',
+    usage: 'tessera cert create-node HOST [HOST...] --certs-dir DIR --ca-key PATH',
+    flags: certFlags,
+    positionals: 'one-or-more',
+  },
+  {
+    name: 'cert create-client',
+    summary: 'Create client.USER.crt/.key, signed by the CA, for connecting as USER.',
+    usage: 'tessera cert create-client USER --certs-dir DIR --ca-key PATH',
+    flags: certFlags,
+    positionals: 'one',
   },
   {
     name: 'version',

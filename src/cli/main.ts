@@ -19,19 +19,44 @@ type FlagValues = Record<string, string | boolean | undefined>;
 
 class UsageError extends Error {}
 
-function parseFlags(spec: CommandSpec, argv: readonly string[]): FlagValues {
+function parseFlags(spec: CommandSpec, argv: readonly string[]): { values: FlagValues; positionals: string[] } {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const f of spec.flags) options[f.name] = { type: f.type };
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const out: FlagValues = { ...values };
+    if (out['help'] !== true) checkPositionals(spec, positionals);
     for (const f of spec.flags) if (out[f.name] === undefined && f.default !== undefined) out[f.name] = f.default;
-    return out;
+    return { values: out, positionals };
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+}
+
+function checkPositionals(spec: CommandSpec, positionals: readonly string[]): void {
+  const wanted = spec.positionals;
+  if (wanted === undefined && positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (wanted === 'one' && positionals.length !== 1) throw new UsageError(`expected exactly one argument: ${spec.usage}`);
+  if (wanted === 'one-or-more' && positionals.length === 0) throw new UsageError(`expected at least one argument: ${spec.usage}`);
+}
+
+async function runCert(name: string, values: FlagValues, positionals: readonly string[]): Promise<number> {
+  const options = {
+    certsDir: String(values['certs-dir']),
+    caKeyPath: String(values['ca-key']),
+    lifetimeDays: intFlag(values, 'lifetime-days'),
+    overwrite: values['overwrite'] === true,
+  };
+  const { createCa, createNodeCert, createClientCert } = await import('../server/certs/index.ts');
+  const written =
+    name === 'cert create-ca'
+      ? await createCa(options)
+      : name === 'cert create-node'
+        ? await createNodeCert(options, positionals)
+        : await createClientCert(options, positionals[0] ?? '');
+  for (const path of written) process.stdout.write(`wrote ${path}\n`);
+  return 0;
 }
 
 function addrFlag(values: FlagValues, name: string): HostPort {
@@ -90,9 +115,11 @@ async function run(argv: readonly string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') return run(['version']);
-  const spec = findCommand(name);
+  // Two-word commands ('cert create-ca') are looked up by both words.
+  const twoWords = rest[0] !== undefined ? findCommand(`${name} ${rest[0]}`) : undefined;
+  const spec = twoWords ?? findCommand(name);
   if (spec === undefined) throw new UsageError(`unknown command "${name}" (see tessera --help)`);
-  const values = parseFlags(spec, rest);
+  const { values, positionals } = parseFlags(spec, twoWords !== undefined ? rest.slice(1) : rest);
   if (values['help'] === true) {
     process.stdout.write(commandHelp(spec) + '\n');
     return 0;
@@ -100,6 +127,10 @@ async function run(argv: readonly string[]): Promise<number> {
   switch (spec.name) {
     case 'start-single-node':
       return runStartSingleNode(values);
+    case 'cert create-ca':
+    case 'cert create-node':
+    case 'cert create-client':
+      return runCert(spec.name, values, positionals);
     case 'version':
       process.stdout.write(`Tessera ${TESSERA_VERSION} (PostgreSQL ${PG_COMPAT_VERSION} wire protocol compatible), Node.js ${process.version}\n`);
       return 0;

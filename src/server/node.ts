@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { systemEnv, type Env, type Logger } from '../util/index.ts';
+import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv } from '../kv/index.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
 import { createSqlService } from '../sql/index.ts';
@@ -112,7 +112,7 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
   const dir = config.certsDir ?? null;
   if (dir === null) {
     if (!isLoopback(config.sqlAddr.host) && config.insecure !== true) {
-      throw new Error(`refusing to serve SQL on ${config.sqlAddr.host} without certificates: pass --certs-dir, or --insecure to allow plain text`);
+      throw new TesseraError('insecure-listen', `refusing to serve SQL on ${config.sqlAddr.host} without certificates: pass --certs-dir, or --insecure to allow plain text`);
     }
     if (config.insecure === true) logger.warn('insecure mode: SQL clients connect without TLS');
     return {};

@@ -13,8 +13,8 @@ test('--help works for the program and for every command', async () => {
   const top = await runCli(['--help']);
   assert.equal(top.code, 0);
   assert.match(top.stdout, /start-single-node/);
-  for (const cmd of ['start-single-node', 'version']) {
-    const { code, stdout } = await runCli([cmd, '--help']);
+  for (const cmd of ['start-single-node', 'version', 'cert create-ca', 'cert create-node', 'cert create-client']) {
+    const { code, stdout } = await runCli([...cmd.split(' '), '--help']);
     assert.equal(code, 0, cmd);
     assert.match(stdout, /Usage: tessera/);
   }
