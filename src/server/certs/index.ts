@@ -34,6 +34,12 @@ export interface CertOptions {
   readonly overwrite: boolean;
 }
 
+/** Valid from a minute ago (clock skew between machines) for `lifetimeDays`. */
+function validity(lifetimeDays: number): { notBefore: Date; notAfter: Date } {
+  const now = Date.now();
+  return { notBefore: new Date(now - 60_000), notAfter: new Date(now + lifetimeDays * DAY_MS) };
+}
+
 function serialNumber(): string {
   return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
 }
@@ -62,12 +68,10 @@ async function loadCa(options: CertOptions): Promise<{ cert: x509.X509Certificat
 export async function createCa(options: CertOptions): Promise<string[]> {
   mkdirSync(options.certsDir, { recursive: true });
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: 'CN=Tessera CA,O=Tessera',
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + options.lifetimeDays * DAY_MS),
+    ...validity(options.lifetimeDays),
     keys,
     signingAlgorithm: algorithm,
     extensions: [
@@ -84,7 +88,6 @@ export async function createCa(options: CertOptions): Promise<string[]> {
 async function issue(options: CertOptions, subject: string, names: readonly x509.JsonGeneralName[], basename: string): Promise<string[]> {
   const ca = await loadCa(options);
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const now = Date.now();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
@@ -95,8 +98,7 @@ async function issue(options: CertOptions, subject: string, names: readonly x509
     serialNumber: serialNumber(),
     subject,
     issuer: ca.cert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + options.lifetimeDays * DAY_MS),
+    ...validity(options.lifetimeDays),
     signingKey: ca.key,
     publicKey: keys.publicKey,
     signingAlgorithm: algorithm,
