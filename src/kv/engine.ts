@@ -27,6 +27,12 @@ export interface IteratorOptions {
 export interface EngineIterator {
   /** The next entry in iteration order, or undefined at the end. */
   next(): Promise<EngineEntry | undefined>;
+  /**
+   * The next entry if the iterator can tell without a round trip to the engine: an entry,
+   * undefined at the end, or null when only `next()` can tell. Hot loops call this first
+   * and await `next()` only on null, so rows already buffered cost no promise each.
+   */
+  nextBuffered(): EngineEntry | undefined | null;
   /** Idempotent; must be called when the caller stops early. */
   close(): Promise<void>;
 }
@@ -171,7 +177,19 @@ class MergingIterator implements EngineIterator {
 
   async next(): Promise<EngineEntry | undefined> {
     for (;;) {
-      if (this.baseHead === null) this.baseHead = await this.base.next();
+      const e = this.nextBuffered();
+      if (e !== null) return e;
+      this.baseHead = await this.base.next();
+    }
+  }
+
+  nextBuffered(): EngineEntry | undefined | null {
+    for (;;) {
+      if (this.baseHead === null) {
+        const head = this.base.nextBuffered();
+        if (head === null) return null;
+        this.baseHead = head;
+      }
       const op = this.ops[this.opAt];
       const head = this.baseHead;
       if (op === undefined) {

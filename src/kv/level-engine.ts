@@ -152,18 +152,24 @@ class LevelEngineIterator implements EngineIterator {
   ) {}
 
   async next(): Promise<EngineEntry | undefined> {
-    if (this.at >= this.buffer.length) {
-      if (this.exhausted || this.closed) return undefined;
-      this.buffer = await this.it.nextv(this.chunk);
-      this.at = 0;
-      this.chunk = Math.min(this.chunk * 4, this.chunkMax);
-      if (this.buffer.length === 0) {
-        this.exhausted = true;
-        return undefined;
-      }
+    const buffered = this.nextBuffered();
+    if (buffered !== null) return buffered;
+    this.buffer = await this.it.nextv(this.chunk);
+    this.at = 0;
+    this.chunk = Math.min(this.chunk * 4, this.chunkMax);
+    if (this.buffer.length === 0) {
+      this.exhausted = true;
+      return undefined;
     }
-    const entry = this.buffer[this.at++];
-    return entry === undefined ? undefined : { key: plain(entry[0]), value: plain(entry[1]) };
+    return this.nextBuffered() ?? undefined;
+  }
+
+  nextBuffered(): EngineEntry | undefined | null {
+    if (this.at < this.buffer.length) {
+      const entry = this.buffer[this.at++] as [Uint8Array, Uint8Array];
+      return { key: plain(entry[0]), value: plain(entry[1]) };
+    }
+    return this.exhausted || this.closed ? undefined : null;
   }
 
   async close(): Promise<void> {

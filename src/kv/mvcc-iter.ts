@@ -31,12 +31,19 @@ interface VersionHead {
  * Walks the user keys in [startKey, endKey) in key order (or reverse), merging the MVCC
  * versions with the lock table so that each key is seen once with its intent and versions.
  * The caller must `close()` it.
+ *
+ * `nextBuffered()` answers from what the engine iterators already buffered and returns null
+ * when a round trip is due; `next()` makes it. Scans call the former first, so a chunk of
+ * rows costs one promise rather than one per row. A key's state may be assembled over
+ * several calls (its versions can straddle two chunks): the partial state lives in `cur`.
  */
 export class KeyStateIterator {
   private readonly versions: EngineIterator;
   private readonly locks: EngineIterator;
   private vHead: VersionHead | undefined | null = null; // null: not fetched
   private lHead: Intent | undefined | null = null;
+  /** The key being assembled, once its intent is settled; its versions may still follow. */
+  private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null } | null = null;
 
   constructor(
     reader: EngineReader,
@@ -50,65 +57,90 @@ export class KeyStateIterator {
     this.locks = reader.iterator({ gte: lockTableKey(startKey), lt: lockTableKey(endKey), reverse });
   }
 
-  private async versionHead(): Promise<VersionHead | undefined> {
-    if (this.vHead === null) {
-      const e = await this.versions.next();
-      if (e === undefined) this.vHead = undefined;
-      else {
-        const { userKey, ts } = decodeVersionKey(e.key);
-        this.vHead = { userKey, version: { ts, value: decodeVersionValue(e.value) } };
-      }
-    }
-    return this.vHead;
+  /** Fills the version head from the buffer; false when a round trip is due. */
+  private fillVersionHead(): boolean {
+    if (this.vHead !== null) return true;
+    const e = this.versions.nextBuffered();
+    if (e === null) return false;
+    this.vHead = e === undefined ? undefined : versionHeadOf(e.key, e.value);
+    return true;
   }
 
-  private async lockHead(): Promise<Intent | undefined> {
-    if (this.lHead === null) {
-      const e = await this.locks.next();
-      if (e === undefined) this.lHead = undefined;
+  private fillLockHead(): boolean {
+    if (this.lHead !== null) return true;
+    const e = this.locks.nextBuffered();
+    if (e === null) return false;
+    this.lHead = e === undefined ? undefined : intentOf(e.key, e.value);
+    return true;
+  }
+
+  /** The next key's state, undefined when the span is exhausted, or null when a round trip is due. */
+  nextBuffered(): KeyState | undefined | null {
+    if (this.cur === null) {
+      if (!this.fillVersionHead() || !this.fillLockHead()) return null;
+      const v = this.vHead as VersionHead | undefined;
+      const l = this.lHead as Intent | undefined;
+      if (v === undefined && l === undefined) return undefined;
+      let key: Uint8Array;
+      if (v === undefined) key = (l as Intent).key;
+      else if (l === undefined) key = v.userKey;
       else {
-        const key = decodeLockTableKey(e.key);
-        if (key === null) throw new Error('lock table holds a malformed key');
-        this.lHead = decodeIntentValue(key, e.value);
+        const order = compareBytes(v.userKey, l.key);
+        key = (this.reverse ? order > 0 : order < 0) ? v.userKey : l.key;
       }
+      let intent: Intent | null = null;
+      if (l !== undefined && compareBytes(l.key, key) === 0) {
+        intent = l;
+        this.lHead = null;
+      }
+      this.cur = { key, intent, newest: null, visible: null };
     }
-    return this.lHead;
+    const cur = this.cur;
+    for (;;) {
+      if (!this.fillVersionHead()) return null;
+      const head = this.vHead as VersionHead | undefined;
+      if (head === undefined || compareBytes(head.userKey, cur.key) !== 0) break;
+      // Forward: versions arrive newest first; reverse: oldest first.
+      if (this.reverse) {
+        cur.newest = head.version;
+        if (tsLessEq(head.version.ts, this.readTs)) cur.visible = head.version;
+      } else {
+        cur.newest ??= head.version;
+        if (cur.visible === null && tsLessEq(head.version.ts, this.readTs)) cur.visible = head.version;
+      }
+      this.vHead = null;
+    }
+    this.cur = null;
+    return cur;
   }
 
   /** The next key's state, or undefined when the span is exhausted. */
   async next(): Promise<KeyState | undefined> {
-    const v = await this.versionHead();
-    const l = await this.lockHead();
-    if (v === undefined && l === undefined) return undefined;
-    let key: Uint8Array;
-    if (v === undefined) key = (l as Intent).key;
-    else if (l === undefined) key = v.userKey;
-    else {
-      const order = compareBytes(v.userKey, l.key);
-      key = (this.reverse ? order > 0 : order < 0) ? v.userKey : l.key;
-    }
-    let intent: Intent | null = null;
-    if (l !== undefined && compareBytes(l.key, key) === 0) {
-      intent = l;
-      this.lHead = null;
-    }
-    let newest: Version | null = null;
-    let visible: Version | null = null;
-    for (let head = await this.versionHead(); head !== undefined && compareBytes(head.userKey, key) === 0; head = await this.versionHead()) {
-      // Forward: versions arrive newest first; reverse: oldest first.
-      if (this.reverse) {
-        newest = head.version;
-        if (tsLessEq(head.version.ts, this.readTs)) visible = head.version;
+    for (;;) {
+      const s = this.nextBuffered();
+      if (s !== null) return s;
+      if (this.vHead === null) {
+        const e = await this.versions.next();
+        this.vHead = e === undefined ? undefined : versionHeadOf(e.key, e.value);
       } else {
-        newest ??= head.version;
-        if (visible === null && tsLessEq(head.version.ts, this.readTs)) visible = head.version;
+        const e = await this.locks.next();
+        this.lHead = e === undefined ? undefined : intentOf(e.key, e.value);
       }
-      this.vHead = null;
     }
-    return { key, intent, newest, visible };
   }
 
   async close(): Promise<void> {
     await Promise.all([this.versions.close(), this.locks.close()]);
   }
+}
+
+function versionHeadOf(key: Uint8Array, value: Uint8Array): VersionHead {
+  const { userKey, ts } = decodeVersionKey(key);
+  return { userKey, version: { ts, value: decodeVersionValue(value) } };
+}
+
+function intentOf(key: Uint8Array, value: Uint8Array): Intent {
+  const userKey = decodeLockTableKey(key);
+  if (userKey === null) throw new Error('lock table holds a malformed key');
+  return decodeIntentValue(userKey, value);
 }
