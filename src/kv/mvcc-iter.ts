@@ -1,9 +1,9 @@
 import type { EngineIterator, EngineReader } from './engine.ts';
 import { compareBytes } from './bytes.ts';
 import { decodeLockTableKey, lockTableKey } from './keys.ts';
-import { decodeVersionKey, decodeVersionValue, versionSpan } from './mvcc-key.ts';
+import { decodeVersionValue, versionAtOrBelow, versionKeyTs, versionKeyUserKey, versionSpan, versionTsSuffix } from './mvcc-key.ts';
 import { decodeIntentValue, type Intent } from './txn-meta.ts';
-import { tsLessEq, type Timestamp } from './timestamp.ts';
+import type { Timestamp } from './timestamp.ts';
 
 /** One committed version of a user key. `value` null is a tombstone. */
 export interface Version {
@@ -24,7 +24,22 @@ export interface KeyState {
 
 interface VersionHead {
   readonly userKey: Uint8Array;
-  readonly version: Version;
+  readonly version: StoredVersion;
+}
+
+/** A version read from the engine; its timestamp is decoded only when asked for. */
+class StoredVersion implements Version {
+  private decoded: Timestamp | null = null;
+
+  constructor(
+    /** The version key (its last 12 bytes are the timestamp). */
+    readonly versionKey: Uint8Array,
+    readonly value: Uint8Array | null,
+  ) {}
+
+  get ts(): Timestamp {
+    return (this.decoded ??= versionKeyTs(this.versionKey));
+  }
 }
 
 /**
@@ -44,14 +59,17 @@ export class KeyStateIterator {
   private lHead: Intent | undefined | null = null;
   /** The key being assembled, once its intent is settled; its versions may still follow. */
   private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null } | null = null;
+  /** The read timestamp as a version-key suffix (visibility is a byte comparison). */
+  private readonly readSuffix: Uint8Array;
 
   constructor(
     reader: EngineReader,
     startKey: Uint8Array,
     endKey: Uint8Array,
     private readonly reverse: boolean,
-    private readonly readTs: Timestamp,
+    readTs: Timestamp,
   ) {
+    this.readSuffix = versionTsSuffix(readTs);
     const span = versionSpan(startKey, endKey);
     this.versions = reader.iterator({ gte: span.gte, lt: span.lt, reverse });
     this.locks = reader.iterator({ gte: lockTableKey(startKey), lt: lockTableKey(endKey), reverse });
@@ -103,10 +121,10 @@ export class KeyStateIterator {
       // Forward: versions arrive newest first; reverse: oldest first.
       if (this.reverse) {
         cur.newest = head.version;
-        if (tsLessEq(head.version.ts, this.readTs)) cur.visible = head.version;
+        if (versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
       } else {
         cur.newest ??= head.version;
-        if (cur.visible === null && tsLessEq(head.version.ts, this.readTs)) cur.visible = head.version;
+        if (cur.visible === null && versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
       }
       this.vHead = null;
     }
@@ -135,8 +153,7 @@ export class KeyStateIterator {
 }
 
 function versionHeadOf(key: Uint8Array, value: Uint8Array): VersionHead {
-  const { userKey, ts } = decodeVersionKey(key);
-  return { userKey, version: { ts, value: decodeVersionValue(value) } };
+  return { userKey: versionKeyUserKey(key), version: new StoredVersion(key, decodeVersionValue(value)) };
 }
 
 function intentOf(key: Uint8Array, value: Uint8Array): Intent {
