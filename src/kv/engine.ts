@@ -71,6 +71,17 @@ export type WriteOp =
 export class WriteBatch {
   private readonly byKey = new Map<string, WriteOp>();
   private bytes = 0;
+  /** Ids that `indexOf` gave the keys written so far (see `touches`). */
+  private readonly indexed: Set<string> | null;
+
+  /**
+   * `indexOf`, if given, maps a key to an id (or null) recorded for every operation, so
+   * that `touches(id)` can answer whether the batch wrote a key with that id. Evaluation
+   * indexes MVCC version keys by their user key: "has this batch written a version of k?"
+   */
+  constructor(private readonly indexOf: ((key: Uint8Array) => string | null) | null = null) {
+    this.indexed = indexOf === null ? null : new Set();
+  }
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.set({ kind: 'put', key, value });
@@ -81,6 +92,10 @@ export class WriteBatch {
   }
 
   private set(op: WriteOp): void {
+    if (this.indexOf !== null) {
+      const indexId = this.indexOf(op.key);
+      if (indexId !== null) this.indexed?.add(indexId);
+    }
     const id = keyString(op.key);
     const old = this.byKey.get(id);
     if (old !== undefined) {
@@ -89,6 +104,11 @@ export class WriteBatch {
     }
     this.byKey.set(id, op);
     this.bytes += opBytes(op);
+  }
+
+  /** True when an operation written so far had index id `id`; undefined for a batch built without an index. */
+  touches(id: string): boolean | undefined {
+    return this.indexed === null ? undefined : this.indexed.has(id);
   }
 
   /** The pending operation on `key`, if any. */
