@@ -23,11 +23,14 @@ interface LevelDb {
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
   getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   iterator(options: { gte: Uint8Array; lt: Uint8Array; reverse: boolean }): LevelIterator;
-  batch(
-    ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[],
-    options: { sync: boolean },
-  ): Promise<void>;
+  batch(ops: LevelOp[], options: { sync: boolean }): Promise<void>;
+  /**
+   * abstract-level's private (implementor's) batch: the operations go to the store as they
+   * are. Used for classic-level only, whose native batch reads just type, key and value.
+   */
+  _batch(ops: LevelOp[], options: { sync: boolean }): Promise<void>;
 }
+type LevelOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
 
 /**
  * Opens a store. A fresh (empty) store gets the version marker; an existing one must carry
@@ -89,6 +92,8 @@ async function checkStoreVersion(engine: LevelEngine, where: string): Promise<vo
 class LevelEngine implements Engine {
   readonly stats: EngineStats = { syncedWrites: 0, writes: 0 };
   private closed = false;
+  /** Writes handed to classic-level's private batch and not yet settled. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly db: LevelDb,
@@ -112,20 +117,39 @@ class LevelEngine implements Engine {
     );
   }
 
+  /**
+   * classic-level goes through its private `_batch`: abstract-level's public batch() clones
+   * and re-encodes every operation in JavaScript (its per-op work was 25 % of a COPY's CPU;
+   * 100k puts in 5k-op batches took 0.9-1.0 s of CPU public, 0.3 s private). Our keys and
+   * values are already bytes, and we keep the guarantees the public path gave: no write
+   * after close, and close waits for writes in flight.
+   */
   async write(batch: WriteBatch, options: { readonly sync: boolean }): Promise<void> {
-    const ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[] = [];
+    const ops: LevelOp[] = [];
     for (const op of batch.ops()) {
       ops.push(op.kind === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key });
     }
     if (ops.length === 0) return;
+    if (this.closed) throw new TesseraError('engine-closed', 'the store is closed');
     this.stats.writes++;
     if (options.sync) this.stats.syncedWrites++;
-    await this.db.batch(ops, { sync: options.sync });
+    if (this.kind !== 'classic') {
+      await this.db.batch(ops, { sync: options.sync });
+      return;
+    }
+    const write = this.db._batch(ops, { sync: options.sync });
+    this.inFlight.add(write);
+    try {
+      await write;
+    } finally {
+      this.inFlight.delete(write);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
     await this.db.close();
   }
 }
