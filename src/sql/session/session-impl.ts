@@ -265,6 +265,8 @@ export class SqlSession implements Session {
     binary: readonly boolean[],
     describe: boolean,
     lastInImplicit: boolean,
+    /** False: a DML statement's writes stay buffered (COPY sends them with its commit). */
+    flushDml = true,
   ): AsyncGenerator<QueryEvent> {
     if (planned === null || planned.plan.kind === 'utility') {
       for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
@@ -288,7 +290,7 @@ export class SqlSession implements Session {
         // completes; the last statement of an implicit transaction sends them with the
         // commit itself, which on one range is a single synced write (the one-phase commit).
         if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
-        else if (planned.plan.kind === 'dml') await open.txn.flush();
+        else if (planned.plan.kind === 'dml' && flushDml) await open.txn.flush();
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
@@ -302,7 +304,9 @@ export class SqlSession implements Session {
       format: this.settings,
       lookupTable: (ref) => this.lookupTable(ref),
       plan: (stmt, declared) => this.plan(stmt, declared),
-      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false),
+      // In COPY's own implicit transactions the rows' writes go out with each commit: on
+      // one range a single synced write without intents (errors then name a line range).
+      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false, this.open?.explicit === true),
       inExplicitBlock: () => this.open?.explicit === true,
       commitImplicit: () => this.finishImplicit(true),
     };
