@@ -80,17 +80,21 @@ class BatchMemo implements PointMemo {
    * engine seek is an async hop; a batch of 10,000 inserts would otherwise make them one
    * by one). Call while the batch is still empty.
    */
-  async prefetch(engine: EngineReader, keys: readonly Uint8Array[]): Promise<void> {
+  async prefetch(engine: EngineReader, keys: readonly PointKey[]): Promise<void> {
     const todo = new Map<string, Uint8Array>();
-    for (const key of keys) {
+    const reads = new Set<string>();
+    for (const { key, read } of keys) {
       const id = userKeyId(key);
+      if (read) reads.add(id);
       if (!todo.has(id) && this.cache.newestById(id) === undefined) todo.set(id, key);
     }
     if (todo.size === 0) return;
     const token = this.cache.fillToken();
+    // Only keys the batch reads go to the store's cache: a bulk write would fill it with
+    // facts about keys it is about to replace (and the garbage collector with the churn).
     const learn = (id: string, fact: NewestVersionFact): void => {
       this.prefetched.set(id, fact);
-      this.cache.fillById(id, fact, token);
+      if (reads.has(id)) this.cache.fillById(id, fact, token);
     };
     // Ids are escaped keys one char per byte: string order is key order.
     const sorted = [...todo.keys()].sort();
@@ -143,11 +147,17 @@ class BatchMemo implements PointMemo {
   }
 }
 
+interface PointKey {
+  readonly key: Uint8Array;
+  readonly read: boolean;
+}
+
 /** The keys of the batch's point requests (reads and writes of single keys). */
-function pointKeys(ba: BatchRequest): Uint8Array[] {
-  const keys: Uint8Array[] = [];
+function pointKeys(ba: BatchRequest): PointKey[] {
+  const keys: PointKey[] = [];
   for (const req of ba.requests) {
-    if (req.kind === 'get' || req.kind === 'put' || req.kind === 'delete' || req.kind === 'conditional-put') keys.push(req.key);
+    if (req.kind === 'get') keys.push({ key: req.key, read: true });
+    else if (req.kind === 'put' || req.kind === 'delete' || req.kind === 'conditional-put') keys.push({ key: req.key, read: false });
   }
   return keys;
 }
