@@ -113,7 +113,7 @@ class LevelEngine implements Engine {
   iterator(options: IteratorOptions): EngineIterator {
     return new LevelEngineIterator(
       this.db.iterator({ gte: options.gte, lt: options.lt, reverse: options.reverse === true }),
-      options.chunkEntries ?? 256,
+      options.chunkEntries ?? 1024,
     );
   }
 
@@ -162,29 +162,53 @@ function plain(b: Uint8Array): Uint8Array {
   return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Fetches entries in chunks that grow from 16 up to `chunkMax`: cheap for point-ish scans. */
+/** Entries of the first fetch; fetches grow x4 from here up to the iterator's chunk size. */
+const FIRST_CHUNK_ENTRIES = 16;
+
+/**
+ * Fetches entries in chunks that grow from 16 up to `chunkMax`: cheap for point-ish scans.
+ * Once a scan has consumed a second full chunk it is a long scan, and each fetch starts the
+ * next one as soon as it lands (read-ahead): LevelDB reads on libuv's pool while this thread
+ * works through the chunk in hand. (A pending fetch is awaited by close; abstract-level
+ * delays closing an iterator until its fetch settles.)
+ */
 class LevelEngineIterator implements EngineIterator {
   private buffer: [Uint8Array, Uint8Array][] = [];
   private at = 0;
-  private chunk = 16;
+  private chunk = FIRST_CHUNK_ENTRIES;
+  private fetches = 0;
   private exhausted = false;
   private closed = false;
+  /** The read-ahead fetch in flight, with the size it asked for. */
+  private ahead: { readonly entries: Promise<[Uint8Array, Uint8Array][]>; readonly size: number } | null = null;
 
   constructor(
     private readonly it: LevelIterator,
     private readonly chunkMax: number,
   ) {}
 
+  private fetch(): { readonly entries: Promise<[Uint8Array, Uint8Array][]>; readonly size: number } {
+    const size = this.chunk;
+    this.chunk = Math.min(this.chunk * 4, this.chunkMax);
+    this.fetches++;
+    const entries = this.it.nextv(size);
+    entries.catch(() => undefined); // a read-ahead nobody awaits must not be an unhandled rejection
+    return { entries, size };
+  }
+
   async next(): Promise<EngineEntry | undefined> {
     const buffered = this.nextBuffered();
     if (buffered !== null) return buffered;
-    this.buffer = await this.it.nextv(this.chunk);
+    const f = this.ahead ?? this.fetch();
+    this.ahead = null;
+    this.buffer = await f.entries;
     this.at = 0;
-    this.chunk = Math.min(this.chunk * 4, this.chunkMax);
     if (this.buffer.length === 0) {
       this.exhausted = true;
       return undefined;
     }
+    // A short chunk (a byte limit, or the end) starts no read-ahead.
+    if (this.buffer.length === f.size && this.fetches >= 2 && !this.closed) this.ahead = this.fetch();
     return this.nextBuffered() ?? undefined;
   }
 
