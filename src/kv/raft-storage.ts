@@ -150,7 +150,8 @@ export class RangeRaftStorage implements Storage {
 
   snapshot(): Snapshot | undefined {
     const s = this.cachedSnapshot;
-    if (s !== undefined && s.meta.index >= this.truncIndex) return s;
+    // A snapshot from before a membership change would not name a replica added since.
+    if (s !== undefined && s.meta.index >= this.truncIndex && sameConf(s.meta.confState, this.applied().confState)) return s;
     this.snapshotWanted = true;
     return undefined;
   }
@@ -210,3 +211,8 @@ export class RangeRaftStorage implements Storage {
   }
 }
 
+
+function sameConf(a: ConfState, b: ConfState): boolean {
+  const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.voters, b.voters) && same(a.learners, b.learners) && same(a.votersOutgoing, b.votersOutgoing) && same(a.learnersNext, b.learnersNext);
+}
