@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { commandHelp, findCommand, mainHelp, type CommandSpec } from './commands.ts';
 import {
   startNode,
+  initCluster,
   parseHostPort,
+  type ClusterConfig,
   formatHostPort,
   TESSERA_VERSION,
   PG_COMPAT_VERSION,
@@ -71,8 +73,33 @@ function intFlag(values: FlagValues, name: string): number {
   return n;
 }
 
-async function runStartSingleNode(values: FlagValues): Promise<number> {
+function clusterFlags(values: FlagValues): ClusterConfig {
+  const join = String(values['join'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const parsed = parseHostPort(s);
+      if ('error' in parsed) throw new UsageError(`--join: ${parsed.error}`);
+      return parsed;
+    });
+  return {
+    listenAddr: addrFlag(values, 'listen-addr'),
+    advertiseAddr: typeof values['advertise-addr'] === 'string' ? addrFlag(values, 'advertise-addr') : null,
+    join,
+  };
+}
+
+async function runInit(values: FlagValues): Promise<number> {
+  const { clusterId } = await initCluster(addrFlag(values, 'host'));
+  process.stdout.write(`cluster initialized (id ${clusterId})\n`);
+  return 0;
+}
+
+async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): Promise<number> {
+  if (cluster !== undefined) process.stderr.write(`Tessera node listening for nodes on ${formatHostPort(cluster.listenAddr)}\n`);
   const node: RunningNode = await startNode({
+    ...(cluster !== undefined ? { cluster } : {}),
     storeDir: String(values['store']),
     sqlAddr: addrFlag(values, 'sql-addr'),
     httpAddr: addrFlag(values, 'http-addr'),
@@ -83,7 +110,7 @@ async function runStartSingleNode(values: FlagValues): Promise<number> {
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(
-    `Tessera ${TESSERA_VERSION} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
+    `Tessera ${TESSERA_VERSION} node ${node.nodeId} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
       `HTTP on ${formatHostPort(node.httpAddr)}, store ${node.storeDir}\n`,
   );
   return new Promise<number>((resolve) => {
@@ -127,6 +154,10 @@ async function run(argv: readonly string[]): Promise<number> {
   switch (spec.name) {
     case 'start-single-node':
       return runStartSingleNode(values);
+    case 'start':
+      return runStartSingleNode(values, clusterFlags(values));
+    case 'init':
+      return runInit(values);
     case 'cert create-ca':
     case 'cert create-node':
     case 'cert create-client':

@@ -3,5 +3,6 @@
  * lifecycle. Public surface for src/cli.
  */
 export { startNode, type NodeConfig, type RunningNode } from './node.ts';
+export { initCluster, type ClusterConfig } from './cluster.ts';
 export { parseHostPort, formatHostPort, type HostPort } from './address.ts';
 export { TESSERA_VERSION, PG_COMPAT_VERSION } from './version.ts';

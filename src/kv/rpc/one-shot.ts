@@ -56,6 +56,8 @@ export type OneShotHandler = (method: string, payload: Uint8Array) => Promise<Ui
 export class PreInitServer {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Answers being computed: close() lets them reach their callers first. */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly handler: OneShotHandler) {}
 
@@ -88,13 +90,15 @@ export class PreInitServer {
           socket.write(encodeFrame({ kind: 'hello-ok', nodeId: 0 }, FRAME_BYTES_MAX));
         } else if (f.kind === 'request') {
           const id = f.id;
-          this.handler(f.method, f.payload.slice()).then(
-            (payload) => socket.write(encodeFrame({ kind: 'response', id, payload }, FRAME_BYTES_MAX)),
+          const answered = this.handler(f.method, f.payload.slice()).then(
+            (payload) => void socket.write(encodeFrame({ kind: 'response', id, payload }, FRAME_BYTES_MAX)),
             (e: unknown) => {
               const err = e instanceof RpcError ? e : new RpcError('rpc-remote', e instanceof Error ? e.message : String(e), false);
               socket.write(encodeFrame({ kind: 'error', id, code: err.code, message: err.message, retryable: err.retryable }, FRAME_BYTES_MAX));
             },
           );
+          this.inflight.add(answered);
+          void answered.finally(() => this.inflight.delete(answered));
         } else {
           socket.destroy();
         }
@@ -102,8 +106,17 @@ export class PreInitServer {
     });
   }
 
+  /** Stops accepting; answers in flight are written and flushed before the sockets close. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    await Promise.allSettled([...this.inflight]);
+    await Promise.all([...this.sockets].map((s) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => s.destroy(), 1_000);
+      s.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      s.once('close', () => resolve());
+    })));
     const server = this.server;
     this.server = null;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
