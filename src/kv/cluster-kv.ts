@@ -46,7 +46,10 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
   rpc.handle('kv.batch', async (payload) => encodeValue(await store.send(decodeValue(payload) as BatchRequest)));
   const remote = async (node: NodeId, ba: BatchRequest): Promise<BatchResponse> =>
     decodeValue(await rpc.request(node, 'kv.batch', encodeValue(ba), { timeoutMs: c.leaseWaitMs + 2_000 })) as BatchResponse;
-  const router = new ReplicaRouter(env, self, store, remote, { routeTimeoutMs: 15_000, routeBackoffMs: 50 });
+  const router = new ReplicaRouter(env, self, store, remote, { routeTimeoutMs: 15_000, routeBackoffMs: 50 }, (rangeId) => [
+    ...(store.replica(rangeId)?.descriptor.replicas.map((r) => r.nodeId) ?? []),
+    ...options.knownNodes(),
+  ]);
   const firstRange = (): RangeDescriptor => {
     const local = store.replica(FIRST_RANGE_ID);
     if (local !== undefined) return local.descriptor;

@@ -29,8 +29,7 @@ export function truncatedStateKey(rangeId: RangeId): Uint8Array {
   return rangeIdLocalKey(rangeId, 'trunc');
 }
 
-export function raftLogKey(rangeId: RangeId, index: number): Uint8Array {
-  const prefix = rangeIdLocalKey(rangeId, 'log');
+export function raftLogKey(rangeId: RangeId, index: number, prefix: Uint8Array = rangeIdLocalKey(rangeId, 'log')): Uint8Array {
   const out = new Uint8Array(prefix.length + 8);
   out.set(prefix, 0);
   new DataView(out.buffer).setBigUint64(prefix.length, BigInt(index));
@@ -86,12 +85,15 @@ export class RangeRaftStorage implements Storage {
   private cachedSnapshot: Snapshot | undefined;
   /** Set when the core asked for a snapshot that is not ready: the driver builds one. */
   snapshotWanted = false;
+  private readonly logPrefix: Uint8Array;
 
   constructor(
     readonly rangeId: RangeId,
     /** The application's applied index and configuration (owned by the range's group). */
     private readonly applied: () => AppliedView,
-  ) {}
+  ) {
+    this.logPrefix = rangeIdLocalKey(rangeId, 'log');
+  }
 
   /** Loads hard state, truncated state and the log tail of `rangeId`. */
   async load(engine: EngineReader): Promise<void> {
@@ -172,18 +174,18 @@ export class RangeRaftStorage implements Storage {
     if (entries.length === 0) return;
     const first = (entries[0] as Entry).index;
     assert(first > this.truncIndex && first <= this.lastIndex() + 1, () => `r${this.rangeId}: append at ${first} does not fit the log`);
-    for (let i = first + entries.length; i <= this.lastIndex(); i++) batch.del(raftLogKey(this.rangeId, i));
+    for (let i = first + entries.length; i <= this.lastIndex(); i++) batch.del(raftLogKey(this.rangeId, i, this.logPrefix));
     this.ents.length = first - this.truncIndex - 1;
     for (const e of entries) {
       assert(e.index === this.lastIndex() + 1, 'appended entries must be contiguous');
       this.ents.push(e);
-      batch.put(raftLogKey(this.rangeId, e.index), encodeEntry(e));
+      batch.put(raftLogKey(this.rangeId, e.index, this.logPrefix), encodeEntry(e));
     }
   }
 
   /** Replaces the whole log by a received snapshot's position. */
   stageSnapshot(batch: WriteBatch, snap: Snapshot): void {
-    for (let i = this.truncIndex + 1; i <= this.lastIndex(); i++) batch.del(raftLogKey(this.rangeId, i));
+    for (let i = this.truncIndex + 1; i <= this.lastIndex(); i++) batch.del(raftLogKey(this.rangeId, i, this.logPrefix));
     this.ents = [];
     this.setTruncated(batch, snap.meta.index, snap.meta.term);
     this.cachedSnapshot = undefined;
@@ -194,7 +196,7 @@ export class RangeRaftStorage implements Storage {
     if (index <= this.truncIndex) return;
     assert(index <= this.applied().appliedIndex, () => `r${this.rangeId}: truncating ${index} beyond applied`);
     const term = this.term(index);
-    for (let i = this.truncIndex + 1; i <= index; i++) batch.del(raftLogKey(this.rangeId, i));
+    for (let i = this.truncIndex + 1; i <= index; i++) batch.del(raftLogKey(this.rangeId, i, this.logPrefix));
     this.ents = this.ents.slice(index - this.truncIndex);
     this.setTruncated(batch, index, term);
   }

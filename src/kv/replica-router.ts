@@ -25,6 +25,12 @@ export class ReplicaRouter {
     private readonly local: Sender,
     private readonly remote: RemoteSend | null,
     private readonly config: RouterConfig,
+    /**
+     * More places to look: this node's own (possibly newer) copy of the descriptor's
+     * replicas, and every node known to the cluster (a cached descriptor may list only
+     * replicas that are gone; nodes without a replica answer range-not-found).
+     */
+    private readonly moreCandidates: (rangeId: RangeId) => readonly NodeId[] = () => [],
   ) {}
 
   senderFor(desc: RangeDescriptor): Sender {
@@ -41,14 +47,16 @@ export class ReplicaRouter {
     add(this.leaseholders.get(desc.rangeId));
     if (desc.replicas.some((r) => r.nodeId === this.self)) add(this.self);
     for (const r of desc.replicas) add(r.nodeId);
+    for (const n of this.moreCandidates(desc.rangeId)) add(n);
     return out;
   }
 
   async send(desc: RangeDescriptor, ba: BatchRequest): Promise<BatchResponse> {
     const deadline = this.env.clock.monotonicMs() + this.config.routeTimeoutMs;
-    let lastWhy = 'no replica tried';
+    let why: string[];
     for (let round = 0; ; round++) {
       const queue = this.candidates(desc);
+      why = [];
       const tried = new Set<NodeId>();
       while (queue.length > 0) {
         const node = queue.shift() as NodeId;
@@ -58,21 +66,21 @@ export class ReplicaRouter {
         try {
           res = node === this.self ? await this.local.send(ba) : await (this.remote as RemoteSend)(node, ba);
         } catch (e) {
-          lastWhy = `n${node}: ${e instanceof Error ? e.message : String(e)}`;
+          why.push(`n${node}: ${e instanceof Error ? e.message : String(e)}`);
           continue;
         }
         if (res.ok || (res.error.kind !== 'not-leaseholder' && res.error.kind !== 'range-not-found')) {
           if (res.ok || res.error.kind !== 'range-key-mismatch') this.leaseholders.set(desc.rangeId, node);
           return res;
         }
-        lastWhy = `n${node}: ${res.error.kind === 'not-leaseholder' ? res.error.message : 'no replica there'}`;
+        why.push(`n${node}: ${res.error.kind === 'not-leaseholder' ? `${res.error.message} (holder ${res.error.leaseholder ?? '?'})` : 'no replica there'}`);
         if (res.error.kind === 'not-leaseholder' && res.error.leaseholder !== null && !tried.has(res.error.leaseholder)) {
           queue.unshift(res.error.leaseholder);
           this.leaseholders.set(desc.rangeId, res.error.leaseholder);
         }
       }
       const left = deadline - this.env.clock.monotonicMs();
-      if (left <= 0) return { ok: false, error: { kind: 'range-unavailable', rangeId: desc.rangeId, message: lastWhy } };
+      if (left <= 0) return { ok: false, error: { kind: 'range-unavailable', rangeId: desc.rangeId, message: why.join('; ') } };
       await new Promise((r) => setTimeout(r, Math.min(left, this.config.routeBackoffMs * Math.min(1 + round, 10))));
     }
   }

@@ -27,6 +27,19 @@ import type { Timestamp } from './timestamp.ts';
 
 export const FIRST_RANGE_ID = 1n as RangeId;
 
+export interface RangeStatus {
+  readonly rangeId: RangeId;
+  readonly initialized: boolean;
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+  readonly leaseholder: number;
+  readonly leaseExpiration: bigint;
+  readonly role: string;
+  readonly term: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+}
+
 export interface StoreOptions {
   /** Bootstrap the first range on a fresh engine (single node); a cluster node waits for init. */
   readonly bootstrap?: boolean;
@@ -208,6 +221,25 @@ export class Store implements Sender {
     const r = this.replicas.get(FIRST_RANGE_ID);
     assert(r !== undefined, 'this store does not hold the first range');
     return r.descriptor;
+  }
+
+  /** What this store's replicas look like now (for /_status and tests). */
+  rangeStatus(): RangeStatus[] {
+    return [...this.driver.groups.values()].map((g) => {
+      const st = g.node.status();
+      return {
+        rangeId: g.rangeId,
+        initialized: g.desc !== null,
+        voters: [...g.state.confState.voters],
+        learners: [...g.state.confState.learners],
+        leaseholder: g.state.lease.holder,
+        leaseExpiration: g.state.lease.expiration,
+        role: st.role,
+        term: st.term,
+        applied: g.state.appliedIndex,
+        lastIndex: st.lastIndex,
+      };
+    });
   }
 
   get rangeCount(): number {

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
-import { openEngine, createLocalKv, type Sender } from '../kv/index.ts';
+import { openEngine, createLocalKv, type Sender, type Store } from '../kv/index.ts';
 import { startClusterNode, type ClusterConfig, type ClusterNode } from './cluster.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
 import { createSqlService, type TesseraSqlService } from '../sql/index.ts';
@@ -69,15 +69,18 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const engine = await openEngine({ path: resolve(storeDir, 'data') });
     cleanups.push(() => engine.close());
     let sender: Sender;
+    let store: Store;
     let cluster: ClusterNode | null = null;
     if (config.cluster !== undefined) {
       cluster = await startClusterNode(env, engine, config.cluster, {});
       cleanups.push((cluster as ClusterNode).close);
       sender = cluster.kv.sender;
+      store = cluster.kv.store;
     } else {
       const kv = await createLocalKv(env, engine, {});
       cleanups.push(() => kv.close());
       sender = kv.sender;
+      store = kv.store;
     }
     const txns = createTxnCoordinator(env, sender, {});
     cleanups.push(async () => txns.close());
@@ -92,7 +95,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
-    const http = await startHttp(config.httpAddr, () => serving, registry);
+    const nodeId = cluster?.nodeId ?? 1;
+    const http = await startHttp(config.httpAddr, () => serving, registry, () => ({ nodeId, ranges: store.rangeStatus() }));
     cleanups.push(() => http.close());
     serving = true;
     logger.info({ version: TESSERA_VERSION, sqlAddr, httpAddr: http.address, storeDir }, 'node started');

@@ -39,11 +39,30 @@ export interface ClusterNodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the process again on the same store and ports. */
   restart(): void;
+  /** GET /_status/node. */
+  status(): Promise<NodeStatus>;
+}
+
+export interface RangeStatus {
+  readonly rangeId: string;
+  readonly initialized: boolean;
+  readonly voters: number[];
+  readonly learners: number[];
+  readonly leaseholder: number;
+  readonly role: string;
+  readonly applied: number;
+  readonly lastIndex: number;
+}
+
+export interface NodeStatus {
+  readonly nodeId: number;
+  readonly ranges: RangeStatus[];
 }
 
 export function startClusterNode(listenPort: number, joinPorts: readonly number[], storeDir = tempStoreDir('tessera-cluster-').path, timeoutMs = 60_000): ClusterNodeProcess {
   let stderr = '';
   let sqlPort = 0;
+  let httpPort = 0;
   const node: ClusterNodeProcess = {
     listenPort,
     storeDir,
@@ -62,6 +81,7 @@ export function startClusterNode(listenPort: number, joinPorts: readonly number[
       await node.exited;
     },
     restart: () => spawnIt(),
+    status: async () => (await (await fetch(`http://127.0.0.1:${httpPort}/_status/node`)).json()) as NodeStatus,
   };
   const spawnIt = (): void => {
     const args = [
@@ -82,10 +102,11 @@ export function startClusterNode(listenPort: number, joinPorts: readonly number[
       const mark = stderr.length;
       child.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
-        const m = /serving SQL on [^\s]+:(\d+) /.exec(stderr.slice(mark));
+        const m = /serving SQL on [^\s]+:(\d+) .*HTTP on [^\s]+:(\d+)/.exec(stderr.slice(mark));
         if (m) {
           clearTimeout(timer);
           sqlPort = Number(m[1]);
+          httpPort = Number(m[2]);
           res(sqlPort);
         }
       });
