@@ -73,6 +73,16 @@ export const commands: readonly CommandSpec[] = [
     flags: [{ name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a started node' }],
   },
   {
+    name: 'demo',
+    summary: 'Start a local N-node cluster in this process and print the SQL URLs (for trying things out).',
+    usage: 'tessera demo [--nodes N] [--dir DIR]',
+    flags: [
+      { name: 'nodes', type: 'string', placeholder: 'N', default: '3', help: 'how many nodes (1-9)' },
+      { name: 'dir', type: 'string', placeholder: 'DIR', help: 'parent directory of the nodes\' stores (default: a new temporary directory)' },
+      { ...logLevelFlag, default: 'warn' },
+    ],
+  },
+  {
     name: 'cert create-ca',
     summary: 'Create a certificate authority: ca.crt in the certs directory, its key at --ca-key.',
     usage: 'tessera cert create-ca --certs-dir DIR --ca-key PATH',

@@ -7,6 +7,7 @@ import { commandHelp, findCommand, mainHelp, type CommandSpec } from './commands
 import {
   startNode,
   initCluster,
+  startDemo,
   parseHostPort,
   type ClusterConfig,
   formatHostPort,
@@ -90,6 +91,21 @@ function clusterFlags(values: FlagValues): ClusterConfig {
   };
 }
 
+async function runDemo(values: FlagValues): Promise<number> {
+  const demo = await startDemo({
+    nodes: intFlag(values, 'nodes'),
+    dir: typeof values['dir'] === 'string' ? values['dir'] : null,
+    logLevel: String(values['log-level']),
+  });
+  process.stdout.write(`Tessera ${TESSERA_VERSION} demo cluster of ${demo.nodes.length} nodes (stores under ${demo.dir}):\n`);
+  for (const n of demo.nodes) {
+    const sql = formatHostPort(n.sqlAddr);
+    process.stdout.write(`  node ${n.nodeId}: postgres://root@${sql}/defaultdb  (HTTP ${formatHostPort(n.httpAddr)})\n`);
+  }
+  process.stdout.write('Press Ctrl-C to stop.\n');
+  return waitForSignal(() => demo.stop());
+}
+
 async function runInit(values: FlagValues): Promise<number> {
   const { clusterId } = await initCluster(addrFlag(values, 'host'));
   process.stdout.write(`cluster initialized (id ${clusterId})\n`);
@@ -113,6 +129,11 @@ async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): 
     `Tessera ${TESSERA_VERSION} node ${node.nodeId} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
       `HTTP on ${formatHostPort(node.httpAddr)}, store ${node.storeDir}\n`,
   );
+  return waitForSignal(() => node.stop());
+}
+
+/** Resolves with the exit code once SIGINT/SIGTERM stopped the service (a second signal exits at once). */
+function waitForSignal(stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -122,7 +143,7 @@ async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): 
       }
       stopping = true;
       process.stderr.write(`received ${signal}: draining and stopping\n`);
-      node.stop().then(
+      stop().then(
         () => resolve(0),
         (err: unknown) => {
           process.stderr.write(`error while stopping: ${String(err)}\n`);
@@ -158,6 +179,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return runStartSingleNode(values, clusterFlags(values));
     case 'init':
       return runInit(values);
+    case 'demo':
+      return runDemo(values);
     case 'cert create-ca':
     case 'cert create-node':
     case 'cert create-client':
