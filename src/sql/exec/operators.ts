@@ -258,6 +258,12 @@ function scanSpan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): 
 }
 
 function scan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): Operator {
+  const virtual = node.table.virtual;
+  if (virtual !== undefined) {
+    // pg_catalog / information_schema: rows computed from the in-memory catalog, one batch.
+    let done = false;
+    return { next: async () => (done ? null : ((done = true), virtual.rows(ctx.eval).map((r) => [...r]))) };
+  }
   const layout = layoutOf(node.table);
   const isPrimary = node.index.id === node.table.primaryIndex.id;
   let span: { startKey: Uint8Array; endKey: Uint8Array } | null | undefined;

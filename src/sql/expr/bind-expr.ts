@@ -350,7 +350,7 @@ export class Binder {
       const i = e.index;
       return { kind: 'param', type: target, index: i, eval: (_row, ctx) => ctx.params[i] ?? null };
     }
-    if (e.kind === 'const') return constant(target, castValue(e.value, T.unknown, target, explicit, this.format));
+    if (e.kind === 'const' && !readsCatalog(T.unknown, target)) return constant(target, castValue(e.value, T.unknown, target, explicit, this.format));
     return this.cast({ ...e, type: T.text }, target, explicit, -1);
   }
 
@@ -360,7 +360,7 @@ export class Binder {
       throw sqlError('42846', `cannot cast type ${typeDisplayName(e.type)} to ${typeDisplayName(target)}`, positionOf(pos));
     }
     const from = e.type;
-    if (e.kind === 'const') return constant(target, castValue(e.value, from, target, explicit, this.format));
+    if (e.kind === 'const' && !readsCatalog(from, target)) return constant(target, castValue(e.value, from, target, explicit, this.format));
     return call(`CAST AS ${typeDisplayName(target)}`, target, [e], (row, ctx) => castValue(e.eval(row, ctx), from, target, explicit, ctx));
   }
 
@@ -482,6 +482,13 @@ export class Binder {
       return null;
     });
   }
+}
+
+/** Casts between names and reg* OIDs look the catalog up, so they run at execution, not at bind. */
+function readsCatalog(from: SqlType, to: SqlType): boolean {
+  const named = (t: SqlType): boolean => t.kind === 'oid' && t.reg !== 'oid';
+  const textual = (t: SqlType): boolean => isStringType(t) || t.kind === 'unknown';
+  return (named(to) && textual(from)) || (named(from) && textual(to));
 }
 
 function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {

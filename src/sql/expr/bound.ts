@@ -9,6 +9,7 @@ import type { TimeZone } from '../types/datetime.ts';
 import { Numeric } from '../types/numeric.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import type { PlanNode } from '../plan/plan.ts';
+import type { PgCatalog } from '../pgcatalog/snapshot.ts';
 import type { SqlType, Value } from '../types/types.ts';
 
 /** What an expression may read besides its input row. */
@@ -24,6 +25,8 @@ export interface EvalContext extends FormatContext {
   readonly outer?: readonly (readonly Value[])[];
   /** First-column values of each evaluated subquery, by SubqueryPlan id. */
   readonly subqueryResults?: Map<number, readonly Value[]>;
+  /** The catalog as pg_catalog tables and catalog functions read it (set by the session). */
+  readonly catalog?: PgCatalog;
 }
 
 /**

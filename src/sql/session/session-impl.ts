@@ -24,6 +24,7 @@ import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
+import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -204,7 +205,7 @@ export class SqlSession implements Session {
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
     return {
       resolveTable: (schema, name, pos) => {
-        const t = this.lookupTable({ schema, name, alias: null, pos });
+        const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
@@ -230,15 +231,28 @@ export class SqlSession implements Session {
   /** A cached plan is stale when any table it read has a newer descriptor. */
   private isStale(planned: Planned): boolean {
     for (const t of planned.tables) {
+      if (t.virtual !== undefined) continue;
       const current = this.lookupTable({ schema: null, name: t.name, alias: null, pos: -1 });
       if (current !== t) return true;
     }
     return false;
   }
 
-  private evalContext(params: readonly Value[], open: OpenTxn | null): EvalContext {
+  /** pg_catalog's view of the catalog for one statement: built on first use, then kept. */
+  private pgCatalog(open: OpenTxn | null): PgCatalog {
+    let snap: CatalogSnapshot | null = null;
+    return {
+      snapshot: () => (snap ??= CatalogSnapshot.build(this.deps.catalog, open?.changes ?? null, this.database.name, this.user, this.settings.get('search_path') ?? 'public')),
+    };
+  }
+
+  private evalContext(params: readonly Value[], open: OpenTxn | null, catalog: PgCatalog = this.pgCatalog(open)): EvalContext {
     const settings = this.settings;
     return {
+      catalog,
+      get objectNames() {
+        return catalog.snapshot();
+      },
       params,
       user: this.user,
       database: this.database.name,
@@ -278,8 +292,12 @@ export class SqlSession implements Session {
     const open = this.ensureTxn();
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
-    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
-    const gen = runPlan(planned.plan, this.execContext(open, params), open.uniques, { types, binary }, encode);
+    const exec = this.execContext(open, params);
+    // reg* columns print names: the encoder reads them through the statement's catalog view.
+    const catalog = exec.eval.catalog;
+    const format = types.some((t) => t.kind === 'oid') && catalog !== undefined ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: catalog.snapshot() } : this.settings;
+    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), format);
+    const gen = runPlan(planned.plan, exec, open.uniques, { types, binary }, encode);
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
