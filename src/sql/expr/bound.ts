@@ -25,6 +25,8 @@ export interface EvalContext extends FormatContext {
   readonly outer?: readonly (readonly Value[])[];
   /** First-column values of each evaluated subquery, by SubqueryPlan id. */
   readonly subqueryResults?: Map<number, readonly Value[]>;
+  /** set_config(name, value, is_local): changes a session setting; returns its new value. */
+  setConfig?(name: string, value: string, local: boolean): string;
   /** The catalog as pg_catalog tables and catalog functions read it (set by the session). */
   readonly catalog?: PgCatalog;
 }

@@ -169,6 +169,26 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
         return v === null ? 'NULL' : quote(v as string);
       });
     }
+    case 'pg_get_triggerdef': case 'pg_get_ruledef': case 'pg_get_partkeydef': case 'pg_get_functiondef': case 'pg_tablespace_location':
+    case 'pg_get_function_sqlbody': case 'pg_get_partition_constraintdef':
+      // The objects these describe (triggers, rules, partitions, functions, tablespaces) do not exist in Tessera.
+      need(1, 2);
+      return call(name, T.text, [...args], () => null);
+    case 'acldefault':
+      // NULL ACLs mean "the owner's defaults" to pg_dump; there are no grants to print yet.
+      need(2);
+      return call(name, T.text, [...args], () => null);
+    case 'set_config': {
+      need(3);
+      const [n, v, local] = [text(0), text(1), binder.coerce(args[2]!, T.bool, pos)];
+      return call(name, T.text, [n, v, local], (row, ctx) => {
+        const setting = n.eval(row, ctx);
+        const value = v.eval(row, ctx);
+        if (setting === null) throw sqlError('22023', 'SET requires a parameter name');
+        if (ctx.setConfig === undefined) throw sqlError('0A000', 'set_config is not available here');
+        return ctx.setConfig((setting as string).toLowerCase(), (value as string | null) ?? '', local.eval(row, ctx) === true);
+      });
+    }
     case 'pg_is_in_recovery':
       need(0);
       return call(name, T.bool, [], () => false);

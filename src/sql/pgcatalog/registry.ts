@@ -5,6 +5,7 @@
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { PRIMARY_INDEX_ID } from '../catalog/descriptors.ts';
 import type { EvalContext } from '../expr/bound.ts';
+import { T, type Value } from '../types/types.ts';
 import { toRow, type VirtualTableDef } from './columns.ts';
 import { INFO_TABLES } from './info-schema.ts';
 import { CORE_TABLES } from './pg-tables.ts';
@@ -14,18 +15,23 @@ export type VirtualRelation = VirtualTableDef;
 
 export const VIRTUAL_RELATIONS: readonly VirtualRelation[] = [...CORE_TABLES, ...MORE_TABLES, ...INFO_TABLES];
 
-function rowsOf(def: VirtualTableDef, ctx: EvalContext): readonly (readonly import('../types/types.ts').Value[])[] {
+function rowsOf(def: VirtualTableDef, ctx: EvalContext): readonly (readonly Value[])[] {
   if (ctx.catalog === undefined) throw new Error(`internal: ${def.schema}.${def.name} read without a catalog in the context`);
-  return def.rows(ctx.catalog.snapshot(), ctx).map((r) => toRow(def.columns, r));
+  const tableoid = BigInt(def.oid);
+  return def.rows(ctx.catalog.snapshot(), ctx).map((r) => [...toRow(def.columns, r), tableoid]);
 }
 
 /** A virtual table's descriptor: negative ids (never in KV), no key columns, no indexes. */
 function descOf(def: VirtualTableDef, i: number): TableDesc {
   return {
     kind: 'table', id: -(i + 1), version: 1, name: def.name, databaseId: 0, schemaId: 0,
-    columns: def.columns.map((c, j) => ({ id: j + 1, name: c.name, type: c.type, nullable: true, defaultExpr: null, hidden: false })),
+    // tableoid: PostgreSQL's system column naming the catalog a row comes from (pg_dump reads it).
+    columns: [
+      ...def.columns.map((c, j) => ({ id: j + 1, name: c.name, type: c.type, nullable: true, defaultExpr: null, hidden: false })),
+      { id: def.columns.length + 1, name: 'tableoid', type: T.oid, nullable: false, defaultExpr: null, hidden: true },
+    ],
     primaryIndex: { id: PRIMARY_INDEX_ID, name: `${def.name}_pkey`, unique: true, columnIds: [], directions: [] },
-    indexes: [], nextColumnId: def.columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1,
+    indexes: [], nextColumnId: def.columns.length + 2, nextIndexId: PRIMARY_INDEX_ID + 1,
     virtual: { oid: def.oid, rows: (ctx) => rowsOf(def, ctx) },
   };
 }

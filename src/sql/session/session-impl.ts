@@ -250,6 +250,11 @@ export class SqlSession implements Session {
     const settings = this.settings;
     return {
       catalog,
+      setConfig: (name, value, local) => {
+        if (local) settings.setLocal(name, value);
+        else settings.set(name, value);
+        return settings.get(name) ?? value;
+      },
       get objectNames() {
         return catalog.snapshot();
       },
