@@ -9,6 +9,7 @@ import { compareValues } from './bound.ts';
 import { commonType } from './casts.ts';
 import { bindMoreFunctions } from './functions-more.ts';
 import { bindCatalogFunction, bindRegexFunction } from './functions-catalog.ts';
+import { bindAdvisoryFunction } from './functions-advisory.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -109,7 +110,7 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'pg_backend_pid':
       return call(name, T.int4, [], () => BigInt(process.pid));
     default: {
-      const more = bindMoreFunctions(name, args, binder, pos) ?? bindCatalogFunction(name, args, binder, pos) ?? bindRegexFunction(name, args, binder, pos);
+      const more = bindMoreFunctions(name, args, binder, pos) ?? bindCatalogFunction(name, args, binder, pos) ?? bindRegexFunction(name, args, binder, pos) ?? bindAdvisoryFunction(name, args, binder, pos);
       if (more !== null) return more;
       if (name === 'mod' && args.length === 2) return binder.binaryOperator('%', args[0]!, args[1]!, pos);
       throw sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {

@@ -24,6 +24,7 @@ import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
+import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
 import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 
 export interface SessionDeps {
@@ -61,6 +62,9 @@ export class SqlSession implements Session {
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
+  private readonly advisory: SessionAdvisoryLocks;
+  /** Transaction-level advisory locks being released after the transaction ended. */
+  private advisoryRelease: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -69,6 +73,7 @@ export class SqlSession implements Session {
     applicationName: string,
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
+    this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -92,6 +97,7 @@ export class SqlSession implements Session {
   }
 
   private async *runQuery(sql: string): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       yield* this.runQueryString(sql);
@@ -188,9 +194,14 @@ export class SqlSession implements Session {
 
   /** The one place `open` changes, so that transactional settings follow the transaction. */
   private setOpen(open: OpenTxn | null, committed: boolean): void {
+    const ended = this.open !== null && open === null;
     this.open = open;
     if (open !== null) this.settings.beginTransaction();
     else this.settings.endTransaction(committed);
+    if (ended) {
+      // Starts now (other sessions may be waiting); awaited before this session's next statement.
+      this.advisoryRelease = this.advisoryRelease.then(() => this.advisory.releaseAll('xact')).catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks failed'));
+    }
   }
 
   private async closeCursors(): Promise<void> {
@@ -250,6 +261,7 @@ export class SqlSession implements Session {
     const settings = this.settings;
     return {
       catalog,
+      advisory: this.advisory,
       setConfig: (name, value, local) => {
         if (local) settings.setLocal(name, value);
         else settings.set(name, value);
@@ -421,6 +433,7 @@ export class SqlSession implements Session {
   }
 
   private async *runExecute(name: string, maxRows: number, lastBeforeSync: boolean): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       const portal = this.portals.get(name);
@@ -489,6 +502,8 @@ export class SqlSession implements Session {
     this.prepared.clear();
     this.portals.clear();
     if (open !== null) await open.rollback().catch(() => undefined);
+    await this.advisoryRelease;
+    await this.advisory.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks at session end failed'));
   }
 }
 
