@@ -434,6 +434,10 @@ function convertSet(body: JsonObject): Statement {
       return { kind: 'reset', name };
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
+    case 'VAR_SET_MULTI':
+      // SET TRANSACTION ISOLATION LEVEL ... (pg_dump): transactions are serializable, which every level allows.
+      if (name === 'transaction') return { kind: 'set', name, value: { kind: 'default' }, local: false };
+      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
     default:
       return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
   }
