@@ -81,6 +81,17 @@ test('regclass and friends read and print names; OIDs follow descriptor ids', as
   assert.deepEqual(await rows(s2, "select oid from pg_class where relname = 'users'"), [oid]);
 });
 
+test('drivers may declare oid and regclass parameters', async () => {
+  const [oid] = await rows(s, "select 'posts'::regclass::oid");
+  const described = await s.prepare('', 'select relname from pg_class where oid = $1 and $2::regclass = oid', [26, 2205]);
+  assert.deepEqual(described.paramTypeOids, [26, 2205]);
+  await s.bind('', '', [Buffer.from(oid!), Buffer.from('posts')], [], []);
+  const out: string[] = [];
+  for await (const e of s.execute('', 0)) if (e.kind === 'rows') out.push(...e.rows.map((r) => String(r[0])));
+  await s.sync();
+  assert.deepEqual(out, ['posts']);
+});
+
 test('a hidden rowid is not a column or an index; catalog rows carry tableoid', async () => {
   assert.deepEqual(await rows(s, "select attname from pg_attribute where attrelid = 'nokey'::regclass and attnum > 0 order by attnum"), ['a', 'b']);
   assert.deepEqual(await rows(s, "select count(*) from pg_index where indrelid = 'nokey'::regclass"), ['0']);

@@ -53,7 +53,14 @@ export class CatalogSnapshot implements ObjectNames {
     this.namespaces = [...BUILTIN_NAMESPACES, ...schemas.map((s) => ({ oid: descriptorOid(s.id), name: s.name }))];
     this.schemaById = new Map(schemas.map((s) => [s.id, s]));
     this.tableById = new Map(tables.map((t) => [t.id, t]));
+    for (const t of tables) {
+      this.relationByName.set(`${t.schemaId}/${t.name}`, descriptorOid(t.id));
+      for (const i of indexesOf(t)) this.relationByName.set(`${t.schemaId}/${i.name}`, indexOid(t.id, i.id));
+    }
   }
+
+  /** "<schema id>/<name>" -> OID of the table or index (one relation namespace per schema). */
+  private readonly relationByName = new Map<string, number>();
 
   /** The committed descriptors with `changes` (a transaction's own DDL) over them. */
   static build(catalog: Catalog, changes: CatalogChanges | null, databaseName: string, user: string, searchPathSetting: string): CatalogSnapshot {
@@ -128,13 +135,8 @@ export class CatalogSnapshot implements ObjectNames {
       const v = VIRTUAL_RELATIONS.find((r) => r.schema === ns && r.name === name);
       if (v !== undefined) return v.oid;
       const s = this.schemas.find((x) => x.name === ns);
-      if (s === undefined) continue;
-      for (const t of this.tables) {
-        if (t.schemaId !== s.id) continue;
-        if (t.name === name) return descriptorOid(t.id);
-        const idx = indexesOf(t).find((i) => i.name === name);
-        if (idx !== undefined) return indexOid(t.id, idx.id);
-      }
+      const oid = s === undefined ? undefined : this.relationByName.get(`${s.id}/${name}`);
+      if (oid !== undefined) return oid;
     }
     return null;
   }

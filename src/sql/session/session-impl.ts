@@ -15,7 +15,7 @@ import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
-import { parseValue } from '../types/text-io.ts';
+import { parseValue, type FormatContext } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
@@ -410,7 +410,10 @@ export class SqlSession implements Session {
       if (params.length !== types.length) {
         throw sqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "${statement}" requires ${types.length}`);
       }
-      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings, i));
+      // reg* parameters given as names ('users' for a regclass) are looked up in the catalog.
+      const named = types.some((t) => t.kind === 'oid' && t.reg !== 'oid');
+      const format = named ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: this.pgCatalog(this.open).snapshot() } : this.settings;
+      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), format, i));
       const binary = resultFormats.map((f) => f === 1);
       this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, cursor: null });
     } catch (err) {
@@ -512,7 +515,7 @@ export class SqlSession implements Session {
  * rather than read as text, because their binary forms are not text.
  */
 const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [26, 'oid'], [1560, 'bit'], [1562, 'varbit'],
+  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
   [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
   [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
   [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
@@ -524,7 +527,7 @@ function declaredParamType(oid: number): SqlType | null {
   return typeFromOid(oid);
 }
 
-function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings, index: number): Value {
+function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: FormatContext, index: number): Value {
   if (raw === null) return null;
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (format === 1) return decodeBinary(type, buf, index);
