@@ -17,6 +17,7 @@ const schema = [
   'create index posts_user on posts (user_id)',
   'create unique index posts_title on posts (title desc)',
   'create table nokey (a int, b text)',
+  "create table defaults (a text default 'x', b varchar(10) default 'it''s', c int default 5, d numeric(10,2) default 1.5, e bool default true, f timestamptz default now(), h int default -1, i date default current_date, j uuid default gen_random_uuid(), k bigint default (1+2), l text default lower('A'), m bigint default 7)",
 ];
 
 before(async () => {
@@ -50,6 +51,8 @@ test('pg_class, pg_namespace and pg_index describe tables and indexes as Postgre
 test('pg_attribute, format_type and pg_attrdef describe columns as PostgreSQL does', async () => {
   await same("select a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atthasdef from pg_attribute a where a.attrelid = 'users'::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum");
   await same("select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where a.attrelid = 'users'::regclass");
+  await same("select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = 'defaults'::regclass order by a.attnum");
+  await same("select column_name, column_default from information_schema.columns where table_name = 'defaults' order by ordinal_position");
   await same('select format_type(1043, 104), format_type(1700, 655366), format_type(1184, null), format_type(1007, null), format_type(23, -1)');
 });
 

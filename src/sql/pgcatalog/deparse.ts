@@ -5,6 +5,8 @@
  */
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { Expr, Literal } from '../parser/ast.ts';
+import type { SqlType } from '../types/types.ts';
+import { formatSqlType } from './builtin-types.ts';
 import { quoteIdent } from './names.ts';
 
 function literalText(lit: Literal): string {
@@ -17,12 +19,30 @@ function literalText(lit: Literal): string {
   }
 }
 
+/** Functions written without parentheses, as ruleutils prints them. */
+const sqlValueFunctions: Readonly<Record<string, string>> = {
+  current_date: 'CURRENT_DATE', localtimestamp: 'LOCALTIMESTAMP', current_user: 'CURRENT_USER', session_user: 'SESSION_USER', current_schema: 'CURRENT_SCHEMA',
+};
+
+/**
+ * A column default as pg_get_expr prints it: constants are coerced to the column's type
+ * when the table is created, so a string prints as `'x'::character varying` and a negative
+ * number as `'-1'::integer`; everything else as the expression.
+ */
+export function deparseDefault(e: Expr, type: SqlType): string {
+  const cast = type.kind === 'bpchar' ? 'bpchar' : formatSqlType(type).replace(/\(.*\)/, '');
+  if (e.kind === 'literal' && e.value.kind === 'string') return `'${e.value.text.replaceAll("'", "''")}'::${cast}`;
+  if (e.kind === 'negate' && e.operand.kind === 'literal' && (e.operand.value.kind === 'integer' || e.operand.value.kind === 'decimal')) return `'-${e.operand.value.text}'::${cast}`;
+  if (e.kind === 'literal' && (e.value.kind === 'integer' || e.value.kind === 'decimal') && e.value.text.startsWith('-')) return `'${e.value.text}'::${cast}`;
+  return deparseExpr(e);
+}
+
 /** An expression as PostgreSQL prints a stored default (best effort for the rarer nodes). */
 export function deparseExpr(e: Expr): string {
   switch (e.kind) {
     case 'literal': return literalText(e.value);
     case 'column': return e.table === null ? quoteIdent(e.name) : `${quoteIdent(e.table)}.${quoteIdent(e.name)}`;
-    case 'func': return e.name === 'now' && e.args.length === 0 ? 'now()' : `${e.name}(${e.args.map(deparseExpr).join(', ')})`;
+    case 'func': return sqlValueFunctions[e.name] !== undefined && e.args.length === 0 ? sqlValueFunctions[e.name]! : `${e.name}(${e.args.map(deparseExpr).join(', ')})`;
     case 'cast': {
       const inner = e.arg.kind === 'literal' && e.arg.value.kind === 'string' ? `'${e.arg.value.text.replaceAll("'", "''")}'` : deparseExpr(e.arg);
       return `${inner}::${e.type.name}${e.type.mods.length > 0 ? `(${e.type.mods.join(',')})` : ''}`;

@@ -6,7 +6,7 @@ import type { ColumnDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { SqlType } from '../types/types.ts';
 import { builtinType, formatSqlType } from './builtin-types.ts';
 import { columns, emptyTable, type RowObject, type VirtualTableDef } from './columns.ts';
-import { deparseExpr } from './deparse.ts';
+import { deparseDefault } from './deparse.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 import { typeOid } from '../types/types.ts';
 
@@ -41,7 +41,7 @@ function columnRows(snap: CatalogSnapshot): RowObject[] {
   const db = snap.database.name;
   return tablesWithSchema(snap).flatMap(({ t, schema }) => t.columns.filter((c) => !c.hidden).map((c: ColumnDesc, i): RowObject => ({
     table_catalog: db, table_schema: schema, table_name: t.name, column_name: c.name, ordinal_position: i + 1,
-    column_default: c.defaultExpr === null ? null : deparseExpr(c.defaultExpr), is_nullable: c.nullable ? 'YES' : 'NO', data_type: dataType(c.type),
+    column_default: c.defaultExpr === null ? null : deparseDefault(c.defaultExpr, c.type), is_nullable: c.nullable ? 'YES' : 'NO', data_type: dataType(c.type),
     ...numericFacts(c.type), udt_catalog: db, udt_schema: 'pg_catalog', udt_name: builtinType(typeOid(c.type))?.name ?? 'unknown',
     dtd_identifier: String(i + 1), is_self_referencing: 'NO', is_identity: 'NO', identity_cycle: 'NO', is_generated: 'NEVER', is_updatable: 'YES',
   })));

@@ -7,7 +7,7 @@ import type { TableDesc } from '../catalog/descriptors.ts';
 import { typeMod, typeOid, typeSize } from '../types/types.ts';
 import { BUILTIN_TYPES } from './builtin-types.ts';
 import { columns, type RowObject, type VirtualTableDef } from './columns.ts';
-import { deparseExpr } from './deparse.ts';
+import { deparseDefault } from './deparse.ts';
 import { attrdefOid, BTREE_AM_OID, constraintOid, DEFAULT_COLLATION_OID, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, SUPERUSER_OID } from './oids.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 import { VIRTUAL_RELATIONS } from './registry.ts';
@@ -89,7 +89,7 @@ function constraintRows(snap: CatalogSnapshot): RowObject[] {
 }
 
 function attrdefRows(snap: CatalogSnapshot): RowObject[] {
-  return snap.tables.flatMap((t) => visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseExpr(c.defaultExpr) }])));
+  return snap.tables.flatMap((t) => visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseDefault(c.defaultExpr, c.type) }])));
 }
 
 function typeRows(): RowObject[] {
