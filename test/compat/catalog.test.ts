@@ -63,6 +63,18 @@ test('pg_get_indexdef and pg_get_constraintdef print definitions as PostgreSQL d
   await same("select indexname, indexdef from pg_indexes where tablename = 'posts' order by 1");
 });
 
+test('pg_depend ties indexes to their constraints and tables as PostgreSQL does', async () => {
+  // PostgreSQL 18 adds TOAST tables and NOT NULL constraints, which Tessera (like 15 for the latter) has not.
+  await same(`select * from (
+      select classid::regclass as c, case when classid = 'pg_class'::regclass then objid::regclass::text else (select conname::text from pg_constraint where oid = objid) end as obj,
+             refclassid::regclass as rc, case when refclassid = 'pg_class'::regclass then refobjid::regclass::text else (select conname::text from pg_constraint where oid = refobjid) end as ref,
+             refobjsubid, deptype
+      from pg_depend where deptype in ('a', 'i')) d
+    where (ref in ('users', 'posts') or obj in ('users_pkey', 'users_email_key', 'posts_pkey', 'posts_user', 'posts_title'))
+    and obj not like 'pg_toast%' and obj not like '%not_null'
+    order by 2, 4, 5`);
+});
+
 test('information_schema tables, columns and constraints match PostgreSQL', async () => {
   await same("select table_schema, table_name, table_type from information_schema.tables where table_schema = 'public' order by 2");
   await same("select column_name, ordinal_position, is_nullable, data_type, character_maximum_length, numeric_precision, numeric_scale, udt_name from information_schema.columns where table_name = 'users' order by ordinal_position");

@@ -7,7 +7,7 @@
 import { settingDefaults } from '../session/settings.ts';
 import { columns, emptyTable, type RowObject, type VirtualTableDef } from './columns.ts';
 import { indexDef } from './deparse.ts';
-import { descriptorOid, HEAP_AM_OID, BTREE_AM_OID, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
+import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
@@ -29,6 +29,34 @@ function indexViewRows(snap: CatalogSnapshot): RowObject[] {
     const schemaname = schemaName(snap, t.schemaId);
     return { schemaname, tablename: t.name, indexname: i.name, indexdef: indexDef(t, schemaname, i, false) };
   }));
+}
+
+const PG_CLASS = 1259;
+const PG_CONSTRAINT = 2606;
+
+/**
+ * What PostgreSQL records for tables and indexes: a constraint's index depends on the
+ * constraint internally ('i'), a plain index on its table's columns automatically ('a'),
+ * and a constraint on its table's columns ('a').
+ */
+function dependRows(snap: CatalogSnapshot): RowObject[] {
+  const out: RowObject[] = [];
+  for (const t of snap.tables) {
+    const table = descriptorOid(t.id);
+    const cols = t.columns.filter((c) => !c.hidden);
+    const attnum = (id: number): number => cols.findIndex((c) => c.id === id) + 1;
+    for (const i of indexesOf(t)) {
+      const index = indexOid(t.id, i.id);
+      if (i.id === t.primaryIndex.id || i.constraint === true) {
+        const con = constraintOid(t.id, i.id);
+        out.push({ classid: PG_CLASS, objid: index, objsubid: 0, refclassid: PG_CONSTRAINT, refobjid: con, refobjsubid: 0, deptype: 'i' });
+        for (const id of i.columnIds) out.push({ classid: PG_CONSTRAINT, objid: con, objsubid: 0, refclassid: PG_CLASS, refobjid: table, refobjsubid: attnum(id), deptype: 'a' });
+      } else {
+        for (const id of i.columnIds) out.push({ classid: PG_CLASS, objid: index, objsubid: 0, refclassid: PG_CLASS, refobjid: table, refobjsubid: attnum(id), deptype: 'a' });
+      }
+    }
+  }
+  return out;
 }
 
 const settingDescriptions: Readonly<Record<string, string>> = {
@@ -111,7 +139,11 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_enum', 3501, 'oid oid, enumtypid oid, enumsortorder float4, enumlabel name'),
   emptyTable(PG, 'pg_extension', 3079, 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]'),
   emptyTable(PG, 'pg_inherits', 2611, 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool'),
-  emptyTable(PG, 'pg_depend', 2608, 'classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype char'),
+  {
+    schema: PG, name: 'pg_depend', oid: 2608, relkind: 'r',
+    columns: columns('classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype char'),
+    rows: dependRows,
+  },
   emptyTable(PG, 'pg_shdepend', 1214, 'dbid oid, classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, deptype char'),
   emptyTable(PG, 'pg_description', 2609, 'objoid oid, classoid oid, objsubid int4, description text'),
   emptyTable(PG, 'pg_shdescription', 2396, 'objoid oid, classoid oid, description text'),
