@@ -142,6 +142,7 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
     const alias = obj(body['alias']);
     return { kind: 'subquery', select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
   }
+  if (type === 'RangeFunction') return convertRangeFunction(body);
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
   if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
   if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
@@ -155,6 +156,20 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const on = optionalExpr(body['quals']);
   // CROSS JOIN parses as an inner join without a condition.
   return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+}
+
+function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
+  const pos = location(body);
+  if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos };
+  if (body['is_rowsfrom'] === true) return { kind: 'unsupported', what: 'ROWS FROM', pos };
+  const fns = list(body['functions']);
+  const items = fns.length === 1 ? list(unwrap(fns[0]).body['items']) : [];
+  const call = items[0] === undefined ? null : convertExpr(items[0]);
+  if (call === null || call.kind !== 'func' || (items[1] !== undefined && Object.keys(obj(items[1])).length > 0)) {
+    return { kind: 'unsupported', what: 'this function in FROM', pos };
+  }
+  const alias = obj(body['alias']);
+  return { kind: 'function', call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), ordinality: body['ordinality'] === true, pos };
 }
 
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
@@ -419,6 +434,10 @@ function convertSet(body: JsonObject): Statement {
       return { kind: 'reset', name };
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
+    case 'VAR_SET_MULTI':
+      // SET TRANSACTION ISOLATION LEVEL ... (pg_dump): transactions are serializable, which every level allows.
+      if (name === 'transaction') return { kind: 'set', name, value: { kind: 'default' }, local: false };
+      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
     default:
       return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
   }

@@ -15,7 +15,7 @@ import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
-import { parseValue } from '../types/text-io.ts';
+import { parseValue, type FormatContext } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
@@ -24,6 +24,8 @@ import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
+import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
+import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -60,6 +62,9 @@ export class SqlSession implements Session {
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
+  private readonly advisory: SessionAdvisoryLocks;
+  /** Transaction-level advisory locks being released after the transaction ended. */
+  private advisoryRelease: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -68,6 +73,7 @@ export class SqlSession implements Session {
     applicationName: string,
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
+    this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -91,6 +97,7 @@ export class SqlSession implements Session {
   }
 
   private async *runQuery(sql: string): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       yield* this.runQueryString(sql);
@@ -187,9 +194,14 @@ export class SqlSession implements Session {
 
   /** The one place `open` changes, so that transactional settings follow the transaction. */
   private setOpen(open: OpenTxn | null, committed: boolean): void {
+    const ended = this.open !== null && open === null;
     this.open = open;
     if (open !== null) this.settings.beginTransaction();
     else this.settings.endTransaction(committed);
+    if (ended) {
+      // Starts now (other sessions may be waiting); awaited before this session's next statement.
+      this.advisoryRelease = this.advisoryRelease.then(() => this.advisory.releaseAll('xact')).catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks failed'));
+    }
   }
 
   private async closeCursors(): Promise<void> {
@@ -204,7 +216,7 @@ export class SqlSession implements Session {
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
     return {
       resolveTable: (schema, name, pos) => {
-        const t = this.lookupTable({ schema, name, alias: null, pos });
+        const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
@@ -230,15 +242,34 @@ export class SqlSession implements Session {
   /** A cached plan is stale when any table it read has a newer descriptor. */
   private isStale(planned: Planned): boolean {
     for (const t of planned.tables) {
+      if (t.virtual !== undefined) continue;
       const current = this.lookupTable({ schema: null, name: t.name, alias: null, pos: -1 });
       if (current !== t) return true;
     }
     return false;
   }
 
-  private evalContext(params: readonly Value[], open: OpenTxn | null): EvalContext {
+  /** pg_catalog's view of the catalog for one statement: built on first use, then kept. */
+  private pgCatalog(open: OpenTxn | null): PgCatalog {
+    let snap: CatalogSnapshot | null = null;
+    return {
+      snapshot: () => (snap ??= CatalogSnapshot.build(this.deps.catalog, open?.changes ?? null, this.database.name, this.user, this.settings.get('search_path') ?? 'public')),
+    };
+  }
+
+  private evalContext(params: readonly Value[], open: OpenTxn | null, catalog: PgCatalog = this.pgCatalog(open)): EvalContext {
     const settings = this.settings;
     return {
+      catalog,
+      advisory: this.advisory,
+      setConfig: (name, value, local) => {
+        if (local) settings.setLocal(name, value);
+        else settings.set(name, value);
+        return settings.get(name) ?? value;
+      },
+      get objectNames() {
+        return catalog.snapshot();
+      },
       params,
       user: this.user,
       database: this.database.name,
@@ -280,8 +311,12 @@ export class SqlSession implements Session {
     const open = this.ensureTxn();
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
-    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
-    const gen = runPlan(planned.plan, this.execContext(open, params), open.uniques, { types, binary }, encode);
+    const exec = this.execContext(open, params);
+    // reg* columns print names: the encoder reads them through the statement's catalog view.
+    const catalog = exec.eval.catalog;
+    const format = types.some((t) => t.kind === 'oid') && catalog !== undefined ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: catalog.snapshot() } : this.settings;
+    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), format);
+    const gen = runPlan(planned.plan, exec, open.uniques, { types, binary }, encode);
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
@@ -379,7 +414,10 @@ export class SqlSession implements Session {
       if (params.length !== types.length) {
         throw sqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "${statement}" requires ${types.length}`);
       }
-      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings, i));
+      // reg* parameters given as names ('users' for a regclass) are looked up in the catalog.
+      const named = types.some((t) => t.kind === 'oid' && t.reg !== 'oid');
+      const format = named ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: this.pgCatalog(this.open).snapshot() } : this.settings;
+      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), format, i));
       const binary = resultFormats.map((f) => f === 1);
       this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, cursor: null });
     } catch (err) {
@@ -402,6 +440,7 @@ export class SqlSession implements Session {
   }
 
   private async *runExecute(name: string, maxRows: number, lastBeforeSync: boolean): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       const portal = this.portals.get(name);
@@ -470,6 +509,8 @@ export class SqlSession implements Session {
     this.prepared.clear();
     this.portals.clear();
     if (open !== null) await open.rollback().catch(() => undefined);
+    await this.advisoryRelease;
+    await this.advisory.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks at session end failed'));
   }
 }
 
@@ -478,7 +519,7 @@ export class SqlSession implements Session {
  * rather than read as text, because their binary forms are not text.
  */
 const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [26, 'oid'], [1560, 'bit'], [1562, 'varbit'],
+  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
   [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
   [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
   [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
@@ -490,7 +531,7 @@ function declaredParamType(oid: number): SqlType | null {
   return typeFromOid(oid);
 }
 
-function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings, index: number): Value {
+function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: FormatContext, index: number): Value {
   if (raw === null) return null;
   const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (format === 1) return decodeBinary(type, buf, index);
