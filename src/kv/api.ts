@@ -28,6 +28,12 @@ export interface BatchHeader {
   readonly txn: TxnMeta | null;
   /** 'inconsistent' reads ignore intents (used for range lookups). */
   readonly readConsistency?: 'consistent' | 'inconsistent';
+  /**
+   * On meeting other transactions' intents, wait up to this long in the store's lock
+   * wait-queue for them to be released before answering 'write-intent' (0 or absent: answer
+   * at once). A wait that would close a waits-for cycle answers 'deadlock' instead.
+   */
+  readonly lockWaitMs?: number;
   /** Set by the DistSender: the range this (part of the) batch is meant for. */
   readonly rangeId?: RangeId;
 }
@@ -92,6 +98,8 @@ export type KvResponse =
 export type KvError =
   /** Intents of other transactions stand in the way (a write met any, a read one at or below its timestamp). */
   | { readonly kind: 'write-intent'; readonly intents: readonly Intent[] }
+  /** Waiting for the intents would close a waits-for cycle; `cycle` starts and ends with this txn. */
+  | { readonly kind: 'deadlock'; readonly txnId: TxnId; readonly cycle: readonly TxnId[] }
   /** A committed version at or above the writer's timestamp exists. */
   | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
   /** Another transaction read the key at or above the writer's timestamp (timestamp cache). */

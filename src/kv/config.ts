@@ -21,6 +21,10 @@ export interface KvConfig {
   readonly mvccCacheBytesMax: number;
   /** Bytes of intents the store's lock mirror may hold; 0 turns it off (see MvccCache). */
   readonly lockMirrorBytesMax: number;
+  /** Batches waiting in a store's lock wait-queue at once, at most (more answer at once). */
+  readonly lockWaitersMax: number;
+  /** Keys a lock wait-queue remembers as recently released (see LockWaitQueue). */
+  readonly lockRecentReleasesMax: number;
   /** This node's and store's ids (one store per node for now). */
   readonly nodeId: number;
   readonly storeId: number;
@@ -37,6 +41,8 @@ export const defaultKvConfig: KvConfig = {
   tsCacheSpansMax: 2_000,
   mvccCacheBytesMax: 64 * 1024 * 1024,
   lockMirrorBytesMax: 64 * 1024 * 1024,
+  lockWaitersMax: 10_000,
+  lockRecentReleasesMax: 4_096,
   nodeId: 1,
   storeId: 1,
 };

@@ -39,3 +39,5 @@ export { type KvConfig, defaultKvConfig, kvConfig } from './config.ts';
 export { createLocalKv, type LocalKv } from './local-kv.ts';
 export { Store } from './store.ts';
 export { DistSender } from './dist-sender.ts';
+export { LockWaitSender } from './lock-wait-sender.ts';
+export { LockWaitQueue, type WaiterId, type WaitRequest, type EnqueueResult } from './lock-wait-queue.ts';

@@ -8,9 +8,14 @@ export interface TxnConfig {
    * coordinator died (a crash) outwaits the record's expiry and cleans up instead of failing.
    */
   readonly intentWaitMs: number;
-  /** First and largest pause between attempts while waiting on an intent. */
+  /** Pause between attempts when kv answered a conflict without waiting (no wait-queue). */
   readonly intentWaitBackoffMsMin: number;
   readonly intentWaitBackoffMsMax: number;
+  /**
+   * A blocked request waits in kv's lock wait-queue at most this long at a time, then
+   * pushes the holder again (finding a holder whose coordinator died).
+   */
+  readonly lockWaitSliceMs: number;
   /** Heartbeat period of a txn with intents; must stay well below kv's txnExpiryMs. */
   readonly txnHeartbeatIntervalMs: number;
   /**
@@ -28,6 +33,7 @@ export const defaultTxnConfig: TxnConfig = {
   intentWaitMs: 5_000,
   intentWaitBackoffMsMin: 1,
   intentWaitBackoffMsMax: 20,
+  lockWaitSliceMs: 500,
   txnHeartbeatIntervalMs: 1_000,
   txnRefreshesMax: 5,
   txnReadSpansMax: 10_000,

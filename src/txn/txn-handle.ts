@@ -114,6 +114,10 @@ export class TxnHandle implements Txn {
         const movable = err instanceof TxnError && err.retryTimestamp !== undefined && attempt < this.deps.config.txnRefreshesMax;
         if (movable && (await this.refresh())) continue;
         this.failure = err instanceof Error ? err : new Error(String(err));
+        // A conflict ends the txn: give its locks up now rather than when the client rolls
+        // back (PostgreSQL releases a failed transaction's locks at the error too), so the
+        // other side of a deadlock proceeds at once.
+        if (err instanceof TxnError && err.code !== 'duplicate-key') await this.rollback();
         throw err;
       }
     }
