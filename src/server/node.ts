@@ -11,6 +11,7 @@ import { createTxnCoordinator } from '../txn/index.ts';
 import { createSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
+import { offsetClock } from './clock-offset.ts';
 import { startHttp } from './http.ts';
 import { listenOrExplain } from './listen.ts';
 import { createNodeLogger } from './logging.ts';
@@ -28,6 +29,8 @@ export interface NodeConfig {
   readonly certsDir?: string | null;
   /** Allows a non-loopback SQL address without certificates (plain text on the network). */
   readonly insecure?: boolean;
+  /** Testing only: a file holding milliseconds to add to the wall clock (see clock-offset.ts). */
+  readonly clockOffsetFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
 }
@@ -49,7 +52,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storeDir = resolve(config.storeDir);
   mkdirSync(storeDir, { recursive: true });
   const logger = config.logger ?? createNodeLogger(storeDir, config.logLevel);
-  const env: Env = systemEnv(logger);
+  const baseEnv: Env = systemEnv(logger);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -61,6 +64,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     }
   };
   try {
+    let env = baseEnv;
+    if (config.clockOffsetFile !== undefined && config.clockOffsetFile !== null) {
+      const clock = await offsetClock(baseEnv.clock, config.clockOffsetFile, logger);
+      cleanups.push(async () => clock.close());
+      env = { ...baseEnv, clock };
+    }
     const engine = await openEngine({ path: resolve(storeDir, 'data') });
     cleanups.push(() => engine.close());
     const kv = await createLocalKv(env, engine, {});

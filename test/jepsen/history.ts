@@ -71,7 +71,7 @@ export function operations<V>(events: readonly HistoryEvent<V>[]): Operation<V>[
     if (inv === undefined) throw new Error(`completion without invocation at event ${e.index}`);
     open.delete(e.process);
     const i = byInvoke.get(inv) as number;
-    ops[i] = { process: e.process, f: inv.f, invoke: inv, complete: e, type: e.type === 'invoke' ? 'info' : e.type, value: e.type === 'ok' ? e.value : inv.value };
+    ops[i] = { process: e.process, f: inv.f, invoke: inv, complete: e, type: e.type, value: e.type === 'ok' ? e.value : inv.value };
   }
   return ops;
 }
