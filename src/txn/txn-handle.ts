@@ -3,6 +3,7 @@ import {
   compareBytes,
   pointSpan,
   prettyKey,
+  tsCompare,
   type BatchHeader,
   type KvRequest,
   type KvResponse,
@@ -52,13 +53,27 @@ export class TxnHandle implements Txn {
 
   constructor(
     readonly id: TxnId,
-    readonly isolation: IsolationLevel,
+    public isolation: IsolationLevel,
     private readonly implicit: boolean,
     private readonly deps: TxnDeps,
   ) {
     this.ts = deps.clock.now();
     this.startNanos = this.ts.wall;
     void this.implicit; // implicit txns need nothing special yet: refresh retries every txn
+  }
+
+  setIsolation(level: IsolationLevel): void {
+    assert(this.readSpans.length === 0 && this.buffer.length === 0 && !this.recordWritten, 'isolation changed after the transaction started working');
+    this.isolation = level;
+  }
+
+  beginStatement(): void {
+    if (this.isolation !== 'read-committed' || this.status !== 'pending' || this.failure !== null) return;
+    // A fresh snapshot: later than every commit that finished before the statement began.
+    // Earlier statements' reads need not hold any more, so refresh only this one's.
+    const now = this.deps.clock.now();
+    if (tsCompare(now, this.ts) > 0) this.ts = now;
+    this.readSpans = [];
   }
 
   /**

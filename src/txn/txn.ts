@@ -56,6 +56,17 @@ export interface BeginOptions {
 export interface Txn {
   readonly id: string;
   readonly isolation: IsolationLevel;
+  /**
+   * Changes the isolation level; only before the transaction read or wrote anything
+   * (SET TRANSACTION ISOLATION LEVEL). Throws an AssertionError otherwise.
+   */
+  setIsolation(level: IsolationLevel): void;
+  /**
+   * A SQL statement starts. READ COMMITTED takes a fresh snapshot here (the read timestamp
+   * moves to now, and only this statement's reads must hold if the txn's timestamp is later
+   * pushed); SERIALIZABLE keeps reading at one timestamp.
+   */
+  beginStatement(): void;
   /** Wall time of the read timestamp in nanoseconds: what SQL's now() returns. */
   readonly startNanos: bigint;
   get(key: Uint8Array): Promise<Uint8Array | null>;

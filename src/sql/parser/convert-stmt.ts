@@ -11,6 +11,7 @@ import type {
   FromItem,
   IndexColumn,
   JoinType,
+  Literal,
   InsertSource,
   OrderItem,
   SelectItem,
@@ -419,7 +420,29 @@ function convertSet(body: JsonObject): Statement {
       return { kind: 'reset', name };
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
+    case 'VAR_SET_MULTI':
+      return convertSetTransaction(name, body);
     default:
-      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
+      return { kind: 'unsupported', what: 'SET ... FROM CURRENT', pos: -1 };
   }
+}
+
+/**
+ * SET TRANSACTION ISOLATION LEVEL x (and SET SESSION CHARACTERISTICS AS TRANSACTION ...)
+ * become SETs of transaction_isolation (default_transaction_isolation), as PostgreSQL
+ * itself treats them. Other transaction modes are unsupported.
+ */
+function convertSetTransaction(name: string, body: JsonObject): Statement {
+  const target = name === 'transaction' ? 'transaction_isolation' : name === 'session characteristics' ? 'default_transaction_isolation' : null;
+  const values: Literal[] = [];
+  for (const o of list(body['args'])) {
+    const d = unwrap(o).body;
+    const arg = convertConst(unwrap(d['arg']).body);
+    if (str(d['defname']) !== 'transaction_isolation' || arg.kind !== 'string' || target === null) {
+      return { kind: 'unsupported', what: `SET ${name.toUpperCase()} ${str(d['defname']) ?? ''}`, pos: -1 };
+    }
+    values.push(arg);
+  }
+  if (target === null || values.length !== 1) return { kind: 'unsupported', what: `SET ${name.toUpperCase()}`, pos: -1 };
+  return { kind: 'set', name: target, value: { kind: 'values', values }, local: false };
 }

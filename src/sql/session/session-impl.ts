@@ -19,7 +19,7 @@ import { parseValue } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
-import { Settings } from './settings.ts';
+import { Settings, txnIsolationOf } from './settings.ts';
 import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
@@ -197,8 +197,12 @@ export class SqlSession implements Session {
   }
 
   private ensureTxn(): OpenTxn {
-    if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null), false);
+    if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, this.defaultIsolation()), false);
     return this.open!;
+  }
+
+  private defaultIsolation(): 'serializable' | 'read-committed' {
+    return txnIsolationOf(this.settings.get('default_transaction_isolation') ?? 'serializable');
   }
 
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
@@ -276,6 +280,7 @@ export class SqlSession implements Session {
       return;
     }
     const open = this.ensureTxn();
+    open.beginStatement();
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
     const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
@@ -317,7 +322,7 @@ export class SqlSession implements Session {
       settings: this.settings,
       getOpen: () => this.open,
       setOpen: (o, committed) => this.setOpen(o, committed),
-      beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation),
+      beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation ?? this.defaultIsolation()),
       ensureTxn: () => this.ensureTxn(),
       databaseId: this.database.id,
       catalog: this.deps.catalog,

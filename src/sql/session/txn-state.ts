@@ -6,9 +6,14 @@ import type { Txn, TxnCoordinator } from '../../txn/index.ts';
 import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts';
 import { errorCode } from '../errors.ts';
 import { UniqueWrites } from '../exec/write.ts';
+import { txnIsolationOf } from './settings.ts';
 
 export class OpenTxn {
   failed = false;
+  /** A statement ran in the txn (SET TRANSACTION ISOLATION LEVEL is refused after one). */
+  queried = false;
+  /** The level as SHOW transaction_isolation prints it. */
+  isolationName: string;
   readonly changes = new CatalogChanges();
   readonly uniques = new UniqueWrites();
   readonly view: CatalogView;
@@ -19,11 +24,25 @@ export class OpenTxn {
     readonly catalog: Catalog,
   ) {
     this.view = new CatalogView(catalog, this.changes);
+    this.isolationName = txn.isolation === 'read-committed' ? 'read committed' : 'serializable';
   }
 
-  static begin(txns: TxnCoordinator, catalog: Catalog, explicit: boolean, isolation: 'serializable' | 'read-committed' | null): OpenTxn {
-    const txn = txns.begin({ implicit: !explicit, ...(isolation === null ? {} : { isolation }) });
+  /** `isolation` is the level BEGIN asked for, or (null) default_transaction_isolation's. */
+  static begin(txns: TxnCoordinator, catalog: Catalog, explicit: boolean, isolation: 'serializable' | 'read-committed'): OpenTxn {
+    const txn = txns.begin({ implicit: !explicit, isolation });
     return new OpenTxn(txn, explicit, catalog);
+  }
+
+  /** SET TRANSACTION ISOLATION LEVEL: `name` as SHOW prints it. */
+  setIsolation(name: string): void {
+    this.txn.setIsolation(txnIsolationOf(name));
+    this.isolationName = name;
+  }
+
+  /** A statement starts: READ COMMITTED takes its fresh snapshot here. */
+  beginStatement(): void {
+    this.queried = true;
+    this.txn.beginStatement();
   }
 
   /** Commits; a 'duplicate-key' from the final flush becomes the 23505 of the key's constraint. */
