@@ -13,6 +13,7 @@ import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
 import { offsetClock } from './clock-offset.ts';
 import { startHttp } from './http.ts';
+import { flooredClock } from './wall-floor.ts';
 import { listenOrExplain } from './listen.ts';
 import { createNodeLogger } from './logging.ts';
 import { TESSERA_VERSION } from './version.ts';
@@ -72,6 +73,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     }
     const engine = await openEngine({ path: resolve(storeDir, 'data') });
     cleanups.push(() => engine.close());
+    // Opened after the engine: its lock makes the store directory this process's alone.
+    const floored = flooredClock(env.clock, storeDir, logger);
+    cleanups.push(async () => floored.close());
+    env = { ...env, clock: floored };
     const kv = await createLocalKv(env, engine, {});
     cleanups.push(() => kv.close());
     const txns = createTxnCoordinator(env, kv.sender, {});
