@@ -4,23 +4,22 @@
  * then run inside the session's open transaction, which is implicit (committed at the end
  * of a query string or at Sync) unless BEGIN opened it.
  */
-import { assertNever, type Logger } from '../../util/index.ts';
+import { assertNever, type Logger, type Random } from '../../util/index.ts';
 import type { TxnCoordinator } from '../../txn/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
-import { toSqlError } from '../errors.ts';
+import { errorCode, toSqlError } from '../errors.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import type { ExecContext, ExecLimits } from '../exec/operators.ts';
 import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
-import { parseValue } from '../types/text-io.ts';
-import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { positionOf, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings, txnIsolationOf } from './settings.ts';
-import { decodeBinary } from './binary-io.ts';
+import { declaredParamType, decodeParam } from './params.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
@@ -30,6 +29,8 @@ export interface SessionDeps {
   readonly catalog: Catalog;
   readonly txns: TxnCoordinator;
   readonly logger: Logger;
+  /** Jitter of the backoff between server-side retries. */
+  readonly random: Random;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
 }
@@ -48,6 +49,13 @@ interface Portal {
   /** Created by the first Execute; holds the statement open while the portal is suspended. */
   cursor: PortalCursor | null;
 }
+
+/** Server-side retries of a statement that is its own implicit transaction. */
+const IMPLICIT_TXN_RETRIES_MAX = 20;
+/** The largest pause (ms) between them; each is a random part of min(2^attempt, this). */
+const IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX = 64;
+/** Lower-layer error codes after which such a statement is retried. */
+const retryableCodes: ReadonlySet<string> = new Set(['txn-retry', 'txn-aborted', 'deadlock']);
 
 /** Why the running statement must stop, if it must. */
 type StopReason = 'cancel' | 'statement-timeout' | null;
@@ -279,6 +287,34 @@ export class SqlSession implements Session {
       }
       return;
     }
+    // A statement that is its implicit transaction alone is retried here after a
+    // serialization failure or deadlock, as long as it has sent no rows: the client never
+    // learns of the conflict.
+    const alone = this.open === null && lastInImplicit;
+    let describeNow = describe;
+    for (let attempt = 0; ; attempt++) {
+      let sentRows = false;
+      try {
+        for await (const e of this.runPlanned(planned, params, binary, describeNow, lastInImplicit)) {
+          if (e.kind === 'row-description') describeNow = false;
+          if (e.kind === 'rows') sentRows = true;
+          yield e;
+        }
+        return;
+      } catch (err) {
+        if (!alone || sentRows || attempt >= IMPLICIT_TXN_RETRIES_MAX || !retryableCodes.has(errorCode(err) ?? '')) throw err;
+        const failed = this.open;
+        if (failed !== null) {
+          this.setOpen(null, false);
+          await failed.rollback().catch(() => undefined);
+        }
+        const ceilingMs = Math.min(2 ** attempt, IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX);
+        await new Promise((resolve) => setTimeout(resolve, this.deps.random.next() * ceilingMs));
+      }
+    }
+  }
+
+  private async *runPlanned(planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
     const open = this.ensureTxn();
     open.beginStatement();
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
@@ -472,31 +508,6 @@ export class SqlSession implements Session {
     this.portals.clear();
     if (open !== null) await open.rollback().catch(() => undefined);
   }
-}
-
-/**
- * Types a client may declare that the SQL layer does not have yet: refused clearly (0A000)
- * rather than read as text, because their binary forms are not text.
- */
-const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [26, 'oid'], [1560, 'bit'], [1562, 'varbit'],
-  [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
-  [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
-  [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
-]);
-
-function declaredParamType(oid: number): SqlType | null {
-  const unsupported = unsupportedParamTypes.get(oid);
-  if (unsupported !== undefined) throw sqlError('0A000', `parameters of type ${unsupported} are not supported yet`);
-  return typeFromOid(oid);
-}
-
-function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: Settings, index: number): Value {
-  if (raw === null) return null;
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (format === 1) return decodeBinary(type, buf, index);
-  if (format !== 0) throw sqlError('08P01', `unsupported format code: ${format}`);
-  return parseValue(type, buf.toString('utf8'), settings);
 }
 
 export { SqlError, assertNever };
