@@ -21,6 +21,7 @@ const lowerLayerCodes: Readonly<Record<string, (err: TesseraError) => SqlError>>
       hint: 'Two transactions waited for each other\'s locks; this one was rolled back. Retry the transaction.',
     }),
   'lock-not-available': (err) => sqlError('55P03', err.message),
+  'savepoint-too-large': (err) => sqlError('0A000', err.message),
   // The executor attributes duplicates to a constraint itself; this is the fallback.
   'duplicate-key': () => sqlError('23505', 'duplicate key value violates unique constraint'),
   'statement-cancelled': () => sqlError('57014', 'canceling statement due to user request'),

@@ -25,6 +25,8 @@ export interface TxnConfig {
   readonly txnRefreshesMax: number;
   /** Read spans a txn remembers for refresh; beyond it they merge into one covering span. */
   readonly txnReadSpansMax: number;
+  /** Writes a txn remembers for ROLLBACK TO SAVEPOINT; beyond it savepoint rollback is refused. */
+  readonly txnWritesLogMax: number;
   /** Bound on clock offset between nodes (HLC sanity checks). */
   readonly maxClockOffsetMs: number;
 }
@@ -37,6 +39,7 @@ export const defaultTxnConfig: TxnConfig = {
   txnHeartbeatIntervalMs: 1_000,
   txnRefreshesMax: 5,
   txnReadSpansMax: 10_000,
+  txnWritesLogMax: 100_000,
   maxClockOffsetMs: 500,
 };
 

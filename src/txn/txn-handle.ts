@@ -1,4 +1,4 @@
-import { assert, type Logger } from '../util/index.ts';
+import { assert, TesseraError, type Logger } from '../util/index.ts';
 import {
   compareBytes,
   pointSpan,
@@ -27,6 +27,17 @@ export interface TxnDeps {
   readonly startHeartbeat: (beat: () => Promise<void>) => () => void;
 }
 
+/** The key or span a write request touches. */
+function writeSpan(w: KvRequest): KvSpan {
+  if (w.kind === 'put' || w.kind === 'conditional-put' || w.kind === 'delete') return pointSpan(w.key);
+  assert(w.kind === 'delete-range', () => `${w.kind} is not a buffered write`);
+  return w.span;
+}
+
+function spansOverlap(a: KvSpan, b: KvSpan): boolean {
+  return compareBytes(a.startKey, b.endKey) < 0 && compareBytes(b.startKey, a.endKey) < 0;
+}
+
 function isOnePhaseFallback(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'kv-error' && err.message.includes('one-phase commit must not span ranges');
 }
@@ -42,6 +53,16 @@ export class TxnHandle implements Txn {
   status: 'pending' | 'committed' | 'aborted' = 'pending';
   private ts: Timestamp;
   private buffer: KvRequest[] = [];
+  /**
+   * Every write of the txn in order (for savepoints). The first `flushedCount` were
+   * written (their flush succeeded), the first `sentCount` may have been (a failed flush
+   * over several ranges can apply in part); the buffer is log[sentCount..]. Null once
+   * longer than txnWritesLogMax.
+   */
+  private log: KvRequest[] | null = [];
+  private flushedCount = 0;
+  private sentCount = 0;
+  private writesCount = 0;
   private lockSpans: KvSpan[] = [];
   private anchorKey: Uint8Array | null = null;
   private recordWritten = false;
@@ -97,6 +118,47 @@ export class TxnHandle implements Txn {
     this.checkUsable();
     this.anchorKey ??= firstKey;
     this.buffer.push(req);
+    this.writesCount++;
+    if (this.log !== null && this.log.length >= this.deps.config.txnWritesLogMax) this.log = null;
+    this.log?.push(req);
+  }
+
+  savepoint(): number {
+    this.checkUsable();
+    return this.writesCount;
+  }
+
+  /**
+   * Undoes the writes made after `savepoint`: buffered ones are dropped; sent ones have
+   * their intents removed (resolve-intent 'aborted' on our own txn) and the earlier writes
+   * to the same keys and spans are laid again, in order. Clears an earlier failure that
+   * did not end the txn (e.g. duplicate-key).
+   */
+  async rollbackToSavepoint(savepoint: number): Promise<void> {
+    if (this.status !== 'pending') throw new TxnError('txn-aborted', `transaction ${this.id} is already ${this.status}`);
+    assert(savepoint >= 0 && savepoint <= this.writesCount, 'unknown savepoint');
+    const log = this.log;
+    if (log === null) throw new TesseraError('savepoint-too-large', `ROLLBACK TO SAVEPOINT is not supported after more than ${this.deps.config.txnWritesLogMax} writes`);
+    if (savepoint < this.sentCount) {
+      const undone = log.slice(savepoint, this.sentCount).map(writeSpan);
+      const confirmed = log.slice(0, Math.min(savepoint, this.flushedCount));
+      const meta = this.meta();
+      const requests: KvRequest[] = undone.map((span) => ({ kind: 'resolve-intent', span, txn: meta, status: 'aborted', commitTimestamp: this.ts }));
+      for (const w of confirmed) {
+        if (!undone.some((u) => spansOverlap(u, writeSpan(w)))) continue;
+        requests.push(w.kind === 'conditional-put' ? { kind: 'put', key: w.key, value: w.value } : w);
+      }
+      this.failure = null;
+      await this.send(requests);
+      this.flushedCount = confirmed.length;
+      this.sentCount = this.flushedCount;
+      this.lockSpans = confirmed.map(writeSpan);
+    }
+    // Writes before the savepoint that were not confirmed are sent again with the next flush.
+    log.length = savepoint;
+    this.writesCount = savepoint;
+    this.buffer = log.slice(this.sentCount);
+    this.failure = null;
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
@@ -175,8 +237,10 @@ export class TxnHandle implements Txn {
     if (this.buffer.length === 0) return;
     const writes = this.buffer;
     this.buffer = [];
+    this.sentCount = this.writesCount; // maybe written, even if the send fails part way
     const requests: KvRequest[] = this.recordWritten ? writes : [{ kind: 'heartbeat-txn' }, ...writes];
     await this.send(requests);
+    this.flushedCount = this.sentCount;
     this.recordWritten = true;
     this.noteLockSpans(writes);
     this.stopHeartbeat ??= this.deps.startHeartbeat(() => this.heartbeat());
@@ -264,6 +328,7 @@ export class TxnHandle implements Txn {
   private async commitTwoPhase(): Promise<void> {
     const writes = this.buffer;
     this.buffer = [];
+    this.sentCount = this.writesCount;
     this.noteLockSpans(writes);
     await this.send([...writes, { kind: 'end-txn', commit: true, lockSpans: this.lockSpans, onePhase: false }]);
   }

@@ -80,6 +80,14 @@ export interface Txn {
   del(key: Uint8Array): void;
   /** Deletes every key in the span. */
   delRange(span: Span): void;
+  /** A savepoint: a token for `rollbackToSavepoint` (the count of writes so far). */
+  savepoint(): number;
+  /**
+   * Undoes every write made after `savepoint` and clears a failure that did not end the
+   * transaction (duplicate-key). Throws TxnError 'txn-aborted' if the transaction ended
+   * (a conflict rolled it back), TesseraError 'savepoint-too-large' beyond the write log.
+   */
+  rollbackToSavepoint(savepoint: number): Promise<void>;
   /** Sends buffered writes now (laying intents). */
   flush(): Promise<void>;
   commit(): Promise<void>;

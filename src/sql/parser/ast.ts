@@ -223,6 +223,9 @@ export type Statement =
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
+  | { readonly kind: 'savepoint'; readonly name: string }
+  | { readonly kind: 'rollback-to'; readonly name: string }
+  | { readonly kind: 'release'; readonly name: string }
   | { readonly kind: 'set'; readonly name: string; readonly value: SetValue; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }

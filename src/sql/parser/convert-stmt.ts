@@ -397,6 +397,12 @@ function convertTransaction(body: JsonObject): Statement {
       return { kind: 'commit' };
     case 'TRANS_STMT_ROLLBACK':
       return { kind: 'rollback' };
+    case 'TRANS_STMT_SAVEPOINT':
+      return { kind: 'savepoint', name: str(body['savepoint_name']) ?? '' };
+    case 'TRANS_STMT_ROLLBACK_TO':
+      return { kind: 'rollback-to', name: str(body['savepoint_name']) ?? '' };
+    case 'TRANS_STMT_RELEASE':
+      return { kind: 'release', name: str(body['savepoint_name']) ?? '' };
     default:
       return { kind: 'unsupported', what: (str(body['kind']) ?? '').replace('TRANS_STMT_', '').replaceAll('_', ' '), pos: -1 };
   }

@@ -166,7 +166,7 @@ export class SqlSession implements Session {
   /** In a failed block only COMMIT/ROLLBACK run; everything else is 25P02. Returns true when planning must be skipped. */
   private checkFailedBlock(stmt: Statement): boolean {
     if (this.open === null || !this.open.failed) return false;
-    if (stmt.kind === 'commit' || stmt.kind === 'rollback') return true;
+    if (stmt.kind === 'commit' || stmt.kind === 'rollback' || stmt.kind === 'rollback-to') return true;
     throw sqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
   }
 

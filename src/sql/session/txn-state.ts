@@ -4,6 +4,8 @@
  */
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
 import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts';
+import type { Descriptor, NamespaceEntry } from '../catalog/descriptors.ts';
+import { sqlError } from '../sql-error.ts';
 import { errorCode } from '../errors.ts';
 import { UniqueWrites } from '../exec/write.ts';
 import { txnIsolationOf } from './settings.ts';
@@ -12,6 +14,8 @@ export class OpenTxn {
   failed = false;
   /** A statement ran in the txn (SET TRANSACTION ISOLATION LEVEL is refused after one). */
   queried = false;
+  /** Open savepoints, oldest first (names may repeat; the newest wins). */
+  private readonly savepoints: { name: string; token: number; descriptors: Map<number, Descriptor | null>; names: Map<string, NamespaceEntry | null> }[] = [];
   /** The level as SHOW transaction_isolation prints it. */
   isolationName: string;
   readonly changes = new CatalogChanges();
@@ -37,6 +41,35 @@ export class OpenTxn {
   setIsolation(name: string): void {
     this.txn.setIsolation(txnIsolationOf(name));
     this.isolationName = name;
+  }
+
+  /** SAVEPOINT name: remembers the txn's writes and catalog changes so far. */
+  savepoint(name: string): void {
+    const token = this.txn.savepoint();
+    this.savepoints.push({ name, token, descriptors: new Map(this.changes.descriptors), names: new Map(this.changes.names) });
+  }
+
+  /** ROLLBACK TO SAVEPOINT name: undoes what came after it (it stays); clears the failed state. */
+  async rollbackTo(name: string): Promise<void> {
+    const i = this.findSavepoint(name);
+    const sp = this.savepoints[i]!;
+    await this.txn.rollbackToSavepoint(sp.token);
+    this.changes.descriptors.clear();
+    for (const [k, v] of sp.descriptors) this.changes.descriptors.set(k, v);
+    this.changes.names.clear();
+    for (const [k, v] of sp.names) this.changes.names.set(k, v);
+    this.savepoints.length = i + 1;
+    this.failed = false;
+  }
+
+  /** RELEASE SAVEPOINT name: forgets it and every later one; their effects stay. */
+  release(name: string): void {
+    this.savepoints.length = this.findSavepoint(name);
+  }
+
+  private findSavepoint(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i]!.name === name) return i;
+    throw sqlError('3B001', `savepoint "${name}" does not exist`);
   }
 
   /** A statement starts: READ COMMITTED takes its fresh snapshot here. */

@@ -69,6 +69,11 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       }
       return;
     }
+    case 'savepoint':
+    case 'rollback-to':
+    case 'release':
+      yield* runSavepoint(stmt, host);
+      return;
     case 'set':
       yield* runSet(stmt, host);
       return;
@@ -88,6 +93,24 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       throw new Error(`${stmt.kind} is not a utility statement`);
     default:
       assertNever(stmt, 'statement');
+  }
+}
+
+const savepointWords = { savepoint: 'SAVEPOINT', 'rollback-to': 'ROLLBACK TO SAVEPOINT', release: 'RELEASE SAVEPOINT' } as const;
+
+/** SAVEPOINT / ROLLBACK TO SAVEPOINT / RELEASE SAVEPOINT, with PostgreSQL's errors and tags. */
+async function* runSavepoint(stmt: Extract<Statement, { kind: 'savepoint' | 'rollback-to' | 'release' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const open = host.getOpen();
+  if (open === null || !open.explicit) throw sqlError('25P01', `${savepointWords[stmt.kind]} can only be used in transaction blocks`);
+  if (stmt.kind === 'savepoint') {
+    open.savepoint(stmt.name);
+    yield { kind: 'command-complete', tag: 'SAVEPOINT' };
+  } else if (stmt.kind === 'rollback-to') {
+    await open.rollbackTo(stmt.name);
+    yield { kind: 'command-complete', tag: 'ROLLBACK' };
+  } else {
+    open.release(stmt.name);
+    yield { kind: 'command-complete', tag: 'RELEASE' };
   }
 }
 
