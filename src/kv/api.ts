@@ -39,9 +39,14 @@ export interface BatchHeader {
 }
 
 export type KvRequest =
-  | { readonly kind: 'get'; readonly key: Uint8Array }
-  /** Rows in key order (descending when reverse); `limit` 0 or absent: no limit. */
-  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number }
+  /**
+   * `lock`: a locking read (SELECT ... FOR UPDATE) of the header's txn: a value found is
+   * written back as the txn's intent in the same evaluation, so reading and locking are one
+   * step, and the read conflicts with other txns' intents like a write does.
+   */
+  | { readonly kind: 'get'; readonly key: Uint8Array; readonly lock?: boolean }
+  /** Rows in key order (descending when reverse); `limit` 0 or absent: no limit. `lock` as for get. */
+  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number; readonly lock?: boolean }
   | { readonly kind: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
   /** Writes only if the current value equals `expected` ('absent': no live value). */
   | { readonly kind: 'conditional-put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly expected: Uint8Array | 'absent' }
@@ -138,5 +143,6 @@ export function pointSpan(key: Uint8Array): KvSpan {
 
 /** True for requests that write (take write latches, produce a write batch). */
 export function isWriteRequest(req: KvRequest): boolean {
-  return req.kind !== 'get' && req.kind !== 'scan' && req.kind !== 'refresh';
+  if (req.kind === 'get' || req.kind === 'scan') return req.lock === true;
+  return req.kind !== 'refresh';
 }

@@ -70,6 +70,8 @@ export class TxnHandle implements Txn {
   private readSpans: KvSpan[] = [];
   readonly startNanos: bigint;
   private failure: Error | null = null;
+  private lockWait: { readonly waitMs?: number; readonly noWait?: boolean } = {};
+  private hasRead = false;
   private stopHeartbeat: (() => void) | null = null;
 
   constructor(
@@ -121,6 +123,10 @@ export class TxnHandle implements Txn {
     this.writesCount++;
     if (this.log !== null && this.log.length >= this.deps.config.txnWritesLogMax) this.log = null;
     this.log?.push(req);
+  }
+
+  setLockWait(policy: 'block' | 'nowait', timeoutMs = 0): void {
+    this.lockWait = policy === 'nowait' ? { noWait: true } : timeoutMs > 0 ? { waitMs: timeoutMs } : {};
   }
 
   savepoint(): number {
@@ -186,7 +192,7 @@ export class TxnHandle implements Txn {
   private async send(requests: readonly KvRequest[]): Promise<readonly KvResponse[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.kv.send({ header: this.header(), requests });
+        return await this.deps.kv.send({ header: this.header(), requests }, this.lockWait);
       } catch (err) {
         const movable = err instanceof TxnError && err.retryTimestamp !== undefined && attempt < this.deps.config.txnRefreshesMax;
         if (movable && (await this.refresh())) continue;
@@ -217,6 +223,19 @@ export class TxnHandle implements Txn {
     }
     this.ts = to;
     return true;
+  }
+
+  /**
+   * The snapshot is taken at the first read, as PostgreSQL takes it at the first query, not
+   * at BEGIN: with nothing read yet, moving the timestamp up needs no refresh. A locking read
+   * that waits then reads above the holder's commit instead of below it (which would make
+   * its lock write too old and the whole transaction retry).
+   */
+  private takeSnapshot(): void {
+    if (this.hasRead) return;
+    this.hasRead = true;
+    const now = this.deps.clock.now();
+    if (tsCompare(now, this.ts) > 0) this.ts = now;
   }
 
   private noteRead(span: KvSpan): void {
@@ -267,21 +286,39 @@ export class TxnHandle implements Txn {
     return value ?? null;
   }
 
-  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  async getMany(keys: readonly Uint8Array[], options: { readonly lock?: boolean } = {}): Promise<(Uint8Array | null)[]> {
     await this.flush();
     if (keys.length === 0) return [];
-    const responses = await this.send(keys.map((key) => ({ kind: 'get', key })));
+    this.takeSnapshot();
+    const lock = options.lock === true;
+    const responses = await this.sendReads(keys.map((key) => ({ kind: 'get', key, ...(lock ? { lock } : {}) })), lock);
     for (const key of keys) this.noteRead(pointSpan(key));
-    return responses.map((r) => {
+    const values = responses.map((r) => {
       assert(r.kind === 'get', 'get answered with another kind');
       return r.value;
     });
+    if (lock) keys.forEach((k, i) => values[i] !== null && this.lockSpans.push(pointSpan(k)));
+    return values;
+  }
+
+  /**
+   * Sends reads; locking ones lay intents, so the first of them also creates the txn
+   * record (and starts heartbeats), as the first flush does.
+   */
+  private async sendReads(requests: readonly KvRequest[], lock: boolean): Promise<readonly KvResponse[]> {
+    if (!lock || this.recordWritten) return this.send(requests);
+    const responses = await this.send([{ kind: 'heartbeat-txn' }, ...requests]);
+    this.recordWritten = true;
+    this.stopHeartbeat ??= this.deps.startHeartbeat(() => this.heartbeat());
+    return responses.slice(1);
   }
 
   async scan(span: Span, options: ScanOptions = {}): Promise<ScanResult> {
     await this.flush();
+    this.takeSnapshot();
     const reverse = options.reverse === true;
-    const [r] = await this.send([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0 }]);
+    const lock = options.lock === true;
+    const [r] = await this.sendReads([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0, ...(lock ? { lock } : {}) }], lock);
     assert(r?.kind === 'scan', 'scan answered with another kind');
     const resume = r.resumeSpan;
     this.noteRead(
@@ -291,6 +328,7 @@ export class TxnHandle implements Txn {
           ? { startKey: resume.endKey, endKey: span.endKey }
           : { startKey: span.startKey, endKey: resume.startKey },
     );
+    if (lock) for (const row of r.rows) this.lockSpans.push(pointSpan(row.key));
     return { rows: r.rows as readonly KeyValue[], resumeSpan: r.resumeSpan };
   }
 

@@ -22,6 +22,8 @@ export interface ScanOptions {
   readonly limit?: number;
   /** Newest key first. */
   readonly reverse?: boolean;
+  /** Lock the rows read (SELECT ... FOR UPDATE): see `Txn.getMany`'s `lock`. */
+  readonly lock?: boolean;
 }
 
 export interface ScanResult {
@@ -70,8 +72,12 @@ export interface Txn {
   /** Wall time of the read timestamp in nanoseconds: what SQL's now() returns. */
   readonly startNanos: bigint;
   get(key: Uint8Array): Promise<Uint8Array | null>;
-  /** Values in the order of `keys`; concurrent on the kv side. */
-  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  /**
+   * Values in the order of `keys`; concurrent on the kv side. `lock`: every key found is
+   * locked by this transaction in the same step (an intent holding the same value), so
+   * other writers and locking readers wait for it; waits follow `setLockWait`.
+   */
+  getMany(keys: readonly Uint8Array[], options?: { readonly lock?: boolean }): Promise<(Uint8Array | null)[]>;
   scan(span: Span, options?: ScanOptions): Promise<ScanResult>;
   /** Writes `value` at `key`, replacing any value. */
   put(key: Uint8Array, value: Uint8Array): void;
@@ -80,6 +86,13 @@ export interface Txn {
   del(key: Uint8Array): void;
   /** Deletes every key in the span. */
   delRange(span: Span): void;
+  /**
+   * How later requests wait for other transactions' locks: 'block' waits (up to
+   * `timeoutMs` when it is above 0, then TxnError 'lock-not-available'; otherwise up to the
+   * coordinator's intentWaitMs, then 'txn-retry'); 'nowait' fails at the first conflict with
+   * 'lock-not-available'. SQL sets it per statement (FOR UPDATE NOWAIT, lock_timeout).
+   */
+  setLockWait(policy: 'block' | 'nowait', timeoutMs?: number): void;
   /** A savepoint: a token for `rollbackToSavepoint` (the count of writes so far). */
   savepoint(): number;
   /**

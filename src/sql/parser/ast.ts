@@ -136,8 +136,11 @@ export interface SelectStmt {
   readonly limit: Expr | null;
   readonly offset: Expr | null;
   readonly distinct: boolean;
-  /** FOR UPDATE / FOR SHARE: accepted (serializable txns need no lock for correctness). */
-  readonly locking: boolean;
+  /**
+   * FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE, with NOWAIT or SKIP LOCKED:
+   * the rows read are locked for the rest of the transaction (null: a plain read).
+   */
+  readonly locking: { readonly wait: 'block' | 'nowait' | 'skip-locked' } | null;
   /**
    * UNION / INTERSECT / EXCEPT: when set, this statement is `left op right` and only its
    * orderBy / limit / offset apply (to the combined result); items, from... are empty.

@@ -158,6 +158,14 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
 }
 
+/** The strictest wait policy of the locking clauses (NOWAIT, then SKIP LOCKED), or null. */
+function convertLocking(clauses: readonly unknown[]): SelectStmt['locking'] {
+  if (clauses.length === 0) return null;
+  const policies = clauses.map((c) => str(unwrap(c).body['waitPolicy']));
+  const wait = policies.includes('LockWaitError') ? 'nowait' : policies.includes('LockWaitSkip') ? 'skip-locked' : 'block';
+  return { wait };
+}
+
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
   const distinctClause = list(body['distinctClause']);
   return {
@@ -171,7 +179,7 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),
     offset: optionalExpr(body['limitOffset']),
     distinct: distinctClause.length > 0,
-    locking: list(body['lockingClause']).length > 0,
+    locking: convertLocking(list(body['lockingClause'])),
     with: [],
     setOp: null,
   };

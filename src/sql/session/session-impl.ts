@@ -23,6 +23,8 @@ import { declaredParamType, decodeParam } from './params.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
+import { lockingTxn } from './locking.ts';
+import { indexSpan } from '../storage/keys.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -295,7 +297,7 @@ export class SqlSession implements Session {
     for (let attempt = 0; ; attempt++) {
       let sentRows = false;
       try {
-        for await (const e of this.runPlanned(planned, params, binary, describeNow, lastInImplicit)) {
+        for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit)) {
           if (e.kind === 'row-description') describeNow = false;
           if (e.kind === 'rows') sentRows = true;
           yield e;
@@ -314,13 +316,17 @@ export class SqlSession implements Session {
     }
   }
 
-  private async *runPlanned(planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
+  private async *runPlanned(stmt: Statement, planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
+    const locking = stmt.kind === 'select' ? stmt.locking : null;
+    if (locking?.wait === 'skip-locked') throw sqlError('0A000', 'SKIP LOCKED is not supported');
     const open = this.ensureTxn();
     open.beginStatement();
+    open.txn.setLockWait(locking?.wait === 'nowait' ? 'nowait' : 'block', this.settings.lockTimeoutMs);
+    const txn = locking === null ? open.txn : lockingTxn(open.txn, planned.tables.map((t) => indexSpan(t.id, t.primaryIndex.id)));
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
     const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
-    const gen = runPlan(planned.plan, this.execContext(open, params), open.uniques, { types, binary }, encode);
+    const gen = runPlan(planned.plan, { ...this.execContext(open, params), txn }, open.uniques, { types, binary }, encode);
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
@@ -329,7 +335,7 @@ export class SqlSession implements Session {
         // completes; the last statement of an implicit transaction sends them with the
         // commit itself, which on one range is a single synced write (the one-phase commit).
         if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
-        else if (planned.plan.kind === 'dml') await open.txn.flush();
+        else if (planned.plan.kind === 'dml' || locking !== null) await open.txn.flush(); // locks are taken now
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
