@@ -116,8 +116,9 @@ export interface NemesisEvent {
 }
 
 /**
- * Runs faults until `signal` says stop: wait `quietMs`, start a random nemesis, keep it
- * for `faultMs`, heal it. Always ends with everything healed.
+ * Runs faults until the deadline: wait `quietMs`, start the next nemesis (in turn, so a
+ * short run still meets every one), keep it for `faultMs`, heal it. Always ends with
+ * everything healed.
  */
 export async function runNemeses(
   cluster: JepsenCluster,
@@ -127,9 +128,9 @@ export async function runNemeses(
   log: (e: Omit<NemesisEvent, 'timeMs'>) => void,
 ): Promise<void> {
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  while (nemeses.length > 0 && performance.now() + timing.quietMs + timing.faultMs < timing.deadline) {
+  for (let i = 0; nemeses.length > 0 && performance.now() + timing.quietMs + timing.faultMs < timing.deadline; i++) {
     await sleep(timing.quietMs);
-    const n = nemeses[rng.int(nemeses.length)] as Nemesis;
+    const n = nemeses[i % nemeses.length] as Nemesis;
     log({ nemesis: n.name, phase: 'start', what: await n.start(cluster, rng) });
     try {
       await sleep(timing.faultMs);
