@@ -42,11 +42,15 @@ export type KvRequest =
   /**
    * `lock`: a locking read (SELECT ... FOR UPDATE) of the header's txn: a value found is
    * written back as the txn's intent in the same evaluation, so reading and locking are one
-   * step, and the read conflicts with other txns' intents like a write does.
+   * step, and the read conflicts with other txns' intents like a write does. `skipLocked`:
+   * a key holding another txn's intent reads as absent (SKIP LOCKED) instead.
    */
-  | { readonly kind: 'get'; readonly key: Uint8Array; readonly lock?: boolean }
-  /** Rows in key order (descending when reverse); `limit` 0 or absent: no limit. `lock` as for get. */
-  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number; readonly lock?: boolean }
+  | { readonly kind: 'get'; readonly key: Uint8Array; readonly lock?: boolean; readonly skipLocked?: boolean }
+  /**
+   * Rows in key order (descending when reverse); `limit` 0 or absent: no limit. `lock` as
+   * for get. `skipLocked` (with `lock`): rows holding other txns' intents are left out.
+   */
+  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number; readonly lock?: boolean; readonly skipLocked?: boolean }
   | { readonly kind: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
   /** Writes only if the current value equals `expected` ('absent': no live value). */
   | { readonly kind: 'conditional-put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly expected: Uint8Array | 'absent' }

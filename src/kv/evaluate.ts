@@ -116,7 +116,7 @@ async function evaluateOne(
 ): Promise<One> {
   switch (req.kind) {
     case 'get': {
-      const r = await mvccGet(reader, req.key, readOptions);
+      const r = await mvccGet(reader, req.key, req.skipLocked === true ? { ...readOptions, skipLocked: true } : readOptions);
       if (!r.ok) return r;
       if (req.lock === true && r.value !== null) {
         const locked = await lockRows(reader, batch, [{ key: req.key, value: r.value }], writeCtx);
@@ -125,7 +125,7 @@ async function evaluateOne(
       return { ok: true, response: { kind: 'get', value: r.value } };
     }
     case 'scan': {
-      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0 });
+      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0, skipLocked: req.skipLocked === true });
       if (!r.ok) return r;
       if (req.lock === true) {
         const locked = await lockRows(reader, batch, r.rows, writeCtx);

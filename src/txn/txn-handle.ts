@@ -286,12 +286,13 @@ export class TxnHandle implements Txn {
     return value ?? null;
   }
 
-  async getMany(keys: readonly Uint8Array[], options: { readonly lock?: boolean } = {}): Promise<(Uint8Array | null)[]> {
+  async getMany(keys: readonly Uint8Array[], options: { readonly lock?: boolean; readonly skipLocked?: boolean } = {}): Promise<(Uint8Array | null)[]> {
     await this.flush();
     if (keys.length === 0) return [];
     this.takeSnapshot();
     const lock = options.lock === true;
-    const responses = await this.sendReads(keys.map((key) => ({ kind: 'get', key, ...(lock ? { lock } : {}) })), lock);
+    const flags = lock ? { lock, ...(options.skipLocked === true ? { skipLocked: true } : {}) } : {};
+    const responses = await this.sendReads(keys.map((key) => ({ kind: 'get', key, ...flags })), lock);
     for (const key of keys) this.noteRead(pointSpan(key));
     const values = responses.map((r) => {
       assert(r.kind === 'get', 'get answered with another kind');
@@ -318,7 +319,8 @@ export class TxnHandle implements Txn {
     this.takeSnapshot();
     const reverse = options.reverse === true;
     const lock = options.lock === true;
-    const [r] = await this.sendReads([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0, ...(lock ? { lock } : {}) }], lock);
+    const flags = lock ? { lock, ...(options.skipLocked === true ? { skipLocked: true } : {}) } : {};
+    const [r] = await this.sendReads([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0, ...flags }], lock);
     assert(r?.kind === 'scan', 'scan answered with another kind');
     const resume = r.resumeSpan;
     this.noteRead(

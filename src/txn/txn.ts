@@ -24,6 +24,8 @@ export interface ScanOptions {
   readonly reverse?: boolean;
   /** Lock the rows read (SELECT ... FOR UPDATE): see `Txn.getMany`'s `lock`. */
   readonly lock?: boolean;
+  /** With `lock`: leave out rows other transactions hold locks on (SKIP LOCKED). */
+  readonly skipLocked?: boolean;
 }
 
 export interface ScanResult {
@@ -77,7 +79,7 @@ export interface Txn {
    * locked by this transaction in the same step (an intent holding the same value), so
    * other writers and locking readers wait for it; waits follow `setLockWait`.
    */
-  getMany(keys: readonly Uint8Array[], options?: { readonly lock?: boolean }): Promise<(Uint8Array | null)[]>;
+  getMany(keys: readonly Uint8Array[], options?: { readonly lock?: boolean; readonly skipLocked?: boolean }): Promise<(Uint8Array | null)[]>;
   scan(span: Span, options?: ScanOptions): Promise<ScanResult>;
   /** Writes `value` at `key`, replacing any value. */
   put(key: Uint8Array, value: Uint8Array): void;

@@ -318,11 +318,10 @@ export class SqlSession implements Session {
 
   private async *runPlanned(stmt: Statement, planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
     const locking = stmt.kind === 'select' ? stmt.locking : null;
-    if (locking?.wait === 'skip-locked') throw sqlError('0A000', 'SKIP LOCKED is not supported');
     const open = this.ensureTxn();
     open.beginStatement();
     open.txn.setLockWait(locking?.wait === 'nowait' ? 'nowait' : 'block', this.settings.lockTimeoutMs);
-    const txn = locking === null ? open.txn : lockingTxn(open.txn, planned.tables.map((t) => indexSpan(t.id, t.primaryIndex.id)));
+    const txn = locking === null ? open.txn : lockingTxn(open.txn, planned.tables.map((t) => indexSpan(t.id, t.primaryIndex.id)), locking.wait === 'skip-locked');
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
     const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
