@@ -17,6 +17,7 @@ const suites: Suite[] = [
   { name: 'sql-analytic', run: async () => (await import('./sql-analytic.ts')).benchSqlAnalytic() },
   { name: 'raft', run: async () => (await import('./raft.ts')).benchRaft() },
   { name: 'rpc', run: async () => (await import('./rpc.ts')).benchRpc() },
+  { name: 'bank', run: async () => (await import('./bank.ts')).benchBank(seconds) },
 ];
 
 const wanted = process.argv.slice(2);

@@ -123,6 +123,7 @@ async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): 
     drainTimeoutMs: intFlag(values, 'drain-timeout'),
     certsDir: typeof values['certs-dir'] === 'string' ? values['certs-dir'] : null,
     insecure: values['insecure'] === true,
+    clockOffsetFile: typeof values['testing-clock-offset-file'] === 'string' ? values['testing-clock-offset-file'] : null,
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(

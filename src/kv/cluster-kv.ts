@@ -16,7 +16,9 @@ import { encodeChangeContext, type RangeGroup } from './range-group.ts';
 import { decideReplicate } from './replicate-queue.ts';
 import { ReplicaRouter } from './replica-router.ts';
 import { FIRST_RANGE_ID, Store } from './store.ts';
+import { LockWaitSender } from './lock-wait-sender.ts';
 import { RpcRaftTransport } from './rpc/raft-transport.ts';
+import { systemTimers } from './rpc/timers.ts';
 import type { RpcNode } from './rpc/rpc-node.ts';
 import { decodeValue, encodeValue } from './rpc/value-codec.ts';
 import type { ReplicaId } from '../raft/index.ts';
@@ -43,10 +45,12 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
   const self = rpc.nodeId as NodeId;
   const store = await Store.open(env, engine, c, { bootstrap: false });
   store.driver.setTransport(new RpcRaftTransport(rpc));
-  rpc.handle('kv.batch', async (payload) => encodeValue(await store.send(decodeValue(payload) as BatchRequest)));
+  // Every batch for this store, local or from a peer, goes through its lock wait-queue.
+  const locks = new LockWaitSender(store, env.clock, systemTimers, c);
+  rpc.handle('kv.batch', async (payload) => encodeValue(await locks.send(decodeValue(payload) as BatchRequest)));
   const remote = async (node: NodeId, ba: BatchRequest): Promise<BatchResponse> =>
     decodeValue(await rpc.request(node, 'kv.batch', encodeValue(ba), { timeoutMs: c.leaseWaitMs + 2_000 })) as BatchResponse;
-  const router = new ReplicaRouter(env, self, store, remote, { routeTimeoutMs: 15_000, routeBackoffMs: 50 }, (rangeId) => [
+  const router = new ReplicaRouter(env, self, locks, remote, { routeTimeoutMs: 15_000, routeBackoffMs: 50 }, (rangeId) => [
     ...(store.replica(rangeId)?.descriptor.replicas.map((r) => r.nodeId) ?? []),
     ...options.knownNodes(),
   ]);

@@ -35,6 +35,10 @@ export interface KvConfig {
   readonly proposalTimeoutMs: number;
   /** Applied entries a range keeps in its Raft log before truncating (followers behind get a snapshot). */
   readonly raftLogEntriesMax: number;
+  /** Batches waiting in a store's lock wait-queue at once, at most (more answer at once). */
+  readonly lockWaitersMax: number;
+  /** Keys a lock wait-queue remembers as recently released (see LockWaitQueue). */
+  readonly lockRecentReleasesMax: number;
   /** This node's and store's ids (one store per node for now). */
   readonly nodeId: number;
   readonly storeId: number;
@@ -59,6 +63,8 @@ export const defaultKvConfig: KvConfig = {
   leaseWaitMs: 4_000,
   proposalTimeoutMs: 15_000,
   raftLogEntriesMax: 1_000,
+  lockWaitersMax: 10_000,
+  lockRecentReleasesMax: 4_096,
   nodeId: 1,
   storeId: 1,
 };

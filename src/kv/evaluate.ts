@@ -6,7 +6,7 @@
  * committer, with Raft (issue 4) a proposal that every replica applies.
  */
 import { assertNever } from '../util/index.ts';
-import type { BatchRequest, KvError, KvRequest, KvResponse, KvSpan } from './api.ts';
+import type { BatchRequest, KvError, KvKeyValue, KvRequest, KvResponse, KvSpan } from './api.ts';
 import { compareBytes, maxKey, minKey } from './bytes.ts';
 import { BatchReader, WriteBatch, type EngineReader } from './engine.ts';
 import { lockTableKey, txnRecordKey } from './keys.ts';
@@ -217,12 +217,22 @@ async function evaluateOne(
 ): Promise<One> {
   switch (req.kind) {
     case 'get': {
-      const r = await mvccGet(reader, req.key, readOptions);
-      return r.ok ? { ok: true, response: { kind: 'get', value: r.value } } : r;
+      const r = await mvccGet(reader, req.key, req.skipLocked === true ? { ...readOptions, skipLocked: true } : readOptions);
+      if (!r.ok) return r;
+      if (req.lock === true && r.value !== null) {
+        const locked = await lockRows(reader, batch, [{ key: req.key, value: r.value }], writeCtx);
+        if (!locked.ok) return locked;
+      }
+      return { ok: true, response: { kind: 'get', value: r.value } };
     }
     case 'scan': {
-      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0 });
-      return r.ok ? { ok: true, response: { kind: 'scan', rows: r.rows, resumeSpan: r.resumeSpan } } : r;
+      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0, skipLocked: req.skipLocked === true });
+      if (!r.ok) return r;
+      if (req.lock === true) {
+        const locked = await lockRows(reader, batch, r.rows, writeCtx);
+        if (!locked.ok) return locked;
+      }
+      return { ok: true, response: { kind: 'scan', rows: r.rows, resumeSpan: r.resumeSpan } };
     }
     case 'put':
     case 'delete': {
@@ -254,6 +264,16 @@ async function evaluateOne(
     default:
       return assertNever(req, 'kv request');
   }
+}
+
+/** A locking read's lock: each row read is written back unchanged as the txn's intent. */
+async function lockRows(reader: EngineReader, batch: WriteBatch, rows: readonly KvKeyValue[], writeCtx: WriteContext): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
+  if (writeCtx.txn === null || writeCtx.onePhase) return { ok: false, error: { kind: 'invalid-request', message: 'a locking read needs a transaction with a record' } };
+  for (const row of rows) {
+    const r = await mvccPut(reader, batch, row.key, row.value, writeCtx);
+    if (!r.ok) return r;
+  }
+  return { ok: true };
 }
 
 async function readRecord(reader: EngineReader, txn: TxnMeta): Promise<TxnRecord | null> {

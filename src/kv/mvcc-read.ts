@@ -39,6 +39,8 @@ export interface ReadOptions {
   readonly inconsistent: boolean;
   /** Memory shortcuts for point reads; null: read the engine. */
   readonly memo: PointMemo | null;
+  /** SKIP LOCKED: a key with another txn's intent (at any timestamp) reads as absent. */
+  readonly skipLocked?: boolean;
 }
 
 /** At most this many conflicting intents are collected by one scan. */
@@ -92,6 +94,7 @@ export async function readIntent(reader: EngineReader, key: Uint8Array, memo: Po
 function resolveVisible(intent: Intent | null, visible: Version | null, options: ReadOptions): { value: Uint8Array | null } | { blocker: Intent } {
   if (intent !== null) {
     if (options.txn !== null && intent.txn.id === options.txn.id) return { value: intent.value };
+    if (options.skipLocked === true) return { value: null };
     if (!options.inconsistent && tsLessEq(intent.txn.writeTimestamp, options.ts)) return { blocker: intent };
   }
   return { value: visible?.value ?? null };

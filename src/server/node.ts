@@ -12,7 +12,9 @@ import { createTxnCoordinator } from '../txn/index.ts';
 import { createSqlService, type TesseraSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
+import { offsetClock } from './clock-offset.ts';
 import { startHttp } from './http.ts';
+import { flooredClock } from './wall-floor.ts';
 import { listenOrExplain } from './listen.ts';
 import { createNodeLogger } from './logging.ts';
 import { TESSERA_VERSION } from './version.ts';
@@ -29,6 +31,8 @@ export interface NodeConfig {
   readonly certsDir?: string | null;
   /** Allows a non-loopback SQL address without certificates (plain text on the network). */
   readonly insecure?: boolean;
+  /** Testing only: a file holding milliseconds to add to the wall clock (see clock-offset.ts). */
+  readonly clockOffsetFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
   /** A node of a multi-node cluster (`tessera start`); absent: a single node (`start-single-node`). */
@@ -54,7 +58,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storeDir = resolve(config.storeDir);
   mkdirSync(storeDir, { recursive: true });
   const logger = config.logger ?? createNodeLogger(storeDir, config.logLevel);
-  const env: Env = systemEnv(logger);
+  const baseEnv: Env = systemEnv(logger);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -66,8 +70,18 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     }
   };
   try {
+    let env = baseEnv;
+    if (config.clockOffsetFile !== undefined && config.clockOffsetFile !== null) {
+      const clock = await offsetClock(baseEnv.clock, config.clockOffsetFile, logger);
+      cleanups.push(async () => clock.close());
+      env = { ...baseEnv, clock };
+    }
     const engine = await openEngine({ path: resolve(storeDir, 'data') });
     cleanups.push(() => engine.close());
+    // Opened after the engine: its lock makes the store directory this process's alone.
+    const floored = flooredClock(env.clock, storeDir, logger);
+    cleanups.push(async () => floored.close());
+    env = { ...env, clock: floored };
     let sender: Sender;
     let store: Store;
     let cluster: ClusterNode | null = null;

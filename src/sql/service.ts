@@ -65,7 +65,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
       if (catalog.role(params.user) === null) throw sqlError('28000', `role "${params.user}" does not exist`, { severity: 'FATAL' });
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',
