@@ -11,7 +11,7 @@ import { Numeric } from '../types/numeric.ts';
 import { checkIntRange } from '../types/text-io.ts';
 import type { Value } from '../types/types.ts';
 
-interface Accumulator {
+export interface Accumulator {
   count: bigint;
   value: Value;
   distinct: Set<string> | null;
@@ -52,7 +52,7 @@ export async function aggregateStream(
   return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a))]);
 }
 
-function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
+export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
   if (call.filter !== null && call.filter.eval(row, ctx) !== true) return;
   if (call.arg === null) {
     acc.count++;
@@ -93,6 +93,11 @@ function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx:
   }
 }
 
+/** A fresh accumulator for one aggregate call. */
+export function newAccumulator(call: AggregateCall): Accumulator {
+  return { count: 0n, value: null, distinct: call.distinct ? new Set<string>() : null };
+}
+
 function add(a: Value, b: Value): Value {
   if (a === null) return typeof b === 'bigint' ? b : b;
   if (typeof a === 'bigint') return a + (b as bigint);
@@ -100,7 +105,7 @@ function add(a: Value, b: Value): Value {
   return (a as number) + (b as number);
 }
 
-function final(call: AggregateCall, acc: Accumulator): Value {
+export function final(call: AggregateCall, acc: Accumulator): Value {
   if (call.name === 'count') return acc.count;
   if (acc.value === null) return null;
   const v = acc.value;

@@ -17,6 +17,7 @@ import type { Value } from '../types/types.ts';
 import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
 import { setOperator } from './set-op.ts';
+import { windowOperator } from './window.ts';
 
 export type Row = Value[];
 
@@ -86,6 +87,8 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
         return true;
       }));
     }
+    case 'window':
+      return windowOperator(node, buildOperator(node.input, ctx), ctx);
     case 'join':
       return hashJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     default:

@@ -19,6 +19,9 @@ import { astKey, call, columnRef, comparison, constant, describeAst, isNullConst
 
 export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
+/** Functions that exist only as window functions (their calls need OVER). */
+const windowOnlyFunctions: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
 export interface ScopeColumn {
   readonly table: string | null;
   readonly name: string;
@@ -38,6 +41,8 @@ export interface AggregateScope {
   readonly groupColumns: readonly number[];
   readonly inputScope: readonly ScopeColumn[];
   readonly aggregates: AggregateCall[];
+  /** The scope aggregate arguments are bound in (a window aggregate over grouped rows). */
+  readonly argAgg?: AggregateScope | null;
 }
 
 export interface AggregateCall {
@@ -113,7 +118,17 @@ export class Binder {
     readonly format: FormatContext,
   ) {}
 
+  /** Set by the SELECT planner where window functions may appear (select list, ORDER BY). */
+  bindWindowCall: ((e: Extract<Expr, { kind: 'func' }>, scope: readonly ScopeColumn[], agg: AggregateScope | null) => BoundExpr) | null = null;
+
   bind(e: Expr, scope: readonly ScopeColumn[], agg: AggregateScope | null = null): BoundExpr {
+    if (e.kind === 'func' && e.over !== undefined) {
+      if (this.bindWindowCall === null) throw sqlError('42P20', 'window functions are not allowed here', positionOf(e.pos));
+      return this.bindWindowCall(e, scope, agg);
+    }
+    if (e.kind === 'func' && windowOnlyFunctions.has(e.name)) {
+      throw sqlError('42809', `window function ${e.name} requires an OVER clause`, positionOf(e.pos));
+    }
     if (agg !== null) {
       let slot = agg.groupKeys.indexOf(astKey(e));
       if (slot < 0 && e.kind === 'column') {
@@ -300,14 +315,15 @@ export class Binder {
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
     const name = e.name as AggregateCall['name'];
     const arity = name === 'string_agg' ? 2 : 1;
-    let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
+    const argAgg = agg.argAgg ?? null;
+    let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, argAgg);
     if (!e.star && (arg === null || e.args.length !== arity)) {
       throw sqlError('42883', `function ${name}() does not exist`, positionOf(e.pos));
     }
     if (arg !== null && (name === 'bool_and' || name === 'bool_or' || name === 'every')) arg = this.coerce(arg, T.bool, e.pos);
     if (arg !== null && name === 'string_agg') arg = this.coerce(arg, T.text, e.pos);
-    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, null), T.text, e.pos) : null;
-    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, null), T.bool, e.pos);
+    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, argAgg), T.text, e.pos) : null;
+    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, argAgg), T.bool, e.pos);
     const type = aggregateType(name, arg, e.pos);
     const slot = agg.groupKeys.length + agg.aggregates.length;
     agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), delimiter, filter, distinct: e.distinct, type });

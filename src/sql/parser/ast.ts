@@ -59,6 +59,8 @@ export type Expr =
       readonly distinct: boolean;
       /** An aggregate's FILTER (WHERE ...). */
       readonly filter?: Expr;
+      /** OVER (...): a window function call. */
+      readonly over?: WindowSpec;
       readonly pos: number;
     }
   | { readonly kind: 'in-list'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: number }
@@ -89,6 +91,31 @@ export type Expr =
   | { readonly kind: 'default'; readonly pos: number }
   /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */
   | { readonly kind: 'unsupported-expr'; readonly what: string; readonly pos: number };
+
+/** A frame edge of a window (offsets are expressions, evaluated once per execution). */
+export type FrameBound =
+  | { readonly kind: 'unbounded-preceding' }
+  | { readonly kind: 'preceding'; readonly offset: Expr }
+  | { readonly kind: 'current-row' }
+  | { readonly kind: 'following'; readonly offset: Expr }
+  | { readonly kind: 'unbounded-following' };
+
+export interface WindowFrame {
+  readonly mode: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  readonly exclude: 'no-others' | 'current-row' | 'group' | 'ties';
+}
+
+/** OVER (...) or a WINDOW clause entry; `refName` names a window it extends. */
+export interface WindowSpec {
+  readonly refName: string | null;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  /** null: the default frame (RANGE UNBOUNDED PRECEDING TO CURRENT ROW). */
+  readonly frame: WindowFrame | null;
+  readonly pos: number;
+}
 
 export interface SelectItem {
   readonly expr: Expr;
@@ -145,6 +172,8 @@ export interface SelectStmt {
   /** WITH: common table expressions, visible in this query and its subqueries. */
   readonly with: readonly CommonTableExpr[];
   readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
+  /** WINDOW name AS (...) definitions. */
+  readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
 }
 
 export interface ColumnDef {

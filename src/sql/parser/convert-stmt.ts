@@ -19,8 +19,10 @@ import type {
   Statement,
   TableConstraint,
   TableRef,
+  WindowSpec,
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
+import { convertWindowDef } from './convert-window.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
@@ -173,7 +175,15 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     locking: list(body['lockingClause']).length > 0,
     with: [],
     setOp: null,
+    ...(body['windowClause'] === undefined ? {} : { windows: convertWindowClause(body['windowClause']) }),
   };
+}
+
+function convertWindowClause(node: unknown): { name: string; spec: WindowSpec }[] {
+  return list(node).map((w) => {
+    const b = unwrap(w).body;
+    return { name: str(b['name']) ?? '', spec: { ...convertWindowDef(b, convertSortBy), refName: str(b['refname']) } };
+  });
 }
 
 /** LIMIT ALL parses as LIMIT NULL: both mean no limit. */
@@ -192,7 +202,7 @@ function convertTargets(node: unknown): SelectItem[] {
   });
 }
 
-function convertSortBy(node: unknown): OrderItem {
+export function convertSortBy(node: unknown): OrderItem {
   const b = unwrap(node).body;
   const nulls = str(b['sortby_nulls']);
   if (str(b['sortby_dir']) === 'SORTBY_USING') {

@@ -41,6 +41,8 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`${node.op[0]!.toUpperCase()}${node.op.slice(1)}${node.all ? ' All' : ''}`, node.left, node.right);
     case 'distinct':
       return line('Distinct', node.input);
+    case 'window':
+      return line(`WindowAgg (${node.calls.map((c) => (c.name === 'aggregate' ? c.aggregate!.name : c.name)).join(', ')})`, node.input);
     case 'join': {
       const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
       const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');

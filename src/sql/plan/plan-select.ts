@@ -15,6 +15,7 @@ import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../type
 import { conjuncts, decideAccess, fullScan } from './access.ts';
 import { andAll, planFrom } from './plan-join.ts';
 import { planSetOp } from './plan-setop.ts';
+import { WindowPlanner } from './plan-window.ts';
 import type { PlanNode, SortKey } from './plan.ts';
 
 export interface TableResolver {
@@ -40,7 +41,15 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
   // the uncorrelated ones before anything reads their values.
   const topLevel = binder.planSubquery === null;
   if (topLevel) binder.planSubquery = (select) => planSelect(select, binder, resolver);
-  const planned = planSelectBody(stmt, binder, resolver);
+  // A nested query's WHERE must not see the enclosing select list's window functions.
+  const windowCalls = binder.bindWindowCall;
+  binder.bindWindowCall = null;
+  let planned: PlannedQuery;
+  try {
+    planned = planSelectBody(stmt, binder, resolver);
+  } finally {
+    binder.bindWindowCall = windowCalls;
+  }
   if (!topLevel) return planned;
   binder.planSubquery = null;
   if (!binder.hasSubqueries) return planned;
@@ -83,6 +92,7 @@ function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): 
 }
 
 function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], binder: Binder, scope: readonly ScopeColumn[], tables: readonly TableDesc[], table: TableDesc | null): PlannedQuery {
+  const windows = new WindowPlanner(binder, stmt.windows ?? []);
   let node = input;
   const isAggregate = stmt.groupBy.length > 0 || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
   if (isAggregate) {
@@ -95,16 +105,16 @@ function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], 
       aggregates: [],
     };
     const aggregates = agg.aggregates;
-    const outputs = items.map((i) => binder.bind(i.expr, [], agg));
+    const outputs = windows.active(() => items.map((i) => binder.bind(i.expr, [], agg)));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
     const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => [a.arg, a.filter, a.delimiter].filter((x): x is BoundExpr => x !== null))];
     if (correlatedIn(aggInputs).length > 0) throw sqlError('0A000', 'correlated subqueries in GROUP BY or aggregate arguments are not supported');
     node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
     if (having !== null) node = filterNode(node, having);
-    return finish(stmt, node, outputs, items, binder, [], agg, table, tables);
+    return finish(stmt, node, outputs, items, binder, [], agg, table, tables, windows);
   }
-  const outputs = items.map((i) => binder.bind(i.expr, scope));
-  return finish(stmt, node, outputs, items, binder, scope, null, table, tables);
+  const outputs = windows.active(() => items.map((i) => binder.bind(i.expr, scope)));
+  return finish(stmt, node, outputs, items, binder, scope, null, table, tables, windows);
 }
 
 interface Item {
@@ -155,6 +165,8 @@ function hasAgg(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasAgg);
   if (typeof value !== 'object' || value === null) return false;
   const o = value as { kind?: unknown; name?: unknown };
+  // An aggregate with OVER is a window function; aggregates in its arguments still count.
+  if (o.kind === 'func' && (value as { over?: unknown }).over !== undefined) return hasAgg((value as { args?: unknown }).args) || hasAgg((value as { over?: unknown }).over);
   if (o.kind === 'func' && typeof o.name === 'string' && isAggregateName(o.name)) return true;
   // A subquery's aggregates are its own; only its test expression belongs to this level.
   if (o.kind === 'subquery') return hasAgg((value as { arg?: unknown }).arg);
@@ -202,6 +214,7 @@ function finish(
   agg: AggregateScope | null,
   table: TableDesc | null,
   tables: readonly TableDesc[],
+  windows: WindowPlanner,
 ): PlannedQuery {
   const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
   const width = exprs.length;
@@ -216,19 +229,24 @@ function finish(
       index = items.findIndex((i) => i.alias === name || (i.alias === null && i.expr.kind === 'column' && i.expr.name === name));
     }
     if (index < 0) {
-      exprs.push(binder.bind(o.expr, scope, agg));
+      exprs.push(windows.active(() => binder.bind(o.expr, scope, agg)));
       index = exprs.length - 1;
     }
     const bound = exprs[index]!;
     sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
   }
   const subqueries = correlatedIn(exprs);
-  let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input, exprs, subqueries } : { kind: 'project', input, exprs };
+  let windowed = input;
+  if (windows.calls.length > 0) {
+    windows.base = agg === null ? scope.length : agg.groupKeys.length + agg.aggregates.length;
+    windowed = { kind: 'window', input, calls: windows.calls };
+  }
+  let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input: windowed, exprs, subqueries } : { kind: 'project', input: windowed, exprs };
   if (stmt.distinct) {
     if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
     node = { kind: 'distinct', input: node };
   }
-  if (sortKeys.length > 0 && !sortServedByScan(input, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
+  if (sortKeys.length > 0 && !sortServedByScan(windowed, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
   const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
   const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
   if (limit !== null || offset !== null) node = pushLimit(node, limit, offset);

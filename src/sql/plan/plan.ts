@@ -8,6 +8,7 @@ import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import type { JoinType } from '../parser/ast.ts';
+import type { WindowCall } from './plan-window.ts';
 
 export interface KeyBound {
   readonly expr: BoundExpr;
@@ -58,6 +59,11 @@ export type PlanNode =
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
   /** UNION streams both inputs; INTERSECT and EXCEPT hold the right input's row counts. */
   | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode }
+  /**
+   * Window functions: holds its input, and emits each row with one more column per call
+   * (in the order of the last call's partition and sort).
+   */
+  | { readonly kind: 'window'; readonly input: PlanNode; readonly calls: readonly WindowCall[] }
   /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
   | { readonly kind: 'distinct'; readonly input: PlanNode }
   /**
