@@ -18,6 +18,7 @@ import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
 import { setOperator } from './set-op.ts';
 import { windowOperator } from './window.ts';
+import { sourceOperator } from './sources.ts';
 
 export type Row = Value[];
 
@@ -42,6 +43,8 @@ export interface ExecContext {
   readonly limits: ExecLimits;
   /** Throws 57014 when the statement was cancelled. */
   checkCancelled(): void;
+  /** Working tables of the recursive unions being run, by plan id. */
+  readonly worktables?: Map<number, readonly Row[]>;
 }
 
 export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
@@ -87,6 +90,8 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
         return true;
       }));
     }
+    case 'values': case 'function-scan': case 'recursive-union': case 'worktable': case 'lateral-join':
+      return sourceOperator(node, ctx);
     case 'window':
       return windowOperator(node, buildOperator(node.input, ctx), ctx);
     case 'join':
@@ -111,7 +116,7 @@ function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContex
   };
 }
 
-function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults'>>): ExecContext {
+export function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults'>>): ExecContext {
   const props: PropertyDescriptorMap = {};
   for (const [k, v] of Object.entries(extra)) props[k] = { value: v, enumerable: true };
   // Object.create keeps the session's context (and its methods) as the prototype.

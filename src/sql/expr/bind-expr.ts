@@ -105,6 +105,24 @@ export class Binder {
     return null;
   }
 
+  /** Recursive CTEs being planned: a reference to one reads its working table. */
+  readonly worktables = new Map<string, { readonly id: number; readonly types: readonly SqlType[]; readonly names: readonly string[] }>();
+  worktableCount = 0;
+
+  /**
+   * Runs `fn` (planning a LATERAL item) with `scope` as the innermost enclosing query, so
+   * its columns bind as outer references; says whether any did.
+   */
+  withOuterScope<R>(scope: readonly ScopeColumn[], fn: () => R): { result: R; correlated: boolean } {
+    const frame: OuterFrame = { scope, correlated: false };
+    this.frames.push(frame);
+    try {
+      return { result: fn(), correlated: frame.correlated };
+    } finally {
+      this.frames.pop();
+    }
+  }
+
   get hasSubqueries(): boolean {
     return this.subqueryCount > 0;
   }
@@ -140,7 +158,9 @@ export class Binder {
       if (e.kind === 'func' && isAggregateName(e.name)) return this.bindAggregate(e, agg);
       if (e.kind === 'column') {
         const inner = this.bindColumn(e, agg.inputScope);
-        throw sqlError('42803', `column "${inner.kind === 'column' ? inner.name : e.name}" must appear in the GROUP BY clause or be used in an aggregate function`, positionOf(e.pos));
+        // A column of an enclosing query is one value per group.
+        if (inner.kind !== 'column') return inner;
+        throw sqlError('42803', `column "${inner.name}" must appear in the GROUP BY clause or be used in an aggregate function`, positionOf(e.pos));
       }
     } else if (e.kind === 'func' && isAggregateName(e.name)) {
       throw sqlError('42803', 'aggregate functions are not allowed here', positionOf(e.pos));

@@ -142,11 +142,15 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
 export type FromItem =
   | { readonly kind: 'table'; readonly ref: TableRef }
   /** A derived table: (SELECT ...) AS alias [(column aliases)]. */
-  | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number }
+  | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number; readonly lateral?: boolean }
+  /** A set-returning function in FROM (generate_series): implicitly LATERAL, as in PostgreSQL. */
+  | { readonly kind: 'function'; readonly call: Expr; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly pos: number }
   | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number };
 
 export interface CommonTableExpr {
   readonly name: string;
+  /** Declared in WITH RECURSIVE (it may then refer to itself). */
+  readonly recursive?: boolean;
   readonly columnAliases: readonly string[];
   readonly select: SelectStmt;
 }
@@ -172,6 +176,8 @@ export interface SelectStmt {
   /** WITH: common table expressions, visible in this query and its subqueries. */
   readonly with: readonly CommonTableExpr[];
   readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
+  /** VALUES (...), (...) as a query: rows of expressions (items and from are empty). */
+  readonly values?: readonly (readonly Expr[])[];
   /** WINDOW name AS (...) definitions. */
   readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
 }

@@ -103,7 +103,10 @@ function convertSelectOrValues(body: JsonObject): Statement {
   }
   const ctes = convertWith(body['withClause']);
   if (!Array.isArray(ctes)) return ctes;
-  if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
+  if (body['valuesLists'] !== undefined) {
+    const values = list(body['valuesLists']).map((r) => list(unwrap(r).body['items']).map(convertExpr));
+    return { ...convertSelect(body, []), with: ctes, values };
+  }
   if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
   const from: FromItem[] = [];
   for (const item of list(body['fromClause'])) {
@@ -119,7 +122,7 @@ type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
 function convertWith(node: unknown): CommonTableExpr[] | Unsupported {
   if (node === undefined) return [];
   const clause = obj(node);
-  if (clause['recursive'] === true) return { kind: 'unsupported', what: 'WITH RECURSIVE', pos: location(clause) };
+  const recursive = clause['recursive'] === true;
   const out: CommonTableExpr[] = [];
   for (const item of list(clause['ctes'])) {
     const cte = unwrap(item).body;
@@ -127,7 +130,8 @@ function convertWith(node: unknown): CommonTableExpr[] | Unsupported {
     if (query.type !== 'SelectStmt') return { kind: 'unsupported', what: 'data-modifying statements in WITH', pos: location(cte) };
     const select = convertSelectOrValues(query.body);
     if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this WITH query', pos: -1 };
-    out.push({ name: str(cte['ctename']) ?? '', columnAliases: stringList(cte['aliascolnames']), select });
+    if (cte['search_clause'] !== undefined || cte['cycle_clause'] !== undefined) return { kind: 'unsupported', what: 'SEARCH and CYCLE clauses', pos: location(cte) };
+    out.push({ name: str(cte['ctename']) ?? '', columnAliases: stringList(cte['aliascolnames']), select, ...(recursive ? { recursive } : {}) });
   }
   return out;
 }
@@ -138,12 +142,13 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const { type, body } = unwrap(node);
   if (type === 'RangeVar') return { kind: 'table', ref: convertRangeVar(body) };
   if (type === 'RangeSubselect') {
-    if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos: -1 };
     const select = convertSubselect(body['subquery']);
     if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this subquery in FROM', pos: -1 };
     const alias = obj(body['alias']);
-    return { kind: 'subquery', select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
+    const item = { kind: 'subquery' as const, select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
+    return body['lateral'] === true ? { ...item, lateral: true } : item;
   }
+  if (type === 'RangeFunction') return convertRangeFunction(body);
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
   if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
   if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
@@ -157,6 +162,17 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const on = optionalExpr(body['quals']);
   // CROSS JOIN parses as an inner join without a condition.
   return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+}
+
+function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
+  const functions = list(body['functions']);
+  if (functions.length !== 1 || body['ordinality'] === true || body['is_rowsfrom'] === true || body['coldeflist'] !== undefined) {
+    return { kind: 'unsupported', what: 'ROWS FROM, WITH ORDINALITY and column definition lists', pos: -1 };
+  }
+  const first = list(unwrap(functions[0]).body['items'])[0];
+  const call = convertExpr(first);
+  const alias = obj(body['alias']);
+  return { kind: 'function', call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), pos: call.pos };
 }
 
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {

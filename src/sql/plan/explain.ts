@@ -41,6 +41,16 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
       return line(`${node.op[0]!.toUpperCase()}${node.op.slice(1)}${node.all ? ' All' : ''}`, node.left, node.right);
     case 'distinct':
       return line('Distinct', node.input);
+    case 'values':
+      return line(`Values (${node.rows.length} row${node.rows.length === 1 ? '' : 's'})`);
+    case 'function-scan':
+      return line(`Function Scan on ${node.name}(${node.args.map(describeExpr).join(', ')})`);
+    case 'recursive-union':
+      return line(`Recursive Union${node.all ? ' All' : ''}`, node.left, node.right);
+    case 'worktable':
+      return line(`WorkTable Scan (${node.id})`);
+    case 'lateral-join':
+      return line(`Nested Loop Lateral (${node.joinType}${node.on === null ? '' : `: ${describeExpr(node.on)}`})`, node.left, node.right);
     case 'window':
       return line(`WindowAgg (${node.calls.map((c) => (c.name === 'aggregate' ? c.aggregate!.name : c.name)).join(', ')})`, node.input);
     case 'join': {

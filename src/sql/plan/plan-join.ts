@@ -13,12 +13,15 @@ import { T } from '../types/types.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
+import { mentionsTable, planFromFunction, planRecursiveCte, worktableQuery } from './plan-sources.ts';
 import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
   readonly node: PlanNode;
   readonly scope: readonly ScopeColumn[];
   readonly tables: readonly TableDesc[];
+  /** Reads the columns of the FROM items before it (LATERAL): joined by a lateral join. */
+  readonly lateral?: boolean;
 }
 
 interface Leaf {
@@ -45,27 +48,62 @@ export function planFrom(
     const access = decideAccess(leaf.table, pushed, new Set(scope.map((_c, i) => i)));
     return { node: withFilter(access.node, access.remaining), scope, tables: [] };
   };
-  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
+  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[], lateral = false): PlannedFrom => {
     tables.push(...q.tables);
     const scope = q.columns.map((c, i): ScopeColumn => ({ table: alias, name: columnAliases[i] ?? c.name, type: q.types[i]!, hidden: false }));
-    return { node: q.node, scope, tables: [] };
+    return { node: q.node, scope, tables: [], lateral };
   };
-  const plan = (item: FromItem, nullable: boolean): PlannedFrom => {
-    if (item.kind === 'subquery') return derived(planQuery(item.select), item.alias, item.columnAliases);
+  // A LATERAL item (and any function in FROM) sees the items before it as outer columns.
+  const lateral = (leftScope: readonly ScopeColumn[], planItem: () => PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
+    if (leftScope.length === 0) return derived(planItem(), alias, columnAliases);
+    const { result, correlated } = binder.withOuterScope(leftScope, planItem);
+    return derived(result, alias, columnAliases, correlated);
+  };
+  const plan = (item: FromItem, nullable: boolean, leftScope: readonly ScopeColumn[]): PlannedFrom => {
+    if (item.kind === 'subquery') {
+      if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), item.alias, item.columnAliases);
+      return derived(planQuery(item.select), item.alias, item.columnAliases);
+    }
+    if (item.kind === 'function') {
+      const name = item.call.kind === 'func' ? item.call.name : 'function';
+      return lateral(leftScope, () => planFromFunction(item.call, item.alias, item.columnAliases, binder), item.alias ?? name, []);
+    }
     if (item.kind === 'table') {
       const ref = item.ref;
-      const cte = ref.schema === null ? binder.planCteReference(ref.name, (c) => ({ q: planQuery(c.select), aliases: c.columnAliases })) : null;
+      const wt = ref.schema === null ? binder.worktables.get(ref.name) : undefined;
+      if (wt !== undefined) return derived(worktableQuery(wt), ref.alias ?? ref.name, []);
+      const cte = ref.schema === null
+        ? binder.planCteReference(ref.name, (c) => ({ q: c.recursive === true && mentionsTable(c.select, c.name) ? planRecursiveCte(c, binder, planQuery) : planQuery(c.select), aliases: c.columnAliases }))
+        : null;
       if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
     }
-    const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full');
-    const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full');
+    const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full', leftScope);
+    const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full', left.scope);
+    if (right.lateral === true) return lateralJoin(item.joinType, left, right, item.on, binder);
     const inner = !nullable && (item.joinType === 'inner' || item.joinType === 'cross');
     return joinOf(item.joinType, left, right, item.on, binder, inner ? whereTerms : []);
   };
-  const planned = items.map((item) => plan(item, false));
+  const planned: PlannedFrom[] = [];
+  for (const item of items) planned.push(plan(item, false, planned.flatMap((p) => p.scope)));
   if (planned.length === 0) throw new Error('planFrom needs at least one FROM item');
+  if (planned.some((p) => p.lateral === true)) {
+    // In FROM order: a lateral item must follow the items it reads.
+    let result = planned[0]!;
+    for (const p of planned.slice(1)) result = p.lateral === true ? lateralJoin('cross', result, p, null, binder) : joinOf('cross', result, p, null, binder, whereTerms);
+    return { ...result, tables };
+  }
   return { ...joinCommaList(planned, whereTerms, binder), tables };
+}
+
+/** Joins a LATERAL right item: run per left row (a nested loop over a re-planned input). */
+function lateralJoin(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder): PlannedFrom {
+  if (joinType === 'right' || joinType === 'full') throw sqlError('42601', `The combining JOIN type must be INNER or LEFT for a LATERAL reference.`);
+  const scope = [...left.scope, ...right.scope];
+  const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
+  if (cond !== null && correlatedIn([cond]).length > 0) throw sqlError('0A000', 'correlated subqueries in JOIN conditions are not supported');
+  const node: PlanNode = { kind: 'lateral-join', joinType: joinType === 'left' ? 'left' : 'inner', left: left.node, right: right.node, rightWidth: right.scope.length, on: cond };
+  return { node, scope, tables: [] };
 }
 
 /**

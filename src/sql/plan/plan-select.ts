@@ -14,7 +14,8 @@ import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
 import { andAll, planFrom } from './plan-join.ts';
-import { planSetOp } from './plan-setop.ts';
+import { orderAndLimit, planSetOp } from './plan-setop.ts';
+import { planValues } from './plan-sources.ts';
 import { WindowPlanner } from './plan-window.ts';
 import type { PlanNode, SortKey } from './plan.ts';
 
@@ -59,8 +60,12 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
 function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
   if (stmt.with.length > 0) return binder.withCtes(stmt.with, () => planSelectBody({ ...stmt, with: [] }, binder, resolver));
   if (stmt.setOp !== null) return planSetOp(stmt, binder, (s) => planSelectBody(s, binder, resolver));
+  if (stmt.values !== undefined) {
+    const v = planValues(stmt.values, binder);
+    return { ...v, node: orderAndLimit(stmt, v.node, v.columns.map((c) => c.name), v.types, binder, 'VALUES'), tables: [] };
+  }
   const first = stmt.from[0];
-  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || binder.planCteReference(first.ref.name, () => true) === null);
+  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null));
   if (first !== undefined && !simple) return planJoined(stmt, binder, resolver);
   if (first !== undefined && first.kind !== 'table') throw new Error('unreachable: a simple FROM is one table');
   const ref = first === undefined ? null : first.ref;

@@ -44,6 +44,30 @@ export type PlanNode =
       readonly limit: BoundExpr | null;
       readonly offset: BoundExpr | null;
     }
+  /** VALUES lists: each row's expressions evaluated once (they may read outer rows). */
+  | { readonly kind: 'values'; readonly rows: readonly (readonly BoundExpr[])[] }
+  /** A set-returning function in FROM: generate_series(start, stop[, step]). */
+  | { readonly kind: 'function-scan'; readonly name: 'generate_series'; readonly args: readonly BoundExpr[] }
+  /**
+   * WITH RECURSIVE: the left (non-recursive) rows, then the right input run again and
+   * again over the previous round's new rows (the working table `id`) until none come.
+   * UNION (not ALL) drops rows seen before.
+   */
+  | { readonly kind: 'recursive-union'; readonly id: number; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode }
+  /** The working table of the enclosing recursive-union `id`. */
+  | { readonly kind: 'worktable'; readonly id: number }
+  /**
+   * A LATERAL item: the right input is run once per left row, which its expressions read
+   * as the outer row at `level`; `on` filters the combined row; LEFT pads with NULLs.
+   */
+  | {
+      readonly kind: 'lateral-join';
+      readonly joinType: 'inner' | 'left';
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly rightWidth: number;
+      readonly on: BoundExpr | null;
+    }
   /** `subqueries`: correlated subqueries the predicate reads, run per row before it. */
   | { readonly kind: 'filter'; readonly input: PlanNode; readonly predicate: BoundExpr; readonly subqueries?: readonly SubqueryPlan[] }
   | {
