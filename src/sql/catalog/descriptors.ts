@@ -43,6 +43,13 @@ export interface IndexDesc {
   readonly directions: readonly Direction[];
 }
 
+/** A CHECK constraint: a row may not make `expr` false (NULL passes). */
+export interface CheckDesc {
+  readonly name: string;
+  /** Our AST as JSON, over the table's columns. */
+  readonly expr: Expr;
+}
+
 export interface TableDesc {
   readonly kind: 'table';
   readonly id: number;
@@ -55,6 +62,7 @@ export interface TableDesc {
   readonly indexes: readonly IndexDesc[];
   readonly nextColumnId: number;
   readonly nextIndexId: number;
+  readonly checks?: readonly CheckDesc[];
 }
 
 export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;

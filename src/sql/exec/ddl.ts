@@ -91,6 +91,16 @@ export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx
   }
 }
 
+/** TRUNCATE: every row and index entry of each table goes, in the transaction. */
+export function truncateTables(stmt: Extract<Statement, { kind: 'truncate' }>, ctx: DdlContext): void {
+  const tables = stmt.tables.map((ref) => {
+    const table = ctx.resolveTable(ref);
+    if (table === null) throw sqlError('42P01', `relation "${ref.name}" does not exist`);
+    return table;
+  });
+  for (const table of tables) ctx.txn.delRange(tableSpan(table.id));
+}
+
 export async function createIndex(stmt: Extract<Statement, { kind: 'create-index' }>, ctx: DdlContext): Promise<void> {
   const table = ctx.resolveTable(stmt.table);
   if (table === null) throw sqlError('42P01', `relation "${stmt.table.name}" does not exist`);

@@ -103,7 +103,8 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
 
 /** The statement's subquery results live in one map that nested contexts share. */
 function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContext): Operator {
-  const inner = withEval(ctx, { subqueryResults: new Map() });
+  // A DML statement provides the map itself: its RETURNING reads the results too.
+  const inner = ctx.eval.subqueryResults !== undefined ? ctx : withEval(ctx, { subqueryResults: new Map() });
   let op: Operator | null = null;
   return {
     next: async () => {

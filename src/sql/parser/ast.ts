@@ -215,6 +215,16 @@ export interface Assignment {
   readonly pos: number;
 }
 
+/** ON CONFLICT [target] DO NOTHING | DO UPDATE SET ... [WHERE ...]. */
+export interface OnConflictClause {
+  /** Columns of a unique index or the primary key, a constraint name, or none (any). */
+  readonly target: { readonly kind: 'columns'; readonly columns: readonly string[] } | { readonly kind: 'constraint'; readonly name: string } | null;
+  readonly action: 'nothing' | 'update';
+  readonly set: readonly Assignment[];
+  readonly where: Expr | null;
+  readonly pos: number;
+}
+
 export type SetValue =
   | { readonly kind: 'values'; readonly values: readonly Literal[] }
   | { readonly kind: 'default' };
@@ -229,6 +239,8 @@ export type Statement =
       readonly returning: readonly SelectItem[];
       /** ON CONFLICT DO NOTHING */
       readonly onConflictDoNothing: boolean;
+      /** The whole ON CONFLICT clause, when there is one. */
+      readonly onConflict?: OnConflictClause;
     }
   | {
       readonly kind: 'update';
@@ -236,8 +248,11 @@ export type Statement =
       readonly set: readonly Assignment[];
       readonly where: Expr | null;
       readonly returning: readonly SelectItem[];
+      /** UPDATE ... FROM items. */
+      readonly from?: readonly FromItem[];
     }
-  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[] }
+  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[]; readonly using?: readonly FromItem[] }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   | {
       readonly kind: 'create-table';
       readonly table: TableRef;

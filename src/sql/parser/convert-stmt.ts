@@ -12,6 +12,7 @@ import type {
   IndexColumn,
   JoinType,
   InsertSource,
+  OnConflictClause,
   OrderItem,
   SelectItem,
   SelectStmt,
@@ -69,6 +70,8 @@ export function convertStatement(node: unknown): Statement {
       return convertSet(body);
     case 'VariableShowStmt':
       return { kind: 'show', name: (str(body['name']) ?? '').toLowerCase() };
+    case 'TruncateStmt':
+      return convertTruncate(body);
     case 'ExplainStmt':
       if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
       return { kind: 'explain', statement: convertStatement(body['query']) };
@@ -242,11 +245,9 @@ function convertReturning(body: JsonObject): SelectItem[] {
 
 function convertInsert(body: JsonObject): Statement {
   if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
-  const conflict = obj(body['onConflictClause']);
   const hasConflict = body['onConflictClause'] !== undefined;
-  if (hasConflict && str(conflict['action']) !== 'ONCONFLICT_NOTHING') {
-    return { kind: 'unsupported', what: 'ON CONFLICT DO UPDATE', pos: location(conflict) };
-  }
+  const onConflict = hasConflict ? convertOnConflict(obj(body['onConflictClause'])) : null;
+  if (onConflict !== null && 'what' in onConflict) return onConflict;
   const cols = body['cols'] === undefined ? null : list(body['cols']).map((c) => {
     const b = unwrap(c).body;
     return { name: str(b['name']) ?? '', pos: location(b) };
@@ -255,7 +256,7 @@ function convertInsert(body: JsonObject): Statement {
   if (body['selectStmt'] === undefined) source = { kind: 'default-values' };
   else {
     const sel = unwrap(body['selectStmt']).body;
-    if (sel['valuesLists'] !== undefined) {
+    if (sel['valuesLists'] !== undefined && sel['sortClause'] === undefined && sel['limitCount'] === undefined && sel['withClause'] === undefined) {
       const rows = list(sel['valuesLists']).map((r) => list(unwrap(r).body['items']).map(convertExpr));
       source = { kind: 'values', rows };
     } else {
@@ -270,36 +271,91 @@ function convertInsert(body: JsonObject): Statement {
     columns: cols,
     source,
     returning: convertReturning(body),
-    onConflictDoNothing: hasConflict,
+    onConflictDoNothing: onConflict !== null && onConflict.action === 'nothing',
+    ...(onConflict === null ? {} : { onConflict }),
   };
 }
 
-function convertUpdate(body: JsonObject): Statement {
-  if (body['fromClause'] !== undefined) return { kind: 'unsupported', what: 'UPDATE ... FROM', pos: -1 };
+function convertOnConflict(c: JsonObject): OnConflictClause | Unsupported {
+  const pos = location(c);
+  const infer = body_(c['infer']);
+  let target: OnConflictClause['target'] = null;
+  if (infer !== null) {
+    if (infer['whereClause'] !== undefined) return { kind: 'unsupported', what: 'ON CONFLICT ... WHERE (partial index inference)', pos };
+    const conname = str(infer['conname']);
+    if (conname !== null) target = { kind: 'constraint', name: conname };
+    else {
+      const columns: string[] = [];
+      for (const e of list(infer['indexElems'])) {
+        const name = str(unwrap(e).body['name']);
+        if (name === null) return { kind: 'unsupported', what: 'expressions in ON CONFLICT', pos };
+        columns.push(name);
+      }
+      target = { kind: 'columns', columns };
+    }
+  }
+  const action = str(c['action']) === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing';
+  const set = convertSetList(c['targetList']);
+  if (!Array.isArray(set)) return set;
+  return { target, action, set, where: optionalExpr(c['whereClause']), pos };
+}
+
+function body_(node: unknown): JsonObject | null {
+  return node === undefined ? null : obj(node);
+}
+
+function convertSetList(node: unknown): Assignment[] | Unsupported {
   const set: Assignment[] = [];
-  for (const t of list(body['targetList'])) {
+  for (const t of list(node)) {
     const b = unwrap(t).body;
     if (b['indirection'] !== undefined) return { kind: 'unsupported', what: 'assignment to a field or element', pos: location(b) };
     if (unwrap(b['val']).type === 'MultiAssignRef') return { kind: 'unsupported', what: 'multi-column assignment', pos: location(b) };
     set.push({ column: str(b['name']) ?? '', value: convertExpr(b['val']), pos: location(b) });
   }
+  return set;
+}
+
+function convertFromList(node: unknown): FromItem[] | Unsupported {
+  const out: FromItem[] = [];
+  for (const item of list(node)) {
+    const converted = convertFromItem(item);
+    if (converted.kind === 'unsupported') return converted;
+    out.push(converted);
+  }
+  return out;
+}
+
+function convertUpdate(body: JsonObject): Statement {
+  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const set = convertSetList(body['targetList']);
+  if (!Array.isArray(set)) return set;
+  const from = convertFromList(body['fromClause']);
+  if (!Array.isArray(from)) return from;
   return {
     kind: 'update',
     table: convertRangeVar(obj(body['relation'])),
     set,
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
+    ...(from.length > 0 ? { from } : {}),
   };
 }
 
 function convertDelete(body: JsonObject): Statement {
-  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'DELETE ... USING', pos: -1 };
+  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const using = convertFromList(body['usingClause']);
+  if (!Array.isArray(using)) return using;
   return {
     kind: 'delete',
     table: convertRangeVar(obj(body['relation'])),
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
+    ...(using.length > 0 ? { using } : {}),
   };
+}
+
+function convertTruncate(body: JsonObject): Statement {
+  return { kind: 'truncate', tables: list(body['relations']).map((r) => convertRangeVar(unwrap(r).body)) };
 }
 
 function convertCreateTable(body: JsonObject): Statement {

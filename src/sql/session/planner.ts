@@ -38,7 +38,7 @@ export function planStatement(stmt: Statement, declared: readonly (SqlType | nul
   const plan = planWith(stmt, binder, resolver);
   const paramTypes = binder.paramTypes.map((t) => (t === null || t.kind === 'unknown' ? T.text : t));
   const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' ? [explainColumn] : utilityColumns(stmt);
-  const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table] : [];
+  const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table, ...plan.dml.readTables] : [];
   return { plan, paramTypes, columns, tables };
 }
 
@@ -66,7 +66,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     }
     case 'unsupported':
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'begin': case 'commit':
     case 'rollback': case 'set': case 'reset': case 'show':
       return { kind: 'utility', statement: stmt };
     default:

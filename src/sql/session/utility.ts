@@ -6,7 +6,7 @@
 import { assertNever } from '../../util/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
-import { createIndex, createTable, dropIndexes, dropTables, type DdlContext } from '../exec/ddl.ts';
+import { createIndex, createTable, dropIndexes, dropTables, truncateTables, type DdlContext } from '../exec/ddl.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
@@ -81,7 +81,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
     case 'show':
       yield* runShow(stmt.name, host, describe);
       return;
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate':
       yield* runDdl(stmt, host);
       return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
@@ -138,7 +138,7 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   yield { kind: 'command-complete', tag: 'SHOW' };
 }
 
-async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
   const ctx: DdlContext = {
     txn: open.txn,
@@ -161,6 +161,10 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
     case 'drop-table':
       dropTables(stmt, ctx);
       yield { kind: 'command-complete', tag: 'DROP TABLE' };
+      return;
+    case 'truncate':
+      truncateTables(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'TRUNCATE TABLE' };
       return;
     case 'create-index':
       await createIndex(stmt, ctx);
