@@ -190,6 +190,22 @@ export class CatalogView {
     return own !== undefined ? own : this.catalog.name(databaseId, schemaId, name);
   }
 
+  /** Every table of a database as this transaction sees it. */
+  tables(databaseId: number): TableDesc[] {
+    const out = new Map<number, TableDesc>();
+    for (const t of this.catalog.tables(databaseId)) out.set(t.id, t);
+    for (const [id, d] of this.changes.descriptors) {
+      if (d === null) out.delete(id);
+      else if (d.kind === 'table' && d.databaseId === databaseId) out.set(id, d);
+    }
+    return [...out.values()];
+  }
+
+  /** Tables with a foreign key that references `table` (itself included). */
+  referencing(table: TableDesc): TableDesc[] {
+    return this.tables(table.databaseId).filter((t) => (t.foreignKeys ?? []).some((f) => f.refTableId === table.id));
+  }
+
   /** A fresh descriptor id from the KV counter (conflicts between concurrent DDL become 40001). */
   async allocateId(txn: Txn): Promise<number> {
     const raw = await txn.get(descriptorCounterKey());

@@ -4,7 +4,7 @@
  * that the table it was planned against has changed.
  */
 import type { Direction } from '../../util/encoding/index.ts';
-import type { Expr } from '../parser/ast.ts';
+import type { Expr, SelectStmt } from '../parser/ast.ts';
 import type { SqlType } from '../types/types.ts';
 
 export interface DatabaseDesc {
@@ -50,6 +50,30 @@ export interface CheckDesc {
   readonly expr: Expr;
 }
 
+/** A FOREIGN KEY of this table (the referencing side); MATCH SIMPLE. */
+export interface ForeignKeyDesc {
+  readonly name: string;
+  readonly columnIds: readonly number[];
+  readonly refTableId: number;
+  /** The referenced table's primary key or unique index columns, in `columnIds` order. */
+  readonly refColumnIds: readonly number[];
+  readonly onDelete: 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+  readonly onUpdate: 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+}
+
+/** A view: its query, planned where it is referenced. */
+export interface ViewDesc {
+  readonly kind: 'view';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+  readonly schemaId: number;
+  readonly columnNames: readonly string[];
+  /** Our AST as JSON. */
+  readonly query: SelectStmt;
+}
+
 export interface TableDesc {
   readonly kind: 'table';
   readonly id: number;
@@ -63,6 +87,7 @@ export interface TableDesc {
   readonly nextColumnId: number;
   readonly nextIndexId: number;
   readonly checks?: readonly CheckDesc[];
+  readonly foreignKeys?: readonly ForeignKeyDesc[];
 }
 
 export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;

@@ -24,6 +24,7 @@ import { positionOf, T, typeMod, typeOid, typeSize, type SqlType, type Value } f
 import { buildOperator, drain, withEval, type ExecContext, type Row } from './operators.ts';
 import { bindChecks, checkRow, type BoundCheck } from './checks.ts';
 import { insertWithConflict, planUpsert, type UpsertPlan } from './upsert.ts';
+import { FkRun, planForeignKeys, type FkCatalog, type FkGraph } from './foreign-keys.ts';
 import { checkNotNull, deleteRow, insertRow, updateRow, type UniqueWrites } from './write.ts';
 
 export interface DmlPlan {
@@ -37,8 +38,9 @@ export interface DmlPlan {
   readonly onConflict: UpsertPlan | null;
   /** CHECK constraints over a new row. */
   readonly checks: readonly BoundCheck[];
-  /** Tables the plan reads besides the target (FROM / USING / subqueries). */
+  /** Tables the plan reads besides the target (FROM / USING / subqueries, foreign keys). */
   readonly readTables: readonly TableDesc[];
+  readonly foreignKeys: FkGraph | null;
 }
 
 type DmlStatement = Extract<Statement, { kind: 'insert' | 'update' | 'delete' }>;
@@ -51,7 +53,8 @@ export function planDml(stmt: DmlStatement, binder: Binder, resolver: TableResol
   try {
     const planned = stmt.kind === 'insert' ? planInsert(stmt, binder, resolver, table) : planChange(stmt, binder, resolver, table);
     const source: PlanNode = topLevel && binder.hasSubqueries ? { kind: 'subplans', input: planned.source, initPlans: [...binder.initPlans] } : planned.source;
-    return { ...planned, source };
+    const fk = resolver.tableById !== undefined && resolver.referencing !== undefined ? planForeignKeys(table, resolver as FkCatalog, binder) : null;
+    return { ...planned, source, foreignKeys: fk?.graph ?? null, readTables: [...planned.readTables, ...(fk?.tables ?? [])] };
   } finally {
     if (topLevel) binder.planSubquery = null;
   }
@@ -62,7 +65,7 @@ function planInsert(stmt: Extract<Statement, { kind: 'insert' }>, binder: Binder
   const returning = bindReturning(stmt.returning, binder, scope, table);
   const onConflict = stmt.onConflict === undefined ? null : planUpsert(stmt.onConflict, table, stmt.table.alias, binder);
   const { source, readTables } = planInsertSource(stmt, binder, resolver, table);
-  return { kind: 'insert', table, source, ...returning, onConflict, checks: bindChecks(table, binder), readTables };
+  return { kind: 'insert', table, source, ...returning, onConflict, checks: bindChecks(table, binder), readTables, foreignKeys: null };
 }
 
 /** UPDATE / DELETE, with FROM / USING items joined to the target. */
@@ -92,7 +95,7 @@ function planChange(stmt: Extract<Statement, { kind: 'update' | 'delete' }>, bin
     source = subqueries.length > 0 ? { kind: 'project', input: source, exprs, subqueries } : { kind: 'project', input: source, exprs };
   }
   const returning = bindReturning(stmt.returning, binder, scope, table);
-  return { kind: stmt.kind, table, source, ...returning, onConflict: null, checks: stmt.kind === 'update' ? bindChecks(table, binder) : [], readTables };
+  return { kind: stmt.kind, table, source, ...returning, onConflict: null, checks: stmt.kind === 'update' ? bindChecks(table, binder) : [], readTables, foreignKeys: null };
 }
 
 function filter(input: PlanNode, predicate: BoundExpr): PlanNode {
@@ -176,32 +179,45 @@ export function bindAssignments(set: readonly Assignment[], binder: Binder, scop
 export async function runDml(plan: DmlPlan, outerCtx: ExecContext, uniques: UniqueWrites): Promise<{ count: number; returned: Row[] }> {
   // Subquery results are shared by the source plan, ON CONFLICT and RETURNING.
   const ctx = outerCtx.eval.subqueryResults !== undefined ? outerCtx : withEval(outerCtx, { subqueryResults: new Map() });
-  const { table, txn } = { table: plan.table, txn: ctx.txn };
   const ev = ctx.eval;
-  const width = table.columns.length;
   const returned: Row[] = [];
   const emit = (row: readonly Value[]): void => {
     if (plan.returning.length > 0) returned.push(plan.returning.map((e) => e.eval(row, ev)));
   };
   const rows = await drain(buildOperator(plan.source, ctx), ctx);
-  if (plan.kind === 'insert') {
-    const touched = new Set<string>();
-    let count = 0;
-    for (const row of rows) {
-      checkNotNull(table, row);
-      checkRow(table, plan.checks, row, ev);
-      if (plan.onConflict !== null) {
-        const written = await insertWithConflict(plan.onConflict, table, row, ctx, uniques, touched, plan.checks);
-        if (written === null) continue;
-        emit(written);
-      } else {
-        insertRow(txn, table, row, uniques, ev);
-        emit(row);
-      }
-      count++;
+  const fks = plan.foreignKeys === null ? null : new FkRun(plan.foreignKeys, ctx, uniques);
+  const count = plan.kind === 'insert' ? await insertRows(plan, rows, ctx, uniques, fks, emit) : await changeRows(plan, rows, ctx, uniques, fks, emit);
+  await fks?.finish();
+  return { count, returned };
+}
+
+async function insertRows(plan: DmlPlan, rows: readonly Row[], ctx: ExecContext, uniques: UniqueWrites, fks: FkRun | null, emit: (row: readonly Value[]) => void): Promise<number> {
+  const table = plan.table;
+  const ev = ctx.eval;
+  const touched = new Set<string>();
+  let count = 0;
+  for (const row of rows) {
+    checkNotNull(table, row);
+    checkRow(table, plan.checks, row, ev);
+    if (plan.onConflict !== null) {
+      const result = await insertWithConflict(plan.onConflict, table, row, ctx, uniques, touched, plan.checks);
+      if (result === null) continue;
+      await fks?.checkParents(table, result.replaced, result.written);
+      if (result.replaced !== null) await fks?.onParentChange(table, result.replaced, result.written);
+      emit(result.written);
+    } else {
+      insertRow(ctx.txn, table, row, uniques, ev);
+      await fks?.checkParents(table, null, row);
+      emit(row);
     }
-    return { count, returned };
+    count++;
   }
+  return count;
+}
+
+async function changeRows(plan: DmlPlan, rows: readonly Row[], ctx: ExecContext, uniques: UniqueWrites, fks: FkRun | null, emit: (row: readonly Value[]) => void): Promise<number> {
+  const table = plan.table;
+  const width = table.columns.length;
   // A row joined to several FROM / USING rows changes once (the first match), as in PostgreSQL.
   const seen = new Set<string>();
   let count = 0;
@@ -214,17 +230,20 @@ export async function runDml(plan: DmlPlan, outerCtx: ExecContext, uniques: Uniq
     }
     count++;
     if (plan.kind === 'delete') {
-      deleteRow(txn, table, before);
+      deleteRow(ctx.txn, table, before);
+      await fks?.onParentChange(table, before, null);
       emit(r);
       continue;
     }
     const after = r.slice(width, 2 * width);
     checkNotNull(table, after);
-    checkRow(table, plan.checks, after, ev);
-    updateRow(txn, table, before, after, uniques, ev);
+    checkRow(table, plan.checks, after, ctx.eval);
+    updateRow(ctx.txn, table, before, after, uniques, ctx.eval);
+    await fks?.checkParents(table, before, after);
+    await fks?.onParentChange(table, before, after);
     emit([...after, ...r.slice(2 * width)]);
   }
-  return { count, returned };
+  return count;
 }
 
 function pkOf(table: TableDesc, row: readonly Value[]): Uint8Array {

@@ -96,7 +96,7 @@ async function conflictingRow(table: TableDesc, arbiters: readonly IndexDesc[], 
   return null;
 }
 
-/** Inserts `row` or resolves its conflict; returns the row written, or null when skipped. */
+/** Inserts `row` or resolves its conflict; returns the row written (and the row it replaced), or null when skipped. */
 export async function insertWithConflict(
   plan: UpsertPlan,
   table: TableDesc,
@@ -105,14 +105,14 @@ export async function insertWithConflict(
   uniques: UniqueWrites,
   touched: Set<string>,
   checks: readonly BoundCheck[],
-): Promise<Row | null> {
+): Promise<{ written: Row; replaced: Row | null } | null> {
   const layout = layoutOf(table);
   const existing = await conflictingRow(table, plan.arbiters, row, ctx);
   const keyOf = (r: readonly Value[]): string => Buffer.from(layout.primaryKey(r)).toString('latin1');
   if (existing === null) {
     insertRow(ctx.txn, table, row, uniques, ctx.eval);
     touched.add(keyOf(row));
-    return [...row];
+    return { written: [...row], replaced: null };
   }
   if (plan.action === 'nothing') return null;
   if (touched.has(keyOf(existing))) {
@@ -127,5 +127,5 @@ export async function insertWithConflict(
   checkRow(table, checks, after, ctx.eval);
   updateRow(ctx.txn, table, existing, after, uniques, ctx.eval);
   touched.add(keyOf(after));
-  return after;
+  return { written: after, replaced: existing };
 }

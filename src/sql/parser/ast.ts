@@ -192,6 +192,21 @@ export interface ColumnDef {
   readonly unique: boolean;
   readonly defaultExpr: Expr | null;
   readonly pos: number;
+  /** Column CHECK constraints. */
+  readonly checks?: readonly Expr[];
+  /** REFERENCES table [(column)] [ON DELETE/UPDATE ...]. */
+  readonly references?: ForeignKeyRef;
+}
+
+/** What a foreign key does to referencing rows when the referenced row goes or changes. */
+export type FkAction = 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+
+export interface ForeignKeyRef {
+  readonly table: TableRef;
+  /** Empty: the referenced table's primary key. */
+  readonly columns: readonly string[];
+  readonly onDelete: FkAction;
+  readonly onUpdate: FkAction;
 }
 
 export interface IndexColumn {
@@ -202,7 +217,22 @@ export interface IndexColumn {
 
 export type TableConstraint =
   | { readonly kind: 'primary-key'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number }
-  | { readonly kind: 'unique'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number };
+  | { readonly kind: 'unique'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number }
+  | { readonly kind: 'check'; readonly name: string | null; readonly expr: Expr; readonly pos: number }
+  | { readonly kind: 'foreign-key'; readonly name: string | null; readonly columns: readonly string[]; readonly ref: ForeignKeyRef; readonly pos: number };
+
+/** One action of ALTER TABLE (RENAME statements become one-action ALTERs too). */
+export type AlterAction =
+  | { readonly kind: 'add-column'; readonly column: ColumnDef; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-column'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'rename-column'; readonly from: string; readonly to: string }
+  | { readonly kind: 'rename-table'; readonly to: string }
+  | { readonly kind: 'rename-constraint'; readonly from: string; readonly to: string }
+  | { readonly kind: 'set-default'; readonly column: string; readonly expr: Expr | null }
+  | { readonly kind: 'set-not-null'; readonly column: string; readonly notNull: boolean }
+  | { readonly kind: 'alter-type'; readonly column: string; readonly type: TypeName; readonly using: Expr | null }
+  | { readonly kind: 'add-constraint'; readonly constraint: TableConstraint }
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean };
 
 export type InsertSource =
   | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[] }
@@ -253,6 +283,13 @@ export type Statement =
     }
   | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[]; readonly using?: readonly FromItem[] }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  | { readonly kind: 'alter-table'; readonly table: TableRef; readonly ifExists: boolean; readonly actions: readonly AlterAction[] }
+  | { readonly kind: 'create-view'; readonly view: TableRef; readonly columnAliases: readonly string[]; readonly select: SelectStmt; readonly orReplace: boolean }
+  | { readonly kind: 'drop-view'; readonly views: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-schema'; readonly names: readonly string[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-database'; readonly name: string }
+  | { readonly kind: 'drop-database'; readonly name: string; readonly ifExists: boolean }
   | {
       readonly kind: 'create-table';
       readonly table: TableRef;
@@ -260,7 +297,7 @@ export type Statement =
       readonly columns: readonly ColumnDef[];
       readonly constraints: readonly TableConstraint[];
     }
-  | { readonly kind: 'drop-table'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'drop-table'; readonly tables: readonly TableRef[]; readonly ifExists: boolean; readonly cascade?: boolean }
   | {
       readonly kind: 'create-index';
       readonly name: string | null;

@@ -8,6 +8,7 @@ import type {
   CommonTableExpr,
   ColumnDef,
   Expr,
+  ForeignKeyRef,
   FromItem,
   IndexColumn,
   JoinType,
@@ -24,6 +25,7 @@ import type {
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { convertWindowDef } from './convert-window.ts';
+import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
@@ -72,6 +74,18 @@ export function convertStatement(node: unknown): Statement {
       return { kind: 'show', name: (str(body['name']) ?? '').toLowerCase() };
     case 'TruncateStmt':
       return convertTruncate(body);
+    case 'AlterTableStmt':
+      return convertAlterTable(body, convertColumnDef, convertTableConstraint);
+    case 'RenameStmt':
+      return convertRename(body);
+    case 'ViewStmt':
+      return convertView(body, convertSubselect);
+    case 'CreateSchemaStmt':
+      return convertCreateSchema(body);
+    case 'CreatedbStmt':
+      return { kind: 'create-database', name: str(body['dbname']) ?? '' };
+    case 'DropdbStmt':
+      return { kind: 'drop-database', name: str(body['dbname']) ?? '', ifExists: body['missing_ok'] === true };
     case 'ExplainStmt':
       if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
       return { kind: 'explain', statement: convertStatement(body['query']) };
@@ -384,6 +398,8 @@ function convertCreateTable(body: JsonObject): Statement {
 }
 
 function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind: 'unsupported' }> {
+  const checks: Expr[] = [];
+  let references: ForeignKeyRef | null = null;
   let notNull = false;
   let explicitNull = false;
   let primaryKey = false;
@@ -397,12 +413,15 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
       case 'CONSTR_PRIMARY': primaryKey = true; break;
       case 'CONSTR_UNIQUE': unique = true; break;
       case 'CONSTR_DEFAULT': defaultExpr = convertExpr(cb['raw_expr']); break;
+      case 'CONSTR_CHECK': checks.push(convertExpr(cb['raw_expr'])); break;
+      case 'CONSTR_FOREIGN': references = foreignKeyRef(cb); break;
       default:
         return { kind: 'unsupported', what: `column constraint ${(str(cb['contype']) ?? '').replace('CONSTR_', '')}`, pos: location(cb) };
     }
   }
   const type = convertTypeName(b['typeName']);
-  return { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  const col: ColumnDef = { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  return { ...col, ...(checks.length > 0 ? { checks } : {}), ...(references === null ? {} : { references }) };
 }
 
 function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statement, { kind: 'unsupported' }> {
@@ -414,6 +433,9 @@ function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statem
       return { kind: 'primary-key', name, columns, pos };
     case 'CONSTR_UNIQUE':
       return { kind: 'unique', name, columns, pos };
+    case 'CONSTR_CHECK':
+    case 'CONSTR_FOREIGN':
+      return extraTableConstraint(b)!;
     default:
       return { kind: 'unsupported', what: `table constraint ${(str(b['contype']) ?? '').replace('CONSTR_', '')}`, pos };
   }
@@ -443,6 +465,8 @@ function convertCreateIndex(body: JsonObject): Statement {
 }
 
 function convertDrop(body: JsonObject): Statement {
+  const more = convertDropMore(body);
+  if (more !== null) return more;
   const removeType = str(body['removeType']);
   if (removeType !== 'OBJECT_TABLE' && removeType !== 'OBJECT_INDEX') {
     return { kind: 'unsupported', what: `DROP ${(removeType ?? '').replace('OBJECT_', '')}`, pos: -1 };
@@ -453,7 +477,8 @@ function convertDrop(body: JsonObject): Statement {
     return { schema: names.length > 1 ? (names[names.length - 2] ?? null) : null, name, alias: null, pos: -1 };
   });
   const ifExists = body['missing_ok'] === true;
-  return removeType === 'OBJECT_TABLE' ? { kind: 'drop-table', tables: refs, ifExists } : { kind: 'drop-index', names: refs, ifExists };
+  if (removeType === 'OBJECT_TABLE') return { kind: 'drop-table', tables: refs, ifExists, ...(str(body['behavior']) === 'DROP_CASCADE' ? { cascade: true } : {}) };
+  return { kind: 'drop-index', names: refs, ifExists };
 }
 
 function convertTransaction(body: JsonObject): Statement {

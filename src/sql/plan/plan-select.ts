@@ -22,6 +22,9 @@ import type { PlanNode, SortKey } from './plan.ts';
 export interface TableResolver {
   /** Throws 42P01 for an unknown table. */
   resolveTable(schema: string | null, name: string, pos: number): TableDesc;
+  /** For foreign keys: a table by descriptor id, and the tables whose foreign keys reference one. */
+  tableById?(id: number): TableDesc | null;
+  referencing?(table: TableDesc): TableDesc[];
 }
 
 export interface PlannedQuery {

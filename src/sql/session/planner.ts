@@ -66,7 +66,9 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     }
     case 'unsupported':
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'begin': case 'commit':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
+    case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
+    case 'begin': case 'commit':
     case 'rollback': case 'set': case 'reset': case 'show':
       return { kind: 'utility', statement: stmt };
     default:

@@ -6,7 +6,8 @@
  */
 import { assertNever, type Logger } from '../../util/index.ts';
 import type { TxnCoordinator } from '../../txn/index.ts';
-import type { Catalog } from '../catalog/catalog.ts';
+import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts';
+import type { TableResolver } from '../plan/plan-select.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { toSqlError } from '../errors.ts';
 import type { EvalContext } from '../expr/bound.ts';
@@ -201,13 +202,16 @@ export class SqlSession implements Session {
     return this.open!;
   }
 
-  private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
+  private resolver(): TableResolver {
+    const view = (): CatalogView => this.open?.view ?? new CatalogView(this.deps.catalog, new CatalogChanges());
     return {
       resolveTable: (schema, name, pos) => {
         const t = this.lookupTable({ schema, name, alias: null, pos });
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
+      tableById: (id) => view().table(id),
+      referencing: (table) => view().referencing(table),
     };
   }
 
@@ -324,6 +328,7 @@ export class SqlSession implements Session {
       lookupTable: (ref) => this.lookupTable(ref),
       lookupName: (ref) => this.lookupName(ref),
       format: this.settings,
+      execContext: () => this.execContext(this.ensureTxn(), []),
     };
   }
 

@@ -14,6 +14,8 @@ import type { QueryEvent } from '../session.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import { settingDefaults, showColumnName, type Settings } from './settings.ts';
 import type { OpenTxn } from './txn-state.ts';
+import type { ExecContext } from '../exec/operators.ts';
+import { alterTable } from '../exec/alter.ts';
 
 export interface UtilityHost {
   readonly settings: Settings;
@@ -27,6 +29,8 @@ export interface UtilityHost {
   lookupTable(ref: TableRef): TableDesc | null;
   lookupName(ref: TableRef): ReturnType<Catalog['name']>;
   readonly format: FormatContext;
+  /** An execution context in the session's transaction (DDL that reads or checks rows). */
+  execContext(): ExecContext;
 }
 
 const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
@@ -81,9 +85,11 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
     case 'show':
       yield* runShow(stmt.name, host, describe);
       return;
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
       yield* runDdl(stmt, host);
       return;
+    case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
+      throw sqlError('0A000', `${stmt.kind.replace('-', ' ').toUpperCase()} is not supported`);
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
       throw new Error(`${stmt.kind} is not a utility statement`);
     default:
@@ -138,7 +144,7 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   yield { kind: 'command-complete', tag: 'SHOW' };
 }
 
-async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
   const ctx: DdlContext = {
     txn: open.txn,
@@ -152,6 +158,8 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
       return s.id;
     },
     resolveTable: (ref) => host.lookupTable(ref),
+    eval: host.execContext().eval,
+    execContext: () => host.execContext(),
   };
   switch (stmt.kind) {
     case 'create-table':
@@ -162,6 +170,12 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
       dropTables(stmt, ctx);
       yield { kind: 'command-complete', tag: 'DROP TABLE' };
       return;
+    case 'alter-table': {
+      const { notices } = await alterTable(stmt, ctx, host.execContext().limits.resultRowsMax);
+      for (const message of notices) yield { kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message } };
+      yield { kind: 'command-complete', tag: 'ALTER TABLE' };
+      return;
+    }
     case 'truncate':
       truncateTables(stmt, ctx);
       yield { kind: 'command-complete', tag: 'TRUNCATE TABLE' };
