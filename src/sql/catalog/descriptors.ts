@@ -90,7 +90,7 @@ export interface TableDesc {
   readonly foreignKeys?: readonly ForeignKeyDesc[];
 }
 
-export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;
+export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc | ViewDesc;
 
 export interface RoleDesc {
   readonly name: string;
@@ -100,7 +100,8 @@ export interface RoleDesc {
 /** What a name in a schema refers to: tables and indexes share PostgreSQL's relation namespace. */
 export type NamespaceEntry =
   | { readonly kind: 'table'; readonly tableId: number }
-  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number };
+  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number }
+  | { readonly kind: 'view'; readonly viewId: number };
 
 export const PRIMARY_INDEX_ID = 1;
 

@@ -76,6 +76,8 @@ export function planFrom(
         ? binder.planCteReference(ref.name, (c) => ({ q: c.recursive === true && mentionsTable(c.select, c.name) ? planRecursiveCte(c, binder, planQuery) : planQuery(c.select), aliases: c.columnAliases }))
         : null;
       if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
+      const view = resolver.resolveView?.(ref.schema, ref.name) ?? null;
+      if (view !== null) return derived(planQuery(view.query), ref.alias ?? ref.name, view.columnNames);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
     }
     const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full', leftScope);

@@ -7,7 +7,7 @@
 import type { ColumnInfo } from '../session.ts';
 import type { Expr, SelectStmt } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
-import { tableOid, type TableDesc } from '../catalog/descriptors.ts';
+import { tableOid, type TableDesc, type ViewDesc } from '../catalog/descriptors.ts';
 import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import { isAggregateName } from '../expr/functions.ts';
@@ -25,6 +25,8 @@ export interface TableResolver {
   /** For foreign keys: a table by descriptor id, and the tables whose foreign keys reference one. */
   tableById?(id: number): TableDesc | null;
   referencing?(table: TableDesc): TableDesc[];
+  /** A view by name, or null (then the name is a table's). */
+  resolveView?(schema: string | null, name: string): ViewDesc | null;
 }
 
 export interface PlannedQuery {
@@ -68,7 +70,8 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
     return { ...v, node: orderAndLimit(stmt, v.node, v.columns.map((c) => c.name), v.types, binder, 'VALUES'), tables: [] };
   }
   const first = stmt.from[0];
-  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null));
+  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null))
+    && (resolver.resolveView?.(first.ref.schema, first.ref.name) ?? null) === null;
   if (first !== undefined && !simple) return planJoined(stmt, binder, resolver);
   if (first !== undefined && first.kind !== 'table') throw new Error('unreachable: a simple FROM is one table');
   const ref = first === undefined ? null : first.ref;

@@ -211,6 +211,10 @@ export class SqlSession implements Session {
         return t;
       },
       tableById: (id) => view().table(id),
+      resolveView: (schema, name) => {
+        const entry = this.lookupName({ schema, name, alias: null, pos: -1 });
+        return entry === null || entry.kind !== 'view' ? null : view().view(entry.viewId);
+      },
       referencing: (table) => view().referencing(table),
     };
   }
@@ -329,6 +333,7 @@ export class SqlSession implements Session {
       lookupName: (ref) => this.lookupName(ref),
       format: this.settings,
       execContext: () => this.execContext(this.ensureTxn(), []),
+      describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
     };
   }
 

@@ -16,6 +16,7 @@ import { settingDefaults, showColumnName, type Settings } from './settings.ts';
 import type { OpenTxn } from './txn-state.ts';
 import type { ExecContext } from '../exec/operators.ts';
 import { alterTable } from '../exec/alter.ts';
+import { createDatabase, createSchema, createView, dropDatabase, dropSchemas, dropViews, type ObjectsContext } from '../exec/ddl-objects.ts';
 
 export interface UtilityHost {
   readonly settings: Settings;
@@ -31,6 +32,8 @@ export interface UtilityHost {
   readonly format: FormatContext;
   /** An execution context in the session's transaction (DDL that reads or checks rows). */
   execContext(): ExecContext;
+  /** Plans a SELECT (for CREATE VIEW): its output column names. */
+  describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
 }
 
 const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
@@ -89,7 +92,8 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runDdl(stmt, host);
       return;
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
-      throw sqlError('0A000', `${stmt.kind.replace('-', ' ').toUpperCase()} is not supported`);
+      yield* runObjectDdl(stmt, host);
+      return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
       throw new Error(`${stmt.kind} is not a utility statement`);
     default:
@@ -142,6 +146,74 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
     yield { kind: 'rows', rows: [[value]] };
   }
   yield { kind: 'command-complete', tag: 'SHOW' };
+}
+
+function ddlContext(host: UtilityHost): DdlContext {
+  const open = host.ensureTxn();
+  return {
+    txn: open.txn,
+    catalog: open.view,
+    databaseId: host.databaseId,
+    binder: new Binder([], host.format),
+    format: host.format,
+    schemaId: (schema, pos) => {
+      const s = host.catalog.schema(host.databaseId, schema ?? 'public');
+      if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
+      return s.id;
+    },
+    resolveTable: (ref) => host.lookupTable(ref),
+    eval: host.execContext().eval,
+    execContext: () => host.execContext(),
+  };
+}
+
+type ObjectStatement = Extract<Statement, { kind: 'create-view' | 'drop-view' | 'create-schema' | 'drop-schema' | 'create-database' | 'drop-database' }>;
+
+async function* runObjectDdl(stmt: ObjectStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const inTransactionBlock = host.getOpen()?.explicit === true;
+  const base = ddlContext(host);
+  const ctx: ObjectsContext = {
+    ...base,
+    describeQuery: (select) => host.describeQuery(select),
+    databaseByName: (name) => host.catalog.database(name),
+    schemasOf: (id) => host.catalog.schemasOf(id),
+    viewsOf: (schema) => host.catalog.viewsOf(schema),
+    inTransactionBlock,
+    currentDatabase: base.eval.database,
+  };
+  const notice = (message: string): QueryEvent => ({ kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message } });
+  let tag: string;
+  switch (stmt.kind) {
+    case 'create-view':
+      await createView(stmt, ctx);
+      tag = 'CREATE VIEW';
+      break;
+    case 'drop-view':
+      for (const m of dropViews(stmt, ctx)) yield notice(m);
+      tag = 'DROP VIEW';
+      break;
+    case 'create-schema': {
+      const m = await createSchema(stmt, ctx);
+      if (m !== null) yield notice(m);
+      tag = 'CREATE SCHEMA';
+      break;
+    }
+    case 'drop-schema':
+      for (const m of dropSchemas(stmt, ctx)) yield notice(m);
+      tag = 'DROP SCHEMA';
+      break;
+    case 'create-database':
+      await createDatabase(stmt, ctx);
+      tag = 'CREATE DATABASE';
+      break;
+    case 'drop-database': {
+      const m = dropDatabase(stmt, ctx);
+      if (m !== null) yield notice(m);
+      tag = 'DROP DATABASE';
+      break;
+    }
+  }
+  yield { kind: 'command-complete', tag };
 }
 
 async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
