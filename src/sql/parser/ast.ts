@@ -313,7 +313,7 @@ export type Statement =
   | { readonly kind: 'set'; readonly name: string; readonly value: SetValue; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
-  | { readonly kind: 'explain'; readonly statement: Statement }
+  | { readonly kind: 'explain'; readonly statement: Statement; readonly analyze?: boolean }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

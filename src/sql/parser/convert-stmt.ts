@@ -87,11 +87,28 @@ export function convertStatement(node: unknown): Statement {
     case 'DropdbStmt':
       return { kind: 'drop-database', name: str(body['dbname']) ?? '', ifExists: body['missing_ok'] === true };
     case 'ExplainStmt':
-      if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
-      return { kind: 'explain', statement: convertStatement(body['query']) };
+      return convertExplain(body);
     default:
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
+}
+
+/** EXPLAIN [ANALYZE] [VERBOSE]; COSTS/TIMING/SUMMARY/BUFFERS are accepted and change nothing. */
+function convertExplain(body: JsonObject): Statement {
+  let analyze = false;
+  for (const o of list(body['options'])) {
+    const d = unwrap(o).body;
+    const name = str(d['defname']) ?? '';
+    const arg = d['arg'] === undefined ? null : convertConst(unwrap(d['arg']).body);
+    const on = arg === null || (arg.kind === 'bool' && arg.value) || (arg.kind === 'string' && ['true', 'on', '1'].includes(arg.text.toLowerCase())) || (arg.kind === 'integer' && arg.text !== '0');
+    if (name === 'analyze') analyze = on;
+    else if (name === 'format' && arg !== null && arg.kind === 'string' && arg.text.toLowerCase() !== 'text') return { kind: 'unsupported', what: `EXPLAIN (FORMAT ${arg.text.toUpperCase()})`, pos: -1 };
+    else if (!['verbose', 'costs', 'timing', 'summary', 'buffers', 'settings', 'wal', 'memory', 'serialize', 'generic_plan', 'format'].includes(name)) {
+      return { kind: 'unsupported', what: `EXPLAIN option ${name}`, pos: -1 };
+    }
+  }
+  const statement = convertStatement(body['query']);
+  return analyze ? { kind: 'explain', statement, analyze } : { kind: 'explain', statement };
 }
 
 /** The SELECT of a subquery expression (a SelectStmt node). */

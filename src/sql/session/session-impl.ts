@@ -263,6 +263,7 @@ export class SqlSession implements Session {
       eval: this.evalContext(params, open),
       limits: this.deps.limits,
       checkCancelled: () => this.checkStopped(),
+      nowMs: () => Number(this.deps.nowMicros()) / 1000,
     };
   }
 
