@@ -46,6 +46,12 @@ export function isWindowFunctionName(name: string): boolean {
   return windowFunctions.has(name);
 }
 
+function withoutTypmod(t: SqlType): SqlType {
+  if (t.kind === 'numeric') return T.numeric;
+  if (t.kind === 'varchar' || t.kind === 'bpchar') return { kind: t.kind, length: null };
+  return t;
+}
+
 const defaultFrame: BoundFrame = { mode: 'range', start: { kind: 'unbounded-preceding' }, end: { kind: 'current-row' }, exclude: 'no-others' };
 
 /** Collects a SELECT's window calls while its select list and ORDER BY are bound. */
@@ -146,9 +152,11 @@ export class WindowPlanner {
       case 'lag': case 'lead': {
         arity(1, 3);
         const value = valueArg();
+        // A polymorphic function's result has no type modifier: the default is not rounded to numeric(p,s).
+        const type = withoutTypmod(value.type);
         const offset = args[1] === undefined ? null : b.coerce(args[1], T.int4, pos);
-        const fallback = args[2] === undefined ? null : b.coerce(args[2], value.type, pos);
-        return { args: [value, ...(offset === null ? [] : [offset]), ...(fallback === null ? [] : [fallback])], type: value.type };
+        const fallback = args[2] === undefined ? null : b.coerce(args[2], type, pos);
+        return { args: [value, ...(offset === null ? [] : [offset]), ...(fallback === null ? [] : [fallback])], type };
       }
       case 'first_value': case 'last_value':
         arity(1, 1);
