@@ -15,7 +15,8 @@ async function fill(path: string): Promise<number> {
   try {
     const lead = readFileSync(path, 'utf8').split('\n');
     for (const rec of parseLogic(lead.join('\n'))) {
-      const header = [...rec.header];
+      // `query rowsort` (no type letters yet) keeps its option.
+      const header = rec.header[0] === 'query' && rec.header[1] === 'rowsort' ? ['query', '', 'rowsort'] : [...rec.header];
       const outcome = await db.run(rec.sql).then((r) => ({ ok: true as const, r }), (e: unknown) => {
         if (e instanceof OracleError) return { ok: false as const, e };
         throw e;
@@ -29,7 +30,7 @@ async function fill(path: string): Promise<number> {
           out.push(header.join(' '), rec.sql, '----', ...rec.expected, '');
           continue;
         }
-        const types = header[1] !== undefined && header[1].length === outcome.r.columns ? header[1] : 'T'.repeat(outcome.r.columns);
+        const types = header[1] !== undefined && header[1] !== '' && header[1].length === outcome.r.columns ? header[1] : 'T'.repeat(outcome.r.columns);
         const rows = outcome.r.rows.map((r) => r.map(formatLogicValue).join(' '));
         out.push(['query', types, ...header.slice(2)].join(' '), rec.sql, '----', ...rows, '');
         continue;

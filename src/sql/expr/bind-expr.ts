@@ -28,6 +28,8 @@ export interface ScopeColumn {
   readonly type: SqlType;
   /** Hidden columns (rowid) resolve by name but are not part of `*`. */
   readonly hidden: boolean;
+  /** Only `table.name` finds it (a JOIN ... USING column: bare `name` is the merged one). */
+  readonly qualifiedOnly?: boolean;
 }
 
 /**
@@ -254,7 +256,7 @@ export class Binder {
     let found = -1;
     for (let i = 0; i < scope.length; i++) {
       const c = scope[i]!;
-      if (c.name !== name || (e.table !== null && c.table !== e.table)) continue;
+      if (c.name !== name || (e.table !== null && c.table !== e.table) || (e.table === null && c.qualifiedOnly === true)) continue;
       if (found >= 0) throw sqlError('42702', `column reference "${name}" is ambiguous`, positionOf(e.pos));
       found = i;
     }
@@ -274,7 +276,7 @@ export class Binder {
   private bindOuterColumn(e: Extract<Expr, { kind: 'column' }>): BoundExpr | null {
     for (let level = this.frames.length - 1; level >= 0; level--) {
       const scope = this.frames[level]!.scope;
-      const matches = scope.flatMap((c, i) => (c.name === e.name && (e.table === null || c.table === e.table) ? [i] : []));
+      const matches = scope.flatMap((c, i) => (c.name === e.name && (e.table === null ? c.qualifiedOnly !== true : c.table === e.table) ? [i] : []));
       if (matches.length === 0) continue;
       if (matches.length > 1) throw sqlError('42702', `column reference "${e.name}" is ambiguous`, positionOf(e.pos));
       for (let j = level; j < this.frames.length; j++) this.frames[j]!.correlated = true;

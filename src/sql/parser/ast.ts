@@ -145,7 +145,17 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number; readonly lateral?: boolean }
   /** A set-returning function in FROM (generate_series): implicitly LATERAL, as in PostgreSQL. */
   | { readonly kind: 'function'; readonly call: Expr; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly pos: number }
-  | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number };
+  | {
+      readonly kind: 'join';
+      readonly joinType: JoinType;
+      readonly left: FromItem;
+      readonly right: FromItem;
+      readonly on: Expr | null;
+      readonly pos: number;
+      /** JOIN ... USING (columns); NATURAL JOIN sets `natural` (the common column names). */
+      readonly using?: readonly string[];
+      readonly natural?: boolean;
+    };
 
 export interface CommonTableExpr {
   readonly name: string;

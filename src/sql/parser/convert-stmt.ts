@@ -184,8 +184,6 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   }
   if (type === 'RangeFunction') return convertRangeFunction(body);
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
-  if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
-  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
   if (body['alias'] !== undefined || body['join_using_alias'] !== undefined) return { kind: 'unsupported', what: 'aliases of joins', pos: -1 };
   const left = convertFromItem(body['larg']);
   if (left.kind === 'unsupported') return left;
@@ -194,8 +192,12 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const joinType = joinTypes[str(body['jointype']) ?? ''];
   if (joinType === undefined) return { kind: 'unsupported', what: `join type ${str(body['jointype']) ?? ''}`, pos: -1 };
   const on = optionalExpr(body['quals']);
+  const natural = body['isNatural'] === true;
+  const using = stringList(body['usingClause']);
+  const extra = natural ? { natural } : using.length > 0 ? { using } : {};
   // CROSS JOIN parses as an inner join without a condition.
-  return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+  const kindOfJoin = on === null && joinType === 'inner' && !natural && using.length === 0 ? 'cross' : joinType;
+  return { kind: 'join', joinType: kindOfJoin, left, right, on, pos: location(body), ...extra };
 }
 
 function convertRangeFunction(body: JsonObject): FromItem | Unsupported {

@@ -8,7 +8,8 @@
 import type { Expr, FromItem, JoinType, SelectStmt } from '../parser/ast.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Binder, ScopeColumn } from '../expr/bind-expr.ts';
-import type { BoundExpr } from '../expr/bound.ts';
+import type { BoundExpr, EvalContext } from '../expr/bound.ts';
+import type { Value } from '../types/types.ts';
 import { T } from '../types/types.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
@@ -84,6 +85,7 @@ export function planFrom(
     const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full', left.scope);
     if (right.lateral === true) return lateralJoin(item.joinType, left, right, item.on, binder);
     const inner = !nullable && (item.joinType === 'inner' || item.joinType === 'cross');
+    if (item.using !== undefined || item.natural === true) return usingJoin(item, left, right, binder, inner ? whereTerms : []);
     return joinOf(item.joinType, left, right, item.on, binder, inner ? whereTerms : []);
   };
   const planned: PlannedFrom[] = [];
@@ -153,7 +155,44 @@ function connects(left: PlannedFrom, right: PlannedFrom, whereTerms: readonly Ex
  * that read both inputs join them here (a comma list with `a.x = b.y` in WHERE becomes a
  * hash join, not a cross product). The WHERE filter above stays, so this only prunes.
  */
-function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[]): PlannedFrom {
+/**
+ * JOIN ... USING / NATURAL JOIN: equality on the named (or common) columns; each appears
+ * once, first, as one merged column (the non-NULL side's value in a FULL join), and the
+ * two inputs' own columns stay reachable only qualified (`a.x`).
+ */
+function usingJoin(item: Extract<FromItem, { kind: 'join' }>, left: PlannedFrom, right: PlannedFrom, binder: Binder, whereTerms: readonly Expr[]): PlannedFrom {
+  const visible = (c: ScopeColumn): boolean => !c.hidden && c.qualifiedOnly !== true;
+  const names = item.natural === true
+    ? [...new Set(left.scope.filter((c) => visible(c) && right.scope.some((d) => visible(d) && d.name === c.name)).map((c) => c.name))]
+    : item.using ?? [];
+  const find = (scope: readonly ScopeColumn[], side: string, name: string): number => {
+    const hits = scope.flatMap((c, i) => (c.name === name && visible(c) ? [i] : []));
+    if (hits.length === 0) throw sqlError('42703', `column "${name}" specified in USING clause does not exist in ${side} table`);
+    if (hits.length > 1) throw sqlError('42702', `common column name "${name}" appears more than once in ${side} table`);
+    return hits[0]!;
+  };
+  const leftWidth = left.scope.length;
+  const pairs = names.map((n) => ({ l: find(left.scope, 'left', n), r: leftWidth + find(right.scope, 'right', n), name: n }));
+  const scope = [...left.scope, ...right.scope];
+  const ref = (i: number): BoundExpr => ({ kind: 'column', type: scope[i]!.type, index: i, name: scope[i]!.name, eval: (row) => row[i] ?? null });
+  const conds = pairs.map((p) => binder.compare('=', ref(p.l), ref(p.r), item.pos));
+  const joined = joinOf(item.joinType === 'cross' ? 'inner' : item.joinType, left, right, null, binder, whereTerms, conds);
+  const merged = pairs.map((p) => {
+    const [l, r] = binder.unify(ref(p.l), ref(p.r), item.pos, '=');
+    if (item.joinType === 'right') return r;
+    if (item.joinType !== 'full') return l;
+    return { kind: 'call' as const, type: l.type, label: 'COALESCE', args: [l, r], eval: (row: readonly Value[], ctx: EvalContext) => l.eval(row, ctx) ?? r.eval(row, ctx) };
+  });
+  const used = new Set([...pairs.map((p) => p.l), ...pairs.map((p) => p.r)]);
+  const exprs: BoundExpr[] = [...merged, ...scope.map((_c, i) => ref(i))];
+  const outScope: ScopeColumn[] = [
+    ...pairs.map((p, i): ScopeColumn => ({ table: null, name: p.name, type: merged[i]!.type, hidden: false })),
+    ...scope.map((c, i) => (used.has(i) ? { ...c, hidden: true, qualifiedOnly: true } : c)),
+  ];
+  return { node: { kind: 'project', input: joined.node, exprs }, scope: outScope, tables: [] };
+}
+
+function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[], extra: readonly BoundExpr[] = []): PlannedFrom {
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
@@ -162,7 +201,7 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
   const residual: BoundExpr[] = [];
-  for (const c of [...conjuncts(cond), ...joining]) {
+  for (const c of [...extra, ...conjuncts(cond), ...joining]) {
     if (c.kind === 'compare' && c.op === '=') {
       const l = sideOf(c.left, leftWidth);
       const r = sideOf(c.right, leftWidth);
