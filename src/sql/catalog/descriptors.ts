@@ -41,6 +41,8 @@ export interface IndexDesc {
   readonly unique: boolean;
   readonly columnIds: readonly number[];
   readonly directions: readonly Direction[];
+  /** A partial index: only rows for which this (our AST as JSON) is true have an entry. */
+  readonly predicate?: Expr;
 }
 
 /** A CHECK constraint: a row may not make `expr` false (NULL passes). */

@@ -82,7 +82,7 @@ export function buildForeignKey(
   const childIds = columns.map((n) => colId(table, n));
   const refIds = ref.columns.length === 0 ? [...parent.primaryIndex.columnIds] : ref.columns.map((n) => colId(parent, n));
   if (childIds.length !== refIds.length) throw sqlError('42830', 'number of referencing and referenced columns for foreign key disagree');
-  const keys = [parent.primaryIndex, ...parent.indexes.filter((i) => i.unique)];
+  const keys = [parent.primaryIndex, ...parent.indexes.filter((i) => i.unique && i.predicate === undefined)];
   const key = keys.find((k) => k.columnIds.length === refIds.length && k.columnIds.every((id) => refIds.includes(id)));
   if (key === undefined) throw sqlError('42830', `there is no unique constraint matching given keys for referenced table "${parent.name}"`);
   childIds.forEach((id, i) => {

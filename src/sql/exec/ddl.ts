@@ -163,7 +163,18 @@ export async function createIndex(stmt: Extract<Statement, { kind: 'create-index
     if (col === undefined) throw sqlError('42703', `column "${c.name}" does not exist`);
     return col.id;
   });
-  const index: IndexDesc = { id: table.nextIndexId, name, unique: stmt.unique, columnIds, directions: stmt.columns.map((c): Direction => (c.descending ? 'desc' : 'asc')) };
+  if (stmt.where !== undefined) {
+    // Validated here (42703 for an unknown column, boolean); bound again where rows are written.
+    ctx.binder.coerce(ctx.binder.bind(stmt.where, table.columns.map((c) => ({ table: table.name, name: c.name, type: c.type, hidden: c.hidden }))), T.bool, stmt.where.pos);
+  }
+  const index: IndexDesc = {
+    id: table.nextIndexId,
+    name,
+    unique: stmt.unique,
+    columnIds,
+    directions: stmt.columns.map((c): Direction => (c.descending ? 'desc' : 'asc')),
+    ...(stmt.where === undefined ? {} : { predicate: stmt.where }),
+  };
   const next: TableDesc = { ...table, version: table.version + 1, indexes: [...table.indexes, index], nextIndexId: table.nextIndexId + 1 };
   await backfill(ctx, next, index);
   ctx.catalog.writeTable(ctx.txn, next, table);

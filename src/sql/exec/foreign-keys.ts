@@ -216,7 +216,7 @@ async function parentExists(parent: TableDesc, fk: ForeignKeyDesc, values: reado
   if (pk.columnIds.length === fk.refColumnIds.length && pk.columnIds.every((id) => fk.refColumnIds.includes(id))) {
     return (await ctx.txn.get(layout.primaryKey(row))) !== null;
   }
-  const index = parent.indexes.find((i) => i.unique && i.columnIds.length === fk.refColumnIds.length && i.columnIds.every((id) => fk.refColumnIds.includes(id)));
+  const index = parent.indexes.find((i) => i.unique && i.predicate === undefined && i.columnIds.length === fk.refColumnIds.length && i.columnIds.every((id) => fk.refColumnIds.includes(id)));
   if (index === undefined) throw new Error(`internal: foreign key ${fk.name} has no unique index on ${parent.name}`);
   return (await ctx.txn.get(layout.indexEntry(index, row).key)) !== null;
 }

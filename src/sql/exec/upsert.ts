@@ -16,7 +16,7 @@ import { layoutOf } from '../storage/table-data.ts';
 import { positionOf, T, type Value } from '../types/types.ts';
 import { checkRow, type BoundCheck } from './checks.ts';
 import type { ExecContext, Row } from './operators.ts';
-import { checkNotNull, insertRow, updateRow, type UniqueWrites } from './write.ts';
+import { checkNotNull, inIndex, insertRow, updateRow, type UniqueWrites } from './write.ts';
 import { bindAssignments } from './dml.ts';
 
 export interface UpsertPlan {
@@ -57,7 +57,8 @@ export function planUpsert(clause: OnConflictClause, table: TableDesc, alias: st
       return c.id;
     });
     // Inference: every unique index whose columns are exactly the target's (in any order).
-    arbiters = all.filter((i) => i.columnIds.length === ids.length && i.columnIds.every((id) => ids.includes(id)));
+    // A partial index is inferred only with a matching WHERE, which Tessera does not take yet.
+    arbiters = all.filter((i) => i.predicate === undefined && i.columnIds.length === ids.length && i.columnIds.every((id) => ids.includes(id)));
     if (arbiters.length === 0) throw sqlError('42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
   }
   if (clause.action === 'nothing') return { arbiters, action: 'nothing', set: null, where: null };
@@ -86,8 +87,8 @@ async function conflictingRow(table: TableDesc, arbiters: readonly IndexDesc[], 
       continue;
     }
     const entry = layout.indexEntry(index, row);
-    // A key with a NULL never conflicts.
-    if (!entry.unique) continue;
+    // A key with a NULL never conflicts; nor does a row outside a partial index.
+    if (!entry.unique || !inIndex(table, index, row, ctx.eval)) continue;
     const v = await ctx.txn.get(entry.key);
     if (v === null) continue;
     const full = await ctx.txn.get(layout.primaryKey(layout.decodeRow(v)));

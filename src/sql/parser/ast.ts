@@ -315,6 +315,8 @@ export type Statement =
       readonly unique: boolean;
       readonly ifNotExists: boolean;
       readonly columns: readonly IndexColumn[];
+      /** CREATE INDEX ... WHERE: a partial index. */
+      readonly where?: Expr;
     }
   | { readonly kind: 'drop-index'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }

@@ -463,7 +463,6 @@ function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statem
 function convertCreateIndex(body: JsonObject): Statement {
   const relation = obj(body['relation']);
   if ((str(body['accessMethod']) ?? 'btree') !== 'btree') return { kind: 'unsupported', what: 'index access methods other than btree', pos: -1 };
-  if (body['whereClause'] !== undefined) return { kind: 'unsupported', what: 'partial indexes', pos: -1 };
   if (body['indexIncludingParams'] !== undefined) return { kind: 'unsupported', what: 'INCLUDE columns', pos: -1 };
   const columns: IndexColumn[] = [];
   for (const p of list(body['indexParams'])) {
@@ -480,6 +479,7 @@ function convertCreateIndex(body: JsonObject): Statement {
     unique: body['unique'] === true,
     ifNotExists: body['if_not_exists'] === true,
     columns,
+    ...(body['whereClause'] === undefined ? {} : { where: convertExpr(body['whereClause']) }),
   };
 }
 
