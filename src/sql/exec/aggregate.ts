@@ -31,22 +31,31 @@ export async function aggregateStream(
 ): Promise<Value[][]> {
   const groups = new Map<string, { keys: Value[]; accs: Accumulator[] }>();
   const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0n, value: null, distinct: a.distinct ? new Set<string>() : null }));
-  if (node.groupBy.length === 0) groups.set('', { keys: [], accs: fresh() });
+  // Plain GROUP BY is the one set of every key; each set's groups are kept apart by its number.
+  const sets = node.groupingSets ?? [node.groupBy.map((_g, i) => i)];
+  const width = node.groupBy.length;
+  // The empty set (no GROUP BY, or `()`) has its one row even without input.
+  const nulls = new Array<Value>(width).fill(null);
+  sets.forEach((s, i) => s.length === 0 && groups.set(`${i}${groupKeyOf(nulls)}`, { keys: nulls, accs: fresh() }));
   const aggregates = node.aggregates;
   for (;;) {
     const rows = await input.next();
     if (rows === null) break;
     onBatch();
     for (const row of rows) {
-      const keys = node.groupBy.map((g) => g.eval(row, ctx));
-      const k = groupKeyOf(keys);
-      let g = groups.get(k);
-      if (g === undefined) {
-        g = { keys, accs: fresh() };
-        groups.set(k, g);
-        if (groups.size > groupsMax) throw limitError();
+      const values = node.groupBy.map((g) => g.eval(row, ctx));
+      for (let si = 0; si < sets.length; si++) {
+        const set = sets[si]!;
+        const keys = set.length === width ? values : values.map((v, i) => (set.includes(i) ? v : null));
+        const k = `${si}${groupKeyOf(keys)}`;
+        let g = groups.get(k);
+        if (g === undefined) {
+          g = { keys, accs: fresh() };
+          groups.set(k, g);
+          if (groups.size > groupsMax) throw limitError();
+        }
+        for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
       }
-      for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
     }
   }
   return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a))]);

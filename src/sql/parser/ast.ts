@@ -186,6 +186,8 @@ export interface SelectStmt {
   /** WITH: common table expressions, visible in this query and its subqueries. */
   readonly with: readonly CommonTableExpr[];
   readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
+  /** GROUPING SETS / ROLLUP / CUBE: each set as positions in `groupBy`. */
+  readonly groupingSets?: readonly (readonly number[])[];
   /** VALUES (...), (...) as a query: rows of expressions (items and from are empty). */
   readonly values?: readonly (readonly Expr[])[];
   /** WINDOW name AS (...) definitions. */

@@ -25,6 +25,7 @@ import type {
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { convertWindowDef } from './convert-window.ts';
+import { convertGroupBy } from './convert-grouping.ts';
 import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 
@@ -213,12 +214,14 @@ function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
 
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
   const distinctClause = list(body['distinctClause']);
+  const grouping = convertGroupBy(body['groupClause']);
   return {
+    ...(grouping.sets === null ? {} : { groupingSets: grouping.sets }),
     kind: 'select',
     items: convertTargets(body['targetList']),
     from,
     where: optionalExpr(body['whereClause']),
-    groupBy: list(body['groupClause']).map(convertExpr),
+    groupBy: [...grouping.groupBy],
     having: optionalExpr(body['havingClause']),
     orderBy: list(body['sortClause']).map(convertSortBy),
     limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),

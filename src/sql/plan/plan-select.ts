@@ -105,7 +105,7 @@ function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): 
 function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], binder: Binder, scope: readonly ScopeColumn[], tables: readonly TableDesc[], table: TableDesc | null): PlannedQuery {
   const windows = new WindowPlanner(binder, stmt.windows ?? []);
   let node = input;
-  const isAggregate = stmt.groupBy.length > 0 || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
+  const isAggregate = stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
   if (isAggregate) {
     const groupBy = stmt.groupBy.map((g) => bindGroupItem(g, items, binder, scope));
     const agg: AggregateScope = {
@@ -120,7 +120,7 @@ function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], 
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
     const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => [a.arg, a.filter, a.delimiter].filter((x): x is BoundExpr => x !== null))];
     if (correlatedIn(aggInputs).length > 0) throw sqlError('0A000', 'correlated subqueries in GROUP BY or aggregate arguments are not supported');
-    node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
+    node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates, ...(stmt.groupingSets === undefined ? {} : { groupingSets: stmt.groupingSets }) };
     if (having !== null) node = filterNode(node, having);
     return finish(stmt, node, outputs, items, binder, [], agg, table, tables, windows);
   }

@@ -75,6 +75,8 @@ export type PlanNode =
       readonly input: PlanNode;
       readonly groupBy: readonly BoundExpr[];
       readonly aggregates: readonly AggregateCall[];
+      /** GROUPING SETS: groups are formed per set (positions in groupBy); the other keys are NULL. */
+      readonly groupingSets?: readonly (readonly number[])[];
     }
   | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[]; readonly subqueries?: readonly SubqueryPlan[] }
   /** The root of a statement with subqueries: runs the uncorrelated ones first, in order. */
