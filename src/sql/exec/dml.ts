@@ -51,7 +51,8 @@ export function planDml(stmt: DmlStatement, binder: Binder, resolver: TableResol
   const topLevel = binder.planSubquery === null;
   if (topLevel) binder.planSubquery = (select) => planSelect(select, binder, resolver);
   try {
-    const planned = stmt.kind === 'insert' ? planInsert(stmt, binder, resolver, table) : planChange(stmt, binder, resolver, table);
+    const plan = (): DmlPlan => (stmt.kind === 'insert' ? planInsert(stmt, binder, resolver, table) : planChange(stmt, binder, resolver, table));
+    const planned = stmt.with === undefined ? plan() : binder.withCtes(stmt.with, plan);
     const source: PlanNode = topLevel && binder.hasSubqueries ? { kind: 'subplans', input: planned.source, initPlans: [...binder.initPlans] } : planned.source;
     const fk = resolver.tableById !== undefined && resolver.referencing !== undefined ? planForeignKeys(table, resolver as FkCatalog, binder) : null;
     return { ...planned, source, foreignKeys: fk?.graph ?? null, readTables: [...planned.readTables, ...(fk?.tables ?? [])] };

@@ -283,6 +283,8 @@ export type Statement =
       readonly onConflictDoNothing: boolean;
       /** The whole ON CONFLICT clause, when there is one. */
       readonly onConflict?: OnConflictClause;
+      /** WITH (read-only CTEs) before the statement. */
+      readonly with?: readonly CommonTableExpr[];
     }
   | {
       readonly kind: 'update';
@@ -292,8 +294,16 @@ export type Statement =
       readonly returning: readonly SelectItem[];
       /** UPDATE ... FROM items. */
       readonly from?: readonly FromItem[];
+      readonly with?: readonly CommonTableExpr[];
     }
-  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[]; readonly using?: readonly FromItem[] }
+  | {
+      readonly kind: 'delete';
+      readonly table: TableRef;
+      readonly where: Expr | null;
+      readonly returning: readonly SelectItem[];
+      readonly using?: readonly FromItem[];
+      readonly with?: readonly CommonTableExpr[];
+    }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   | { readonly kind: 'alter-table'; readonly table: TableRef; readonly ifExists: boolean; readonly actions: readonly AlterAction[] }
   | { readonly kind: 'create-view'; readonly view: TableRef; readonly columnAliases: readonly string[]; readonly select: SelectStmt; readonly orReplace: boolean }

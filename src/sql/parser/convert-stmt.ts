@@ -280,7 +280,9 @@ function convertReturning(body: JsonObject): SelectItem[] {
 }
 
 function convertInsert(body: JsonObject): Statement {
-  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
   const hasConflict = body['onConflictClause'] !== undefined;
   const onConflict = hasConflict ? convertOnConflict(obj(body['onConflictClause'])) : null;
   if (onConflict !== null && 'what' in onConflict) return onConflict;
@@ -309,6 +311,7 @@ function convertInsert(body: JsonObject): Statement {
     returning: convertReturning(body),
     onConflictDoNothing: onConflict !== null && onConflict.action === 'nothing',
     ...(onConflict === null ? {} : { onConflict }),
+    ...withPart,
   };
 }
 
@@ -362,7 +365,9 @@ function convertFromList(node: unknown): FromItem[] | Unsupported {
 }
 
 function convertUpdate(body: JsonObject): Statement {
-  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
   const set = convertSetList(body['targetList']);
   if (!Array.isArray(set)) return set;
   const from = convertFromList(body['fromClause']);
@@ -374,11 +379,14 @@ function convertUpdate(body: JsonObject): Statement {
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
     ...(from.length > 0 ? { from } : {}),
+    ...withPart,
   };
 }
 
 function convertDelete(body: JsonObject): Statement {
-  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
   const using = convertFromList(body['usingClause']);
   if (!Array.isArray(using)) return using;
   return {
@@ -387,6 +395,7 @@ function convertDelete(body: JsonObject): Statement {
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
     ...(using.length > 0 ? { using } : {}),
+    ...withPart,
   };
 }
 
