@@ -11,7 +11,7 @@
 import { assert } from '../../util/index.ts';
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
 import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, roleKey, roleSpan } from '../storage/keys.ts';
-import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, TableDesc } from './descriptors.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, TableDesc, ViewDesc } from './descriptors.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -117,6 +117,9 @@ export class Catalog {
           this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, idx.name), { kind: 'index', tableId: desc.id, indexId: idx.id });
         }
         break;
+      case 'view':
+        this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), { kind: 'view', viewId: desc.id });
+        break;
     }
   }
 
@@ -125,7 +128,23 @@ export class Catalog {
     if (desc.kind === 'table') {
       this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
       for (const idx of desc.indexes) this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, idx.name));
+    } else if (desc.kind === 'view') {
+      this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
+    } else if (desc.kind === 'schema') {
+      this.schemas.delete(`${desc.databaseId}/${desc.name}`);
+    } else {
+      this.databases.delete(desc.name);
     }
+  }
+
+  /** Every view of a schema. */
+  viewsOf(schema: SchemaDesc): ViewDesc[] {
+    return [...this.descriptors.values()].filter((d): d is ViewDesc => d.kind === 'view' && d.schemaId === schema.id);
+  }
+
+  /** Every schema of a database. */
+  schemasOf(databaseId: number): SchemaDesc[] {
+    return [...this.schemas.values()].filter((s) => s.databaseId === databaseId);
   }
 
   database(name: string): DatabaseDesc | null {
@@ -200,6 +219,22 @@ export class CatalogView {
     return own !== undefined ? own : this.catalog.name(databaseId, schemaId, name);
   }
 
+  /** Every table of a database as this transaction sees it. */
+  tables(databaseId: number): TableDesc[] {
+    const out = new Map<number, TableDesc>();
+    for (const t of this.catalog.tables(databaseId)) out.set(t.id, t);
+    for (const [id, d] of this.changes.descriptors) {
+      if (d === null) out.delete(id);
+      else if (d.kind === 'table' && d.databaseId === databaseId) out.set(id, d);
+    }
+    return [...out.values()];
+  }
+
+  /** Tables with a foreign key that references `table` (itself included). */
+  referencing(table: TableDesc): TableDesc[] {
+    return this.tables(table.databaseId).filter((t) => (t.foreignKeys ?? []).some((f) => f.refTableId === table.id));
+  }
+
   /** A fresh descriptor id from the KV counter (conflicts between concurrent DDL become 40001). */
   async allocateId(txn: Txn): Promise<number> {
     const raw = await txn.get(descriptorCounterKey());
@@ -220,6 +255,30 @@ export class CatalogView {
     writeDescriptor(txn, this.changes, desc);
     this.setName(txn, desc, desc.name, { kind: 'table', tableId: desc.id });
     for (const idx of desc.indexes) this.setName(txn, desc, idx.name, { kind: 'index', tableId: desc.id, indexId: idx.id });
+  }
+
+  view(id: number): ViewDesc | null {
+    const d = this.descriptor(id);
+    return d !== null && d.kind === 'view' ? d : null;
+  }
+
+  /** Writes a database, schema or view descriptor (and a view's namespace entry). */
+  writeObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc, previous: ViewDesc | null): void {
+    if (previous !== null) this.dropObject(txn, previous);
+    writeDescriptor(txn, this.changes, desc);
+    if (desc.kind === 'view') {
+      txn.put(namespaceKey(desc.databaseId, desc.schemaId, desc.name), encodeJson({ kind: 'view', viewId: desc.id }));
+      this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), { kind: 'view', viewId: desc.id });
+    }
+  }
+
+  dropObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc): void {
+    if (desc.kind === 'view') {
+      txn.del(namespaceKey(desc.databaseId, desc.schemaId, desc.name));
+      this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), null);
+    }
+    txn.del(descriptorKey(desc.id));
+    this.changes.descriptors.set(desc.id, null);
   }
 
   dropTable(txn: Txn, desc: TableDesc): void {

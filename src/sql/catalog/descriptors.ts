@@ -4,7 +4,7 @@
  * that the table it was planned against has changed.
  */
 import type { Direction } from '../../util/encoding/index.ts';
-import type { Expr } from '../parser/ast.ts';
+import type { Expr, SelectStmt } from '../parser/ast.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import type { SqlType, Value } from '../types/types.ts';
 
@@ -44,6 +44,39 @@ export interface IndexDesc {
   readonly directions: readonly Direction[];
   /** Made by a UNIQUE constraint (pg_constraint lists it), not by CREATE UNIQUE INDEX. */
   readonly constraint?: boolean;
+  /** A partial index: only rows for which this (our AST as JSON) is true have an entry. */
+  readonly predicate?: Expr;
+}
+
+/** A CHECK constraint: a row may not make `expr` false (NULL passes). */
+export interface CheckDesc {
+  readonly name: string;
+  /** Our AST as JSON, over the table's columns. */
+  readonly expr: Expr;
+}
+
+/** A FOREIGN KEY of this table (the referencing side); MATCH SIMPLE. */
+export interface ForeignKeyDesc {
+  readonly name: string;
+  readonly columnIds: readonly number[];
+  readonly refTableId: number;
+  /** The referenced table's primary key or unique index columns, in `columnIds` order. */
+  readonly refColumnIds: readonly number[];
+  readonly onDelete: 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+  readonly onUpdate: 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+}
+
+/** A view: its query, planned where it is referenced. */
+export interface ViewDesc {
+  readonly kind: 'view';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+  readonly schemaId: number;
+  readonly columnNames: readonly string[];
+  /** Our AST as JSON. */
+  readonly query: SelectStmt;
 }
 
 export interface TableDesc {
@@ -58,6 +91,8 @@ export interface TableDesc {
   readonly indexes: readonly IndexDesc[];
   readonly nextColumnId: number;
   readonly nextIndexId: number;
+  readonly checks?: readonly CheckDesc[];
+  readonly foreignKeys?: readonly ForeignKeyDesc[];
   /**
    * Set only on the virtual tables of pg_catalog and information_schema (src/sql/pgcatalog):
    * never stored; scans of them read `rows` instead of KV.
@@ -71,7 +106,7 @@ export interface VirtualSource {
   rows(ctx: EvalContext): readonly (readonly Value[])[];
 }
 
-export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;
+export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc | ViewDesc;
 
 export interface RoleDesc {
   readonly name: string;
@@ -81,7 +116,8 @@ export interface RoleDesc {
 /** What a name in a schema refers to: tables and indexes share PostgreSQL's relation namespace. */
 export type NamespaceEntry =
   | { readonly kind: 'table'; readonly tableId: number }
-  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number };
+  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number }
+  | { readonly kind: 'view'; readonly viewId: number };
 
 export const PRIMARY_INDEX_ID = 1;
 

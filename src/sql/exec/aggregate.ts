@@ -11,7 +11,7 @@ import { Numeric } from '../types/numeric.ts';
 import { checkIntRange } from '../types/text-io.ts';
 import type { Value } from '../types/types.ts';
 
-interface Accumulator {
+export interface Accumulator {
   /** Rows folded (a number while counting: exact far beyond any row count; bigint on output). */
   count: number;
   value: Value;
@@ -31,29 +31,40 @@ export async function aggregateStream(
   limitError: () => Error,
 ): Promise<Value[][]> {
   const groups = new Map<unknown, { keys: Value[]; accs: Accumulator[] }>();
-  const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0, value: null, distinct: a.distinct ? new Set<string>() : null }));
-  if (node.groupBy.length === 0) groups.set('', { keys: [], accs: fresh() });
+  const fresh = (): Accumulator[] => node.aggregates.map((a) => newAccumulator(a));
+  // Plain GROUP BY is the one set of every key; each set's groups are kept apart by its number.
+  const sets = node.groupingSets ?? [node.groupBy.map((_g, i) => i)];
+  const width = node.groupBy.length;
+  // One set: a single primitive key is its own Map key (hashKeyOf); several: strings tagged by set.
+  const keyOf = (si: number, keys: readonly Value[]): unknown => (sets.length === 1 ? hashKeyOf(keys) : `${si}${groupKeyOf(keys)}`);
+  // The empty set (no GROUP BY, or `()`) has its one row even without input.
+  const nulls = new Array<Value>(width).fill(null);
+  sets.forEach((s, i) => s.length === 0 && groups.set(keyOf(i, nulls), { keys: nulls, accs: fresh() }));
   const aggregates = node.aggregates;
   for (;;) {
     const rows = await input.next();
     if (rows === null) break;
     onBatch();
     for (const row of rows) {
-      const keys = node.groupBy.map((g) => g.eval(row, ctx));
-      const k = hashKeyOf(keys);
-      let g = groups.get(k);
-      if (g === undefined) {
-        g = { keys, accs: fresh() };
-        groups.set(k, g);
-        if (groups.size > groupsMax) throw limitError();
+      const values = node.groupBy.map((g) => g.eval(row, ctx));
+      for (let si = 0; si < sets.length; si++) {
+        const set = sets[si]!;
+        const keys = set.length === width ? values : values.map((v, i) => (set.includes(i) ? v : null));
+        const k = keyOf(si, keys);
+        let g = groups.get(k);
+        if (g === undefined) {
+          g = { keys, accs: fresh() };
+          groups.set(k, g);
+          if (groups.size > groupsMax) throw limitError();
+        }
+        for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
       }
-      for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
     }
   }
   return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a))]);
 }
 
-function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
+export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
   if (call.filter !== null && call.filter.eval(row, ctx) !== true) return;
   if (call.arg === null) {
     acc.count++;
@@ -94,6 +105,11 @@ function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx:
   }
 }
 
+/** A fresh accumulator for one aggregate call. */
+export function newAccumulator(call: AggregateCall): Accumulator {
+  return { count: 0, value: null, distinct: call.distinct ? new Set<string>() : null };
+}
+
 function add(a: Value, b: Value): Value {
   if (a === null) return typeof b === 'bigint' ? b : b;
   if (typeof a === 'bigint') return a + (b as bigint);
@@ -101,7 +117,7 @@ function add(a: Value, b: Value): Value {
   return (a as number) + (b as number);
 }
 
-function final(call: AggregateCall, acc: Accumulator): Value {
+export function final(call: AggregateCall, acc: Accumulator): Value {
   if (call.name === 'count') return BigInt(acc.count);
   if (acc.value === null) return null;
   const v = acc.value;

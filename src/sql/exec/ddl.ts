@@ -15,6 +15,9 @@ import { layoutOf } from '../storage/table-data.ts';
 import { resolveTypeName, T } from '../types/types.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import { UniqueWrites, writeIndexEntry } from './write.ts';
+import type { EvalContext } from '../expr/bound.ts';
+import type { ExecContext } from './operators.ts';
+import { buildCheck, buildForeignKey, chooseName } from './constraints.ts';
 
 export interface DdlContext {
   readonly txn: Txn;
@@ -24,6 +27,8 @@ export interface DdlContext {
   readonly format: FormatContext;
   schemaId(schema: string | null, pos: number): number;
   resolveTable(ref: TableRef): TableDesc | null;
+  readonly eval: EvalContext;
+  execContext(): ExecContext;
 }
 
 export async function createTable(stmt: Extract<Statement, { kind: 'create-table' }>, ctx: DdlContext): Promise<void> {
@@ -68,16 +73,41 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
     ...stmt.columns.filter((c) => c.unique).map((c) => [c.name]),
     ...stmt.constraints.filter((c) => c.kind === 'unique').map((c) => c.columns),
   ];
+  const uniqueNames = [...stmt.columns.filter((c) => c.unique).map(() => null), ...stmt.constraints.flatMap((c) => (c.kind === 'unique' ? [c.name] : []))];
+  const used = new Set<string>([`${name}_pkey`]);
   const indexes: IndexDesc[] = uniques.map((cols, i) => ({
     id: PRIMARY_INDEX_ID + 1 + i,
-    name: `${name}_${cols.join('_')}_key`,
+    name: uniqueNames[i] ?? chooseName(`${name}_${cols.join('_')}_key`, used),
     unique: true,
     columnIds: cols.map(colId),
     directions: cols.map((): Direction => 'asc'),
     constraint: true,
   }));
-  const desc: TableDesc = { kind: 'table', id, version: 1, name, databaseId: ctx.databaseId, schemaId, columns, primaryIndex, indexes, nextColumnId: columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1 + indexes.length };
+  for (const i of indexes) used.add(i.name);
+  const base: TableDesc = { kind: 'table', id, version: 1, name, databaseId: ctx.databaseId, schemaId, columns, primaryIndex, indexes, nextColumnId: columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1 + indexes.length };
+  const checks = [
+    ...stmt.columns.flatMap((c) => (c.checks ?? []).map((expr) => buildCheck(base, expr, null, used, ctx.binder))),
+    ...stmt.constraints.flatMap((c) => (c.kind === 'check' ? [buildCheck(base, c.expr, c.name, used, ctx.binder)] : [])),
+  ];
+  const foreignKeys = [
+    ...stmt.columns.flatMap((c) => (c.references === undefined ? [] : [buildForeignKey(base, [c.name], c.references, null, used, ctx.resolveTable)])),
+    ...stmt.constraints.flatMap((c) => (c.kind === 'foreign-key' ? [buildForeignKey(base, c.columns, c.ref, c.name, used, ctx.resolveTable)] : [])),
+  ];
+  const desc: TableDesc = { ...base, ...(checks.length > 0 ? { checks } : {}), ...(foreignKeys.length > 0 ? { foreignKeys } : {}) };
   ctx.catalog.writeTable(ctx.txn, desc, null);
+  bumpReferenced(ctx, desc);
+}
+
+/**
+ * A new foreign key changes what writes to the referenced table must do: its version goes
+ * up so that plans cached against it are made again.
+ */
+export function bumpReferenced(ctx: DdlContext, table: TableDesc): void {
+  const ids = new Set((table.foreignKeys ?? []).map((f) => f.refTableId).filter((id) => id !== table.id));
+  for (const id of ids) {
+    const parent = ctx.catalog.table(id);
+    if (parent !== null) ctx.catalog.writeTable(ctx.txn, { ...parent, version: parent.version + 1 }, parent);
+  }
 }
 
 export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx: DdlContext): void {
@@ -87,9 +117,38 @@ export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx
       if (stmt.ifExists) continue;
       throw sqlError('42P01', `table "${ref.name}" does not exist`);
     }
+    const dependents = ctx.catalog.referencing(table).filter((t) => t.id !== table.id && !stmt.tables.some((r) => r.name === t.name));
+    if (dependents.length > 0 && stmt.cascade !== true) {
+      throw sqlError('2BP01', `cannot drop table ${table.name} because other objects depend on it`, { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' });
+    }
+    // CASCADE drops the foreign keys that reference the table, not the tables.
+    for (const t of dependents) {
+      const current = ctx.catalog.table(t.id)!;
+      const foreignKeys = (current.foreignKeys ?? []).filter((f) => f.refTableId !== table.id);
+      ctx.catalog.writeTable(ctx.txn, { ...current, version: current.version + 1, foreignKeys }, current);
+    }
     ctx.txn.delRange(tableSpan(table.id));
     ctx.catalog.dropTable(ctx.txn, table);
   }
+}
+
+/** TRUNCATE: every row and index entry of each table goes, in the transaction. */
+export function truncateTables(stmt: Extract<Statement, { kind: 'truncate' }>, ctx: DdlContext): void {
+  const tables = stmt.tables.map((ref) => {
+    const table = ctx.resolveTable(ref);
+    if (table === null) throw sqlError('42P01', `relation "${ref.name}" does not exist`);
+    return table;
+  });
+  for (const table of tables) {
+    const outside = ctx.catalog.referencing(table).filter((t) => !tables.some((x) => x.id === t.id));
+    if (outside.length > 0) {
+      throw sqlError('0A000', 'cannot truncate a table referenced in a foreign key constraint', {
+        detail: `Table "${outside[0]!.name}" references "${table.name}".`,
+        hint: `Truncate table "${outside[0]!.name}" at the same time, or use TRUNCATE ... CASCADE.`,
+      });
+    }
+  }
+  for (const table of tables) ctx.txn.delRange(tableSpan(table.id));
 }
 
 export async function createIndex(stmt: Extract<Statement, { kind: 'create-index' }>, ctx: DdlContext): Promise<void> {
@@ -105,7 +164,18 @@ export async function createIndex(stmt: Extract<Statement, { kind: 'create-index
     if (col === undefined) throw sqlError('42703', `column "${c.name}" does not exist`);
     return col.id;
   });
-  const index: IndexDesc = { id: table.nextIndexId, name, unique: stmt.unique, columnIds, directions: stmt.columns.map((c): Direction => (c.descending ? 'desc' : 'asc')) };
+  if (stmt.where !== undefined) {
+    // Validated here (42703 for an unknown column, boolean); bound again where rows are written.
+    ctx.binder.coerce(ctx.binder.bind(stmt.where, table.columns.map((c) => ({ table: table.name, name: c.name, type: c.type, hidden: c.hidden }))), T.bool, stmt.where.pos);
+  }
+  const index: IndexDesc = {
+    id: table.nextIndexId,
+    name,
+    unique: stmt.unique,
+    columnIds,
+    directions: stmt.columns.map((c): Direction => (c.descending ? 'desc' : 'asc')),
+    ...(stmt.where === undefined ? {} : { predicate: stmt.where }),
+  };
   const next: TableDesc = { ...table, version: table.version + 1, indexes: [...table.indexes, index], nextIndexId: table.nextIndexId + 1 };
   await backfill(ctx, next, index);
   ctx.catalog.writeTable(ctx.txn, next, table);

@@ -17,6 +17,8 @@ import type { Value } from '../types/types.ts';
 import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
 import { setOperator } from './set-op.ts';
+import { windowOperator } from './window.ts';
+import { sourceOperator } from './sources.ts';
 
 export type Row = Value[];
 
@@ -41,9 +43,50 @@ export interface ExecContext {
   readonly limits: ExecLimits;
   /** Throws 57014 when the statement was cancelled. */
   checkCancelled(): void;
+  /** Working tables of the recursive unions being run, by plan id. */
+  readonly worktables?: Map<number, readonly Row[]>;
+  /** EXPLAIN ANALYZE: per plan node, how often it ran, the rows it gave and the time taken. */
+  readonly instrument?: Instrumentation;
+  /** Milliseconds on the node's clock (EXPLAIN ANALYZE timings). */
+  readonly nowMs?: () => number;
 }
 
+export interface NodeStats {
+  loops: number;
+  rows: number;
+  /** Time inside the node's next() calls, its inputs included (PostgreSQL's actual time). */
+  ms: number;
+}
+
+export interface Instrumentation {
+  readonly now: () => number;
+  readonly stats: Map<PlanNode, NodeStats>;
+}
+
+/** Builds the operator of a plan node (counted and timed under EXPLAIN ANALYZE). */
 export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
+  const op = buildNode(node, ctx);
+  const ins = ctx.instrument;
+  if (ins === undefined) return op;
+  let s = ins.stats.get(node);
+  if (s === undefined) {
+    s = { loops: 0, rows: 0, ms: 0 };
+    ins.stats.set(node, s);
+  }
+  const stats = s;
+  stats.loops++;
+  return {
+    next: async () => {
+      const start = ins.now();
+      const batch = await op.next();
+      stats.ms += ins.now() - start;
+      if (batch !== null) stats.rows += batch.length;
+      return batch;
+    },
+  };
+}
+
+function buildNode(node: PlanNode, ctx: ExecContext): Operator {
   switch (node.kind) {
     case 'one-row': {
       let done = false;
@@ -86,6 +129,10 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
         return true;
       }));
     }
+    case 'values': case 'function-scan': case 'recursive-union': case 'worktable': case 'lateral-join':
+      return sourceOperator(node, ctx);
+    case 'window':
+      return windowOperator(node, buildOperator(node.input, ctx), ctx);
     case 'join':
       return hashJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     default:
@@ -96,7 +143,8 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
 /** The statement's subquery results live in one map that nested contexts share. */
 function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContext): Operator {
   const asyncResults = new Map<number, Value>();
-  const inner = withEval(ctx, { subqueryResults: new Map(), asyncResults });
+  // A DML statement provides the subquery map itself: its RETURNING reads the results too.
+  const inner = withEval(ctx, ctx.eval.subqueryResults !== undefined ? { asyncResults } : { subqueryResults: new Map(), asyncResults });
   let op: Operator | null = null;
   return {
     next: async () => {
@@ -110,7 +158,7 @@ function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContex
   };
 }
 
-function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults' | 'asyncResults'>>): ExecContext {
+export function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults' | 'asyncResults'>>): ExecContext {
   const props: PropertyDescriptorMap = {};
   for (const [k, v] of Object.entries(extra)) props[k] = { value: v, enumerable: true };
   // Object.create keeps the session's context (and its methods) as the prototype.

@@ -9,7 +9,10 @@ import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import { sqlError, type SqlError } from '../sql-error.ts';
 import { layoutOf } from '../storage/table-data.ts';
 import { formatValue, type FormatContext } from '../types/text-io.ts';
-import type { Value } from '../types/types.ts';
+import { T, type Value } from '../types/types.ts';
+import { Binder } from '../expr/bind-expr.ts';
+import type { BoundExpr, EvalContext } from '../expr/bound.ts';
+import { tableScope } from '../plan/plan-select.ts';
 
 interface UniqueWrite {
   readonly key: Uint8Array;
@@ -68,7 +71,24 @@ export function insertRow(txn: Txn, table: TableDesc, row: readonly Value[], uni
   for (const index of table.indexes) writeIndexEntry(txn, table, index, row, uniques, fmt);
 }
 
+/** Bound partial-index predicates, per index descriptor (immutable expressions only). */
+const predicates = new WeakMap<IndexDesc, BoundExpr>();
+
+/** Whether `row` belongs in `index` (always, unless the index is partial). */
+export function inIndex(table: TableDesc, index: IndexDesc, row: readonly Value[], fmt: FormatContext): boolean {
+  if (index.predicate === undefined) return true;
+  let p = predicates.get(index);
+  if (p === undefined) {
+    const binder = new Binder([], fmt);
+    p = binder.coerce(binder.bind(index.predicate, tableScope(table, null)), T.bool, -1);
+    predicates.set(index, p);
+  }
+  // PostgreSQL allows only immutable functions here: the format settings are all they read.
+  return p.eval(row, fmt as EvalContext) === true;
+}
+
 export function writeIndexEntry(txn: Txn, table: TableDesc, index: IndexDesc, row: readonly Value[], uniques: UniqueWrites, fmt: FormatContext): void {
+  if (!inIndex(table, index, row, fmt)) return;
   const entry = layoutOf(table).indexEntry(index, row);
   if (entry.unique) {
     txn.insert(entry.key, entry.value);
@@ -98,8 +118,9 @@ export function updateRow(txn: Txn, table: TableDesc, before: readonly Value[], 
   for (const index of table.indexes) {
     const a = layout.indexEntry(index, before);
     const b = layout.indexEntry(index, after);
-    if (Buffer.compare(a.key, b.key) === 0 && Buffer.compare(a.value, b.value) === 0) continue;
-    txn.del(a.key);
+    const wasIn = inIndex(table, index, before, fmt);
+    if (wasIn && Buffer.compare(a.key, b.key) === 0 && Buffer.compare(a.value, b.value) === 0 && inIndex(table, index, after, fmt)) continue;
+    if (wasIn) txn.del(a.key);
     writeIndexEntry(txn, table, index, after, uniques, fmt);
   }
 }

@@ -19,12 +19,17 @@ import { astKey, call, columnRef, comparison, constant, describeAst, isNullConst
 
 export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
+/** Functions that exist only as window functions (their calls need OVER). */
+const windowOnlyFunctions: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
 export interface ScopeColumn {
   readonly table: string | null;
   readonly name: string;
   readonly type: SqlType;
   /** Hidden columns (rowid) resolve by name but are not part of `*`. */
   readonly hidden: boolean;
+  /** Only `table.name` finds it (a JOIN ... USING column: bare `name` is the merged one). */
+  readonly qualifiedOnly?: boolean;
 }
 
 /**
@@ -38,6 +43,8 @@ export interface AggregateScope {
   readonly groupColumns: readonly number[];
   readonly inputScope: readonly ScopeColumn[];
   readonly aggregates: AggregateCall[];
+  /** The scope aggregate arguments are bound in (a window aggregate over grouped rows). */
+  readonly argAgg?: AggregateScope | null;
 }
 
 export interface AggregateCall {
@@ -100,6 +107,24 @@ export class Binder {
     return null;
   }
 
+  /** Recursive CTEs being planned: a reference to one reads its working table. */
+  readonly worktables = new Map<string, { readonly id: number; readonly types: readonly SqlType[]; readonly names: readonly string[] }>();
+  worktableCount = 0;
+
+  /**
+   * Runs `fn` (planning a LATERAL item) with `scope` as the innermost enclosing query, so
+   * its columns bind as outer references; says whether any did.
+   */
+  withOuterScope<R>(scope: readonly ScopeColumn[], fn: () => R): { result: R; correlated: boolean } {
+    const frame: OuterFrame = { scope, correlated: false };
+    this.frames.push(frame);
+    try {
+      return { result: fn(), correlated: frame.correlated };
+    } finally {
+      this.frames.pop();
+    }
+  }
+
   get hasSubqueries(): boolean {
     return this.subqueryCount > 0;
   }
@@ -128,7 +153,17 @@ export class Binder {
     readonly format: FormatContext,
   ) {}
 
+  /** Set by the SELECT planner where window functions may appear (select list, ORDER BY). */
+  bindWindowCall: ((e: Extract<Expr, { kind: 'func' }>, scope: readonly ScopeColumn[], agg: AggregateScope | null) => BoundExpr) | null = null;
+
   bind(e: Expr, scope: readonly ScopeColumn[], agg: AggregateScope | null = null): BoundExpr {
+    if (e.kind === 'func' && e.over !== undefined) {
+      if (this.bindWindowCall === null) throw sqlError('42P20', 'window functions are not allowed here', positionOf(e.pos));
+      return this.bindWindowCall(e, scope, agg);
+    }
+    if (e.kind === 'func' && windowOnlyFunctions.has(e.name)) {
+      throw sqlError('42809', `window function ${e.name} requires an OVER clause`, positionOf(e.pos));
+    }
     if (agg !== null) {
       let slot = agg.groupKeys.indexOf(astKey(e));
       if (slot < 0 && e.kind === 'column') {
@@ -140,7 +175,9 @@ export class Binder {
       if (e.kind === 'func' && isAggregateName(e.name)) return this.bindAggregate(e, agg);
       if (e.kind === 'column') {
         const inner = this.bindColumn(e, agg.inputScope);
-        throw sqlError('42803', `column "${inner.kind === 'column' ? inner.name : e.name}" must appear in the GROUP BY clause or be used in an aggregate function`, positionOf(e.pos));
+        // A column of an enclosing query is one value per group.
+        if (inner.kind !== 'column') return inner;
+        throw sqlError('42803', `column "${inner.name}" must appear in the GROUP BY clause or be used in an aggregate function`, positionOf(e.pos));
       }
     } else if (e.kind === 'func' && isAggregateName(e.name)) {
       throw sqlError('42803', 'aggregate functions are not allowed here', positionOf(e.pos));
@@ -234,7 +271,7 @@ export class Binder {
     let found = -1;
     for (let i = 0; i < scope.length; i++) {
       const c = scope[i]!;
-      if (c.name !== name || (e.table !== null && c.table !== e.table)) continue;
+      if (c.name !== name || (e.table !== null && c.table !== e.table) || (e.table === null && c.qualifiedOnly === true)) continue;
       if (found >= 0) throw sqlError('42702', `column reference "${name}" is ambiguous`, positionOf(e.pos));
       found = i;
     }
@@ -254,7 +291,7 @@ export class Binder {
   private bindOuterColumn(e: Extract<Expr, { kind: 'column' }>): BoundExpr | null {
     for (let level = this.frames.length - 1; level >= 0; level--) {
       const scope = this.frames[level]!.scope;
-      const matches = scope.flatMap((c, i) => (c.name === e.name && (e.table === null || c.table === e.table) ? [i] : []));
+      const matches = scope.flatMap((c, i) => (c.name === e.name && (e.table === null ? c.qualifiedOnly !== true : c.table === e.table) ? [i] : []));
       if (matches.length === 0) continue;
       if (matches.length > 1) throw sqlError('42702', `column reference "${e.name}" is ambiguous`, positionOf(e.pos));
       for (let j = level; j < this.frames.length; j++) this.frames[j]!.correlated = true;
@@ -319,14 +356,15 @@ export class Binder {
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
     const name = e.name as AggregateCall['name'];
     const arity = name === 'string_agg' ? 2 : 1;
-    let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
+    const argAgg = agg.argAgg ?? null;
+    let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, argAgg);
     if (!e.star && (arg === null || e.args.length !== arity)) {
       throw sqlError('42883', `function ${name}() does not exist`, positionOf(e.pos));
     }
     if (arg !== null && (name === 'bool_and' || name === 'bool_or' || name === 'every')) arg = this.coerce(arg, T.bool, e.pos);
     if (arg !== null && name === 'string_agg') arg = this.coerce(arg, T.text, e.pos);
-    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, null), T.text, e.pos) : null;
-    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, null), T.bool, e.pos);
+    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, argAgg), T.text, e.pos) : null;
+    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, argAgg), T.bool, e.pos);
     const type = aggregateType(name, arg, e.pos);
     const slot = agg.groupKeys.length + agg.aggregates.length;
     agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), delimiter, filter, distinct: e.distinct, type });

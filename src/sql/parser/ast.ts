@@ -59,6 +59,8 @@ export type Expr =
       readonly distinct: boolean;
       /** An aggregate's FILTER (WHERE ...). */
       readonly filter?: Expr;
+      /** OVER (...): a window function call. */
+      readonly over?: WindowSpec;
       readonly pos: number;
     }
   | { readonly kind: 'in-list'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: number }
@@ -90,6 +92,31 @@ export type Expr =
   /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */
   | { readonly kind: 'unsupported-expr'; readonly what: string; readonly pos: number };
 
+/** A frame edge of a window (offsets are expressions, evaluated once per execution). */
+export type FrameBound =
+  | { readonly kind: 'unbounded-preceding' }
+  | { readonly kind: 'preceding'; readonly offset: Expr }
+  | { readonly kind: 'current-row' }
+  | { readonly kind: 'following'; readonly offset: Expr }
+  | { readonly kind: 'unbounded-following' };
+
+export interface WindowFrame {
+  readonly mode: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  readonly exclude: 'no-others' | 'current-row' | 'group' | 'ties';
+}
+
+/** OVER (...) or a WINDOW clause entry; `refName` names a window it extends. */
+export interface WindowSpec {
+  readonly refName: string | null;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  /** null: the default frame (RANGE UNBOUNDED PRECEDING TO CURRENT ROW). */
+  readonly frame: WindowFrame | null;
+  readonly pos: number;
+}
+
 export interface SelectItem {
   readonly expr: Expr;
   readonly alias: string | null;
@@ -115,20 +142,25 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
 export type FromItem =
   | { readonly kind: 'table'; readonly ref: TableRef }
   /** A derived table: (SELECT ...) AS alias [(column aliases)]. */
-  | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number }
-  | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number }
-  /** A function in FROM: generate_series(...) AS alias (columns) [WITH ORDINALITY], or any scalar function (one row). */
+  | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number; readonly lateral?: boolean }
+  /** A function in FROM (generate_series; a scalar function is one row): implicitly LATERAL, as in PostgreSQL. */
+  | { readonly kind: 'function'; readonly call: Expr; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly pos: number; readonly ordinality?: boolean }
   | {
-      readonly kind: 'function';
-      readonly call: Extract<Expr, { kind: 'func' }>;
-      readonly alias: string | null;
-      readonly columnAliases: readonly string[];
-      readonly ordinality: boolean;
+      readonly kind: 'join';
+      readonly joinType: JoinType;
+      readonly left: FromItem;
+      readonly right: FromItem;
+      readonly on: Expr | null;
       readonly pos: number;
+      /** JOIN ... USING (columns); NATURAL JOIN sets `natural` (the common column names). */
+      readonly using?: readonly string[];
+      readonly natural?: boolean;
     };
 
 export interface CommonTableExpr {
   readonly name: string;
+  /** Declared in WITH RECURSIVE (it may then refer to itself). */
+  readonly recursive?: boolean;
   readonly columnAliases: readonly string[];
   readonly select: SelectStmt;
 }
@@ -157,6 +189,12 @@ export interface SelectStmt {
   /** WITH: common table expressions, visible in this query and its subqueries. */
   readonly with: readonly CommonTableExpr[];
   readonly setOp: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStmt; readonly right: SelectStmt } | null;
+  /** GROUPING SETS / ROLLUP / CUBE: each set as positions in `groupBy`. */
+  readonly groupingSets?: readonly (readonly number[])[];
+  /** VALUES (...), (...) as a query: rows of expressions (items and from are empty). */
+  readonly values?: readonly (readonly Expr[])[];
+  /** WINDOW name AS (...) definitions. */
+  readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
 }
 
 export interface ColumnDef {
@@ -169,6 +207,21 @@ export interface ColumnDef {
   readonly unique: boolean;
   readonly defaultExpr: Expr | null;
   readonly pos: number;
+  /** Column CHECK constraints. */
+  readonly checks?: readonly Expr[];
+  /** REFERENCES table [(column)] [ON DELETE/UPDATE ...]. */
+  readonly references?: ForeignKeyRef;
+}
+
+/** What a foreign key does to referencing rows when the referenced row goes or changes. */
+export type FkAction = 'no-action' | 'restrict' | 'cascade' | 'set-null' | 'set-default';
+
+export interface ForeignKeyRef {
+  readonly table: TableRef;
+  /** Empty: the referenced table's primary key. */
+  readonly columns: readonly string[];
+  readonly onDelete: FkAction;
+  readonly onUpdate: FkAction;
 }
 
 export interface IndexColumn {
@@ -179,7 +232,22 @@ export interface IndexColumn {
 
 export type TableConstraint =
   | { readonly kind: 'primary-key'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number }
-  | { readonly kind: 'unique'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number };
+  | { readonly kind: 'unique'; readonly name: string | null; readonly columns: readonly string[]; readonly pos: number }
+  | { readonly kind: 'check'; readonly name: string | null; readonly expr: Expr; readonly pos: number }
+  | { readonly kind: 'foreign-key'; readonly name: string | null; readonly columns: readonly string[]; readonly ref: ForeignKeyRef; readonly pos: number };
+
+/** One action of ALTER TABLE (RENAME statements become one-action ALTERs too). */
+export type AlterAction =
+  | { readonly kind: 'add-column'; readonly column: ColumnDef; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-column'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'rename-column'; readonly from: string; readonly to: string }
+  | { readonly kind: 'rename-table'; readonly to: string }
+  | { readonly kind: 'rename-constraint'; readonly from: string; readonly to: string }
+  | { readonly kind: 'set-default'; readonly column: string; readonly expr: Expr | null }
+  | { readonly kind: 'set-not-null'; readonly column: string; readonly notNull: boolean }
+  | { readonly kind: 'alter-type'; readonly column: string; readonly type: TypeName; readonly using: Expr | null }
+  | { readonly kind: 'add-constraint'; readonly constraint: TableConstraint }
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean };
 
 export type InsertSource =
   | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[] }
@@ -189,6 +257,16 @@ export type InsertSource =
 export interface Assignment {
   readonly column: string;
   readonly value: Expr;
+  readonly pos: number;
+}
+
+/** ON CONFLICT [target] DO NOTHING | DO UPDATE SET ... [WHERE ...]. */
+export interface OnConflictClause {
+  /** Columns of a unique index or the primary key, a constraint name, or none (any). */
+  readonly target: { readonly kind: 'columns'; readonly columns: readonly string[] } | { readonly kind: 'constraint'; readonly name: string } | null;
+  readonly action: 'nothing' | 'update';
+  readonly set: readonly Assignment[];
+  readonly where: Expr | null;
   readonly pos: number;
 }
 
@@ -206,6 +284,10 @@ export type Statement =
       readonly returning: readonly SelectItem[];
       /** ON CONFLICT DO NOTHING */
       readonly onConflictDoNothing: boolean;
+      /** The whole ON CONFLICT clause, when there is one. */
+      readonly onConflict?: OnConflictClause;
+      /** WITH (read-only CTEs) before the statement. */
+      readonly with?: readonly CommonTableExpr[];
     }
   | {
       readonly kind: 'update';
@@ -213,8 +295,26 @@ export type Statement =
       readonly set: readonly Assignment[];
       readonly where: Expr | null;
       readonly returning: readonly SelectItem[];
+      /** UPDATE ... FROM items. */
+      readonly from?: readonly FromItem[];
+      readonly with?: readonly CommonTableExpr[];
     }
-  | { readonly kind: 'delete'; readonly table: TableRef; readonly where: Expr | null; readonly returning: readonly SelectItem[] }
+  | {
+      readonly kind: 'delete';
+      readonly table: TableRef;
+      readonly where: Expr | null;
+      readonly returning: readonly SelectItem[];
+      readonly using?: readonly FromItem[];
+      readonly with?: readonly CommonTableExpr[];
+    }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  | { readonly kind: 'alter-table'; readonly table: TableRef; readonly ifExists: boolean; readonly actions: readonly AlterAction[] }
+  | { readonly kind: 'create-view'; readonly view: TableRef; readonly columnAliases: readonly string[]; readonly select: SelectStmt; readonly orReplace: boolean }
+  | { readonly kind: 'drop-view'; readonly views: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-schema'; readonly names: readonly string[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-database'; readonly name: string }
+  | { readonly kind: 'drop-database'; readonly name: string; readonly ifExists: boolean }
   | {
       readonly kind: 'create-table';
       readonly table: TableRef;
@@ -222,7 +322,7 @@ export type Statement =
       readonly columns: readonly ColumnDef[];
       readonly constraints: readonly TableConstraint[];
     }
-  | { readonly kind: 'drop-table'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'drop-table'; readonly tables: readonly TableRef[]; readonly ifExists: boolean; readonly cascade?: boolean }
   | {
       readonly kind: 'create-index';
       readonly name: string | null;
@@ -230,6 +330,8 @@ export type Statement =
       readonly unique: boolean;
       readonly ifNotExists: boolean;
       readonly columns: readonly IndexColumn[];
+      /** CREATE INDEX ... WHERE: a partial index. */
+      readonly where?: Expr;
     }
   | { readonly kind: 'drop-index'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
@@ -241,7 +343,7 @@ export type Statement =
   | { readonly kind: 'set'; readonly name: string; readonly value: SetValue; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
-  | { readonly kind: 'explain'; readonly statement: Statement }
+  | { readonly kind: 'explain'; readonly statement: Statement; readonly analyze?: boolean }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

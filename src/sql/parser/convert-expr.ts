@@ -4,7 +4,8 @@
  */
 import type { BinaryOp, Expr, Literal, TypeName } from './ast.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
-import { convertSubselect } from './convert-stmt.ts';
+import { convertSortBy, convertSubselect } from './convert-stmt.ts';
+import { convertWindowDef } from './convert-window.ts';
 
 const binaryOps: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||']);
 
@@ -158,11 +159,11 @@ function convertFuncCall(body: JsonObject, pos: number): Expr {
   if (names.length > 1 && names[0] !== 'pg_catalog') {
     return { kind: 'unsupported-expr', what: `function ${names.join('.')}`, pos };
   }
-  if (body['over'] !== undefined) return { kind: 'unsupported-expr', what: 'window functions', pos };
   if (body['agg_order'] !== undefined) return { kind: 'unsupported-expr', what: 'ordered aggregates', pos };
   const args = list(body['args']).map(convertExpr);
   const func = { kind: 'func' as const, name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos };
-  return body['agg_filter'] === undefined ? func : { ...func, filter: convertExpr(body['agg_filter']) };
+  const filtered = body['agg_filter'] === undefined ? func : { ...func, filter: convertExpr(body['agg_filter']) };
+  return body['over'] === undefined ? filtered : { ...filtered, over: convertWindowDef(obj(body['over']), convertSortBy) };
 }
 
 function convertCase(body: JsonObject, pos: number): Expr {

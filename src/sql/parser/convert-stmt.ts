@@ -8,11 +8,13 @@ import type {
   CommonTableExpr,
   ColumnDef,
   Expr,
+  ForeignKeyRef,
   FromItem,
   IndexColumn,
   JoinType,
   Literal,
   InsertSource,
+  OnConflictClause,
   OrderItem,
   SelectItem,
   SelectStmt,
@@ -20,8 +22,12 @@ import type {
   Statement,
   TableConstraint,
   TableRef,
+  WindowSpec,
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
+import { convertWindowDef } from './convert-window.ts';
+import { convertGroupBy } from './convert-grouping.ts';
+import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
@@ -68,12 +74,43 @@ export function convertStatement(node: unknown): Statement {
       return convertSet(body);
     case 'VariableShowStmt':
       return { kind: 'show', name: (str(body['name']) ?? '').toLowerCase() };
+    case 'TruncateStmt':
+      return convertTruncate(body);
+    case 'AlterTableStmt':
+      return convertAlterTable(body, convertColumnDef, convertTableConstraint);
+    case 'RenameStmt':
+      return convertRename(body);
+    case 'ViewStmt':
+      return convertView(body, convertSubselect);
+    case 'CreateSchemaStmt':
+      return convertCreateSchema(body);
+    case 'CreatedbStmt':
+      return { kind: 'create-database', name: str(body['dbname']) ?? '' };
+    case 'DropdbStmt':
+      return { kind: 'drop-database', name: str(body['dbname']) ?? '', ifExists: body['missing_ok'] === true };
     case 'ExplainStmt':
-      if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
-      return { kind: 'explain', statement: convertStatement(body['query']) };
+      return convertExplain(body);
     default:
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
+}
+
+/** EXPLAIN [ANALYZE] [VERBOSE]; COSTS/TIMING/SUMMARY/BUFFERS are accepted and change nothing. */
+function convertExplain(body: JsonObject): Statement {
+  let analyze = false;
+  for (const o of list(body['options'])) {
+    const d = unwrap(o).body;
+    const name = str(d['defname']) ?? '';
+    const arg = d['arg'] === undefined ? null : convertConst(unwrap(d['arg']).body);
+    const on = arg === null || (arg.kind === 'bool' && arg.value) || (arg.kind === 'string' && ['true', 'on', '1'].includes(arg.text.toLowerCase())) || (arg.kind === 'integer' && arg.text !== '0');
+    if (name === 'analyze') analyze = on;
+    else if (name === 'format' && arg !== null && arg.kind === 'string' && arg.text.toLowerCase() !== 'text') return { kind: 'unsupported', what: `EXPLAIN (FORMAT ${arg.text.toUpperCase()})`, pos: -1 };
+    else if (!['verbose', 'costs', 'timing', 'summary', 'buffers', 'settings', 'wal', 'memory', 'serialize', 'generic_plan', 'format'].includes(name)) {
+      return { kind: 'unsupported', what: `EXPLAIN option ${name}`, pos: -1 };
+    }
+  }
+  const statement = convertStatement(body['query']);
+  return analyze ? { kind: 'explain', statement, analyze } : { kind: 'explain', statement };
 }
 
 /** The SELECT of a subquery expression (a SelectStmt node). */
@@ -102,7 +139,10 @@ function convertSelectOrValues(body: JsonObject): Statement {
   }
   const ctes = convertWith(body['withClause']);
   if (!Array.isArray(ctes)) return ctes;
-  if (body['valuesLists'] !== undefined) return { kind: 'unsupported', what: 'VALUES as a query', pos: -1 };
+  if (body['valuesLists'] !== undefined) {
+    const values = list(body['valuesLists']).map((r) => list(unwrap(r).body['items']).map(convertExpr));
+    return { ...convertSelect(body, []), with: ctes, values };
+  }
   if (body['intoClause'] !== undefined) return { kind: 'unsupported', what: 'SELECT INTO', pos: -1 };
   const from: FromItem[] = [];
   for (const item of list(body['fromClause'])) {
@@ -118,7 +158,7 @@ type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
 function convertWith(node: unknown): CommonTableExpr[] | Unsupported {
   if (node === undefined) return [];
   const clause = obj(node);
-  if (clause['recursive'] === true) return { kind: 'unsupported', what: 'WITH RECURSIVE', pos: location(clause) };
+  const recursive = clause['recursive'] === true;
   const out: CommonTableExpr[] = [];
   for (const item of list(clause['ctes'])) {
     const cte = unwrap(item).body;
@@ -126,7 +166,8 @@ function convertWith(node: unknown): CommonTableExpr[] | Unsupported {
     if (query.type !== 'SelectStmt') return { kind: 'unsupported', what: 'data-modifying statements in WITH', pos: location(cte) };
     const select = convertSelectOrValues(query.body);
     if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this WITH query', pos: -1 };
-    out.push({ name: str(cte['ctename']) ?? '', columnAliases: stringList(cte['aliascolnames']), select });
+    if (cte['search_clause'] !== undefined || cte['cycle_clause'] !== undefined) return { kind: 'unsupported', what: 'SEARCH and CYCLE clauses', pos: location(cte) };
+    out.push({ name: str(cte['ctename']) ?? '', columnAliases: stringList(cte['aliascolnames']), select, ...(recursive ? { recursive } : {}) });
   }
   return out;
 }
@@ -137,16 +178,14 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const { type, body } = unwrap(node);
   if (type === 'RangeVar') return { kind: 'table', ref: convertRangeVar(body) };
   if (type === 'RangeSubselect') {
-    if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos: -1 };
     const select = convertSubselect(body['subquery']);
     if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this subquery in FROM', pos: -1 };
     const alias = obj(body['alias']);
-    return { kind: 'subquery', select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
+    const item = { kind: 'subquery' as const, select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
+    return body['lateral'] === true ? { ...item, lateral: true } : item;
   }
   if (type === 'RangeFunction') return convertRangeFunction(body);
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
-  if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
-  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
   if (body['alias'] !== undefined || body['join_using_alias'] !== undefined) return { kind: 'unsupported', what: 'aliases of joins', pos: -1 };
   const left = convertFromItem(body['larg']);
   if (left.kind === 'unsupported') return left;
@@ -155,22 +194,25 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const joinType = joinTypes[str(body['jointype']) ?? ''];
   if (joinType === undefined) return { kind: 'unsupported', what: `join type ${str(body['jointype']) ?? ''}`, pos: -1 };
   const on = optionalExpr(body['quals']);
+  const natural = body['isNatural'] === true;
+  const using = stringList(body['usingClause']);
+  const extra = natural ? { natural } : using.length > 0 ? { using } : {};
   // CROSS JOIN parses as an inner join without a condition.
-  return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+  const kindOfJoin = on === null && joinType === 'inner' && !natural && using.length === 0 ? 'cross' : joinType;
+  return { kind: 'join', joinType: kindOfJoin, left, right, on, pos: location(body), ...extra };
 }
 
 function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
-  const pos = location(body);
-  if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos };
-  if (body['is_rowsfrom'] === true) return { kind: 'unsupported', what: 'ROWS FROM', pos };
-  const fns = list(body['functions']);
-  const items = fns.length === 1 ? list(unwrap(fns[0]).body['items']) : [];
-  const call = items[0] === undefined ? null : convertExpr(items[0]);
-  if (call === null || call.kind !== 'func' || (items[1] !== undefined && Object.keys(obj(items[1])).length > 0)) {
-    return { kind: 'unsupported', what: 'this function in FROM', pos };
+  const functions = list(body['functions']);
+  if (functions.length !== 1 || body['is_rowsfrom'] === true || body['coldeflist'] !== undefined) {
+    return { kind: 'unsupported', what: 'ROWS FROM and column definition lists', pos: location(body) };
   }
+  const items = list(unwrap(functions[0]).body['items']);
+  if (items[1] !== undefined && Object.keys(obj(items[1])).length > 0) return { kind: 'unsupported', what: 'column definition lists', pos: location(body) };
+  const call = convertExpr(items[0]);
   const alias = obj(body['alias']);
-  return { kind: 'function', call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), ordinality: body['ordinality'] === true, pos };
+  const item = { kind: 'function' as const, call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), pos: call.pos };
+  return body['ordinality'] === true ? { ...item, ordinality: true } : item;
 }
 
 /** The strictest wait policy of the locking clauses (NOWAIT, then SKIP LOCKED), or null. */
@@ -183,12 +225,14 @@ function convertLocking(clauses: readonly unknown[]): SelectStmt['locking'] {
 
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
   const distinctClause = list(body['distinctClause']);
+  const grouping = convertGroupBy(body['groupClause']);
   return {
+    ...(grouping.sets === null ? {} : { groupingSets: grouping.sets }),
     kind: 'select',
     items: convertTargets(body['targetList']),
     from,
     where: optionalExpr(body['whereClause']),
-    groupBy: list(body['groupClause']).map(convertExpr),
+    groupBy: [...grouping.groupBy],
     having: optionalExpr(body['havingClause']),
     orderBy: list(body['sortClause']).map(convertSortBy),
     limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),
@@ -197,7 +241,15 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     locking: convertLocking(list(body['lockingClause'])),
     with: [],
     setOp: null,
+    ...(body['windowClause'] === undefined ? {} : { windows: convertWindowClause(body['windowClause']) }),
   };
+}
+
+function convertWindowClause(node: unknown): { name: string; spec: WindowSpec }[] {
+  return list(node).map((w) => {
+    const b = unwrap(w).body;
+    return { name: str(b['name']) ?? '', spec: { ...convertWindowDef(b, convertSortBy), refName: str(b['refname']) } };
+  });
 }
 
 /** LIMIT ALL parses as LIMIT NULL: both mean no limit. */
@@ -216,7 +268,7 @@ function convertTargets(node: unknown): SelectItem[] {
   });
 }
 
-function convertSortBy(node: unknown): OrderItem {
+export function convertSortBy(node: unknown): OrderItem {
   const b = unwrap(node).body;
   const nulls = str(b['sortby_nulls']);
   if (str(b['sortby_dir']) === 'SORTBY_USING') {
@@ -239,12 +291,12 @@ function convertReturning(body: JsonObject): SelectItem[] {
 }
 
 function convertInsert(body: JsonObject): Statement {
-  if (body['withClause'] !== undefined) return { kind: 'unsupported', what: 'WITH', pos: -1 };
-  const conflict = obj(body['onConflictClause']);
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
   const hasConflict = body['onConflictClause'] !== undefined;
-  if (hasConflict && str(conflict['action']) !== 'ONCONFLICT_NOTHING') {
-    return { kind: 'unsupported', what: 'ON CONFLICT DO UPDATE', pos: location(conflict) };
-  }
+  const onConflict = hasConflict ? convertOnConflict(obj(body['onConflictClause'])) : null;
+  if (onConflict !== null && 'what' in onConflict) return onConflict;
   const cols = body['cols'] === undefined ? null : list(body['cols']).map((c) => {
     const b = unwrap(c).body;
     return { name: str(b['name']) ?? '', pos: location(b) };
@@ -253,7 +305,7 @@ function convertInsert(body: JsonObject): Statement {
   if (body['selectStmt'] === undefined) source = { kind: 'default-values' };
   else {
     const sel = unwrap(body['selectStmt']).body;
-    if (sel['valuesLists'] !== undefined) {
+    if (sel['valuesLists'] !== undefined && sel['sortClause'] === undefined && sel['limitCount'] === undefined && sel['withClause'] === undefined) {
       const rows = list(sel['valuesLists']).map((r) => list(unwrap(r).body['items']).map(convertExpr));
       source = { kind: 'values', rows };
     } else {
@@ -268,36 +320,98 @@ function convertInsert(body: JsonObject): Statement {
     columns: cols,
     source,
     returning: convertReturning(body),
-    onConflictDoNothing: hasConflict,
+    onConflictDoNothing: onConflict !== null && onConflict.action === 'nothing',
+    ...(onConflict === null ? {} : { onConflict }),
+    ...withPart,
   };
 }
 
-function convertUpdate(body: JsonObject): Statement {
-  if (body['fromClause'] !== undefined) return { kind: 'unsupported', what: 'UPDATE ... FROM', pos: -1 };
+function convertOnConflict(c: JsonObject): OnConflictClause | Unsupported {
+  const pos = location(c);
+  const infer = body_(c['infer']);
+  let target: OnConflictClause['target'] = null;
+  if (infer !== null) {
+    if (infer['whereClause'] !== undefined) return { kind: 'unsupported', what: 'ON CONFLICT ... WHERE (partial index inference)', pos };
+    const conname = str(infer['conname']);
+    if (conname !== null) target = { kind: 'constraint', name: conname };
+    else {
+      const columns: string[] = [];
+      for (const e of list(infer['indexElems'])) {
+        const name = str(unwrap(e).body['name']);
+        if (name === null) return { kind: 'unsupported', what: 'expressions in ON CONFLICT', pos };
+        columns.push(name);
+      }
+      target = { kind: 'columns', columns };
+    }
+  }
+  const action = str(c['action']) === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing';
+  const set = convertSetList(c['targetList']);
+  if (!Array.isArray(set)) return set;
+  return { target, action, set, where: optionalExpr(c['whereClause']), pos };
+}
+
+function body_(node: unknown): JsonObject | null {
+  return node === undefined ? null : obj(node);
+}
+
+function convertSetList(node: unknown): Assignment[] | Unsupported {
   const set: Assignment[] = [];
-  for (const t of list(body['targetList'])) {
+  for (const t of list(node)) {
     const b = unwrap(t).body;
     if (b['indirection'] !== undefined) return { kind: 'unsupported', what: 'assignment to a field or element', pos: location(b) };
     if (unwrap(b['val']).type === 'MultiAssignRef') return { kind: 'unsupported', what: 'multi-column assignment', pos: location(b) };
     set.push({ column: str(b['name']) ?? '', value: convertExpr(b['val']), pos: location(b) });
   }
+  return set;
+}
+
+function convertFromList(node: unknown): FromItem[] | Unsupported {
+  const out: FromItem[] = [];
+  for (const item of list(node)) {
+    const converted = convertFromItem(item);
+    if (converted.kind === 'unsupported') return converted;
+    out.push(converted);
+  }
+  return out;
+}
+
+function convertUpdate(body: JsonObject): Statement {
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
+  const set = convertSetList(body['targetList']);
+  if (!Array.isArray(set)) return set;
+  const from = convertFromList(body['fromClause']);
+  if (!Array.isArray(from)) return from;
   return {
     kind: 'update',
     table: convertRangeVar(obj(body['relation'])),
     set,
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
+    ...(from.length > 0 ? { from } : {}),
+    ...withPart,
   };
 }
 
 function convertDelete(body: JsonObject): Statement {
-  if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'DELETE ... USING', pos: -1 };
+  const ctes = convertWith(body['withClause']);
+  if (!Array.isArray(ctes)) return ctes;
+  const withPart = ctes.length > 0 ? { with: ctes } : {};
+  const using = convertFromList(body['usingClause']);
+  if (!Array.isArray(using)) return using;
   return {
     kind: 'delete',
     table: convertRangeVar(obj(body['relation'])),
     where: optionalExpr(body['whereClause']),
     returning: convertReturning(body),
+    ...(using.length > 0 ? { using } : {}),
+    ...withPart,
   };
+}
+
+function convertTruncate(body: JsonObject): Statement {
+  return { kind: 'truncate', tables: list(body['relations']).map((r) => convertRangeVar(unwrap(r).body)) };
 }
 
 function convertCreateTable(body: JsonObject): Statement {
@@ -326,6 +440,8 @@ function convertCreateTable(body: JsonObject): Statement {
 }
 
 function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind: 'unsupported' }> {
+  const checks: Expr[] = [];
+  let references: ForeignKeyRef | null = null;
   let notNull = false;
   let explicitNull = false;
   let primaryKey = false;
@@ -339,12 +455,15 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
       case 'CONSTR_PRIMARY': primaryKey = true; break;
       case 'CONSTR_UNIQUE': unique = true; break;
       case 'CONSTR_DEFAULT': defaultExpr = convertExpr(cb['raw_expr']); break;
+      case 'CONSTR_CHECK': checks.push(convertExpr(cb['raw_expr'])); break;
+      case 'CONSTR_FOREIGN': references = foreignKeyRef(cb); break;
       default:
         return { kind: 'unsupported', what: `column constraint ${(str(cb['contype']) ?? '').replace('CONSTR_', '')}`, pos: location(cb) };
     }
   }
   const type = convertTypeName(b['typeName']);
-  return { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  const col: ColumnDef = { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  return { ...col, ...(checks.length > 0 ? { checks } : {}), ...(references === null ? {} : { references }) };
 }
 
 function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statement, { kind: 'unsupported' }> {
@@ -356,6 +475,9 @@ function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statem
       return { kind: 'primary-key', name, columns, pos };
     case 'CONSTR_UNIQUE':
       return { kind: 'unique', name, columns, pos };
+    case 'CONSTR_CHECK':
+    case 'CONSTR_FOREIGN':
+      return extraTableConstraint(b)!;
     default:
       return { kind: 'unsupported', what: `table constraint ${(str(b['contype']) ?? '').replace('CONSTR_', '')}`, pos };
   }
@@ -364,7 +486,6 @@ function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statem
 function convertCreateIndex(body: JsonObject): Statement {
   const relation = obj(body['relation']);
   if ((str(body['accessMethod']) ?? 'btree') !== 'btree') return { kind: 'unsupported', what: 'index access methods other than btree', pos: -1 };
-  if (body['whereClause'] !== undefined) return { kind: 'unsupported', what: 'partial indexes', pos: -1 };
   if (body['indexIncludingParams'] !== undefined) return { kind: 'unsupported', what: 'INCLUDE columns', pos: -1 };
   const columns: IndexColumn[] = [];
   for (const p of list(body['indexParams'])) {
@@ -381,10 +502,13 @@ function convertCreateIndex(body: JsonObject): Statement {
     unique: body['unique'] === true,
     ifNotExists: body['if_not_exists'] === true,
     columns,
+    ...(body['whereClause'] === undefined ? {} : { where: convertExpr(body['whereClause']) }),
   };
 }
 
 function convertDrop(body: JsonObject): Statement {
+  const more = convertDropMore(body);
+  if (more !== null) return more;
   const removeType = str(body['removeType']);
   if (removeType !== 'OBJECT_TABLE' && removeType !== 'OBJECT_INDEX') {
     return { kind: 'unsupported', what: `DROP ${(removeType ?? '').replace('OBJECT_', '')}`, pos: -1 };
@@ -395,7 +519,8 @@ function convertDrop(body: JsonObject): Statement {
     return { schema: names.length > 1 ? (names[names.length - 2] ?? null) : null, name, alias: null, pos: -1 };
   });
   const ifExists = body['missing_ok'] === true;
-  return removeType === 'OBJECT_TABLE' ? { kind: 'drop-table', tables: refs, ifExists } : { kind: 'drop-index', names: refs, ifExists };
+  if (removeType === 'OBJECT_TABLE') return { kind: 'drop-table', tables: refs, ifExists, ...(str(body['behavior']) === 'DROP_CASCADE' ? { cascade: true } : {}) };
+  return { kind: 'drop-index', names: refs, ifExists };
 }
 
 function convertTransaction(body: JsonObject): Statement {

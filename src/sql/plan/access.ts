@@ -76,7 +76,8 @@ export function decideAccess(table: TableDesc, where: readonly BoundExpr[], need
     return { node: { kind: 'pk-lookup', table, keys: pkIn.values.map((v) => [v]) }, remaining: where.filter((w) => w !== pkIn.conjunct) };
   }
   let best: { score: number; node: PlanNode; used: Set<BoundExpr> } | null = null;
-  for (const index of [table.primaryIndex, ...table.indexes]) {
+  // A partial index holds only some rows: it is not a path for a general WHERE clause.
+  for (const index of [table.primaryIndex, ...table.indexes.filter((i) => i.predicate === undefined)]) {
     const candidate = indexCandidate(table, index, preds, position, neededColumns);
     if (candidate !== null && (best === null || candidate.score > best.score)) best = candidate;
   }

@@ -6,9 +6,27 @@ import { assertNever } from '../../util/index.ts';
 import { describeExpr } from '../expr/bound.ts';
 import type { PlanNode } from './plan.ts';
 
-export function explainPlan(node: PlanNode, depth = 0): string[] {
+/** What EXPLAIN ANALYZE measured for a node (see exec/operators.ts NodeStats). */
+export interface ActualStats {
+  readonly loops: number;
+  readonly rows: number;
+  readonly ms: number;
+}
+
+/**
+ * One line per node, children indented under `->`. With `actual` (EXPLAIN ANALYZE), each
+ * line ends with the rows the node returned per loop, its loops and its total time; a
+ * node that never ran says so.
+ */
+export function explainPlan(node: PlanNode, depth = 0, actual?: ReadonlyMap<PlanNode, ActualStats>): string[] {
   const pad = depth === 0 ? '' : '  '.repeat(depth - 1) + '->  ';
-  const line = (text: string, ...children: PlanNode[]): string[] => [pad + text, ...children.flatMap((c) => explainPlan(c, depth + 1))];
+  const suffix = (n: PlanNode): string => {
+    if (actual === undefined) return '';
+    const s = actual.get(n);
+    if (s === undefined || s.loops === 0) return ' (never executed)';
+    return ` (actual rows=${Math.round(s.rows / s.loops)} loops=${s.loops} time=${s.ms.toFixed(3)} ms)`;
+  };
+  const line = (text: string, ...children: PlanNode[]): string[] => [pad + text + suffix(node), ...children.flatMap((c) => explainPlan(c, depth + 1, actual))];
   switch (node.kind) {
     case 'one-row':
       return line('Result');
@@ -30,17 +48,30 @@ export function explainPlan(node: PlanNode, depth = 0): string[] {
     case 'aggregate':
       return line(`Aggregate${node.groupBy.length > 0 ? ` (group by ${node.groupBy.map(describeExpr).join(', ')})` : ''}: ${node.aggregates.map((a) => a.name).join(', ')}`, node.input);
     case 'project':
-      return explainPlan(node.input, depth);
+      // A projection prints as its input, plus the correlated subqueries it runs per row.
+      return [...explainPlan(node.input, depth, actual), ...(node.subqueries ?? []).flatMap((p) => [`${'  '.repeat(depth)}SubPlan ${p.id} (${p.mode})`, ...explainPlan(p.node, depth + 1, actual)])];
     case 'sort':
       return line(`Sort (${node.keys.map((k) => `${describeExpr(k.expr)}${k.descending ? ' DESC' : ''}`).join(', ')})`, node.input);
     case 'limit':
       return line(`Limit`, node.input);
     case 'subplans':
-      return [...explainPlan(node.input, depth), ...node.initPlans.flatMap((p) => [`${'  '.repeat(depth)}InitPlan ${p.id} (${p.mode})`, ...explainPlan(p.node, depth + 1)])];
+      return [...explainPlan(node.input, depth, actual), ...node.initPlans.flatMap((p) => [`${'  '.repeat(depth)}InitPlan ${p.id} (${p.mode})`, ...explainPlan(p.node, depth + 1, actual)])];
     case 'set-op':
       return line(`${node.op[0]!.toUpperCase()}${node.op.slice(1)}${node.all ? ' All' : ''}`, node.left, node.right);
     case 'distinct':
       return line('Distinct', node.input);
+    case 'values':
+      return line(`Values (${node.rows.length} row${node.rows.length === 1 ? '' : 's'})`);
+    case 'function-scan':
+      return line(`Function Scan on ${node.name}(${node.args.map(describeExpr).join(', ')})`);
+    case 'recursive-union':
+      return line(`Recursive Union${node.all ? ' All' : ''}`, node.left, node.right);
+    case 'worktable':
+      return line(`WorkTable Scan (${node.id})`);
+    case 'lateral-join':
+      return line(`Nested Loop Lateral (${node.joinType}${node.on === null ? '' : `: ${describeExpr(node.on)}`})`, node.left, node.right);
+    case 'window':
+      return line(`WindowAgg (${node.calls.map((c) => (c.name === 'aggregate' ? c.aggregate!.name : c.name)).join(', ')})`, node.input);
     case 'join': {
       const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
       const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');

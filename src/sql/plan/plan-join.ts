@@ -8,18 +8,21 @@
 import type { Expr, FromItem, JoinType, SelectStmt } from '../parser/ast.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Binder, ScopeColumn } from '../expr/bind-expr.ts';
-import type { BoundExpr } from '../expr/bound.ts';
+import type { BoundExpr, EvalContext } from '../expr/bound.ts';
+import type { Value } from '../types/types.ts';
 import { T } from '../types/types.ts';
-import { planTableFunction } from '../expr/table-functions.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
+import { mentionsTable, planFromFunction, planRecursiveCte, worktableQuery } from './plan-sources.ts';
 import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
   readonly node: PlanNode;
   readonly scope: readonly ScopeColumn[];
   readonly tables: readonly TableDesc[];
+  /** Reads the columns of the FROM items before it (LATERAL): joined by a lateral join. */
+  readonly lateral?: boolean;
 }
 
 interface Leaf {
@@ -46,31 +49,65 @@ export function planFrom(
     const access = decideAccess(leaf.table, pushed, new Set(scope.map((_c, i) => i)));
     return { node: withFilter(access.node, access.remaining), scope, tables: [] };
   };
-  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
+  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[], lateral = false): PlannedFrom => {
     tables.push(...q.tables);
     const scope = q.columns.map((c, i): ScopeColumn => ({ table: alias, name: columnAliases[i] ?? c.name, type: q.types[i]!, hidden: false }));
-    return { node: q.node, scope, tables: [] };
+    return { node: q.node, scope, tables: [], lateral };
   };
-  const plan = (item: FromItem, nullable: boolean): PlannedFrom => {
-    if (item.kind === 'subquery') return derived(planQuery(item.select), item.alias, item.columnAliases);
+  // A LATERAL item (and any function in FROM) sees the items before it as outer columns.
+  const lateral = (leftScope: readonly ScopeColumn[], planItem: () => PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
+    if (leftScope.length === 0) return derived(planItem(), alias, columnAliases);
+    const { result, correlated } = binder.withOuterScope(leftScope, planItem);
+    return derived(result, alias, columnAliases, correlated);
+  };
+  const plan = (item: FromItem, nullable: boolean, leftScope: readonly ScopeColumn[]): PlannedFrom => {
+    if (item.kind === 'subquery') {
+      if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), item.alias, item.columnAliases);
+      return derived(planQuery(item.select), item.alias, item.columnAliases);
+    }
     if (item.kind === 'function') {
-      const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality, binder);
-      return leafPlan({ table, alias: item.alias ?? item.call.name, nullable });
+      const name = item.call.kind === 'func' ? item.call.name : 'function';
+      return lateral(leftScope, () => planFromFunction(item.call, item.alias, item.columnAliases, item.ordinality === true, binder), item.alias ?? name, []);
     }
     if (item.kind === 'table') {
       const ref = item.ref;
-      const cte = ref.schema === null ? binder.planCteReference(ref.name, (c) => ({ q: planQuery(c.select), aliases: c.columnAliases })) : null;
+      const wt = ref.schema === null ? binder.worktables.get(ref.name) : undefined;
+      if (wt !== undefined) return derived(worktableQuery(wt), ref.alias ?? ref.name, []);
+      const cte = ref.schema === null
+        ? binder.planCteReference(ref.name, (c) => ({ q: c.recursive === true && mentionsTable(c.select, c.name) ? planRecursiveCte(c, binder, planQuery) : planQuery(c.select), aliases: c.columnAliases }))
+        : null;
       if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
+      const view = resolver.resolveView?.(ref.schema, ref.name) ?? null;
+      if (view !== null) return derived(planQuery(view.query), ref.alias ?? ref.name, view.columnNames);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
     }
-    const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full');
-    const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full');
+    const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full', leftScope);
+    const right = plan(item.right, nullable || item.joinType === 'left' || item.joinType === 'full', left.scope);
+    if (right.lateral === true) return lateralJoin(item.joinType, left, right, item.on, binder);
     const inner = !nullable && (item.joinType === 'inner' || item.joinType === 'cross');
+    if (item.using !== undefined || item.natural === true) return usingJoin(item, left, right, binder, inner ? whereTerms : []);
     return joinOf(item.joinType, left, right, item.on, binder, inner ? whereTerms : []);
   };
-  const planned = items.map((item) => plan(item, false));
+  const planned: PlannedFrom[] = [];
+  for (const item of items) planned.push(plan(item, false, planned.flatMap((p) => p.scope)));
   if (planned.length === 0) throw new Error('planFrom needs at least one FROM item');
+  if (planned.some((p) => p.lateral === true)) {
+    // In FROM order: a lateral item must follow the items it reads.
+    let result = planned[0]!;
+    for (const p of planned.slice(1)) result = p.lateral === true ? lateralJoin('cross', result, p, null, binder) : joinOf('cross', result, p, null, binder, whereTerms);
+    return { ...result, tables };
+  }
   return { ...joinCommaList(planned, whereTerms, binder), tables };
+}
+
+/** Joins a LATERAL right item: run per left row (a nested loop over a re-planned input). */
+function lateralJoin(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder): PlannedFrom {
+  if (joinType === 'right' || joinType === 'full') throw sqlError('42601', `The combining JOIN type must be INNER or LEFT for a LATERAL reference.`);
+  const scope = [...left.scope, ...right.scope];
+  const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
+  if (cond !== null && correlatedIn([cond]).length > 0) throw sqlError('0A000', 'correlated subqueries in JOIN conditions are not supported');
+  const node: PlanNode = { kind: 'lateral-join', joinType: joinType === 'left' ? 'left' : 'inner', left: left.node, right: right.node, rightWidth: right.scope.length, on: cond };
+  return { node, scope, tables: [] };
 }
 
 /**
@@ -118,7 +155,44 @@ function connects(left: PlannedFrom, right: PlannedFrom, whereTerms: readonly Ex
  * that read both inputs join them here (a comma list with `a.x = b.y` in WHERE becomes a
  * hash join, not a cross product). The WHERE filter above stays, so this only prunes.
  */
-function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[]): PlannedFrom {
+/**
+ * JOIN ... USING / NATURAL JOIN: equality on the named (or common) columns; each appears
+ * once, first, as one merged column (the non-NULL side's value in a FULL join), and the
+ * two inputs' own columns stay reachable only qualified (`a.x`).
+ */
+function usingJoin(item: Extract<FromItem, { kind: 'join' }>, left: PlannedFrom, right: PlannedFrom, binder: Binder, whereTerms: readonly Expr[]): PlannedFrom {
+  const visible = (c: ScopeColumn): boolean => !c.hidden && c.qualifiedOnly !== true;
+  const names = item.natural === true
+    ? [...new Set(left.scope.filter((c) => visible(c) && right.scope.some((d) => visible(d) && d.name === c.name)).map((c) => c.name))]
+    : item.using ?? [];
+  const find = (scope: readonly ScopeColumn[], side: string, name: string): number => {
+    const hits = scope.flatMap((c, i) => (c.name === name && visible(c) ? [i] : []));
+    if (hits.length === 0) throw sqlError('42703', `column "${name}" specified in USING clause does not exist in ${side} table`);
+    if (hits.length > 1) throw sqlError('42702', `common column name "${name}" appears more than once in ${side} table`);
+    return hits[0]!;
+  };
+  const leftWidth = left.scope.length;
+  const pairs = names.map((n) => ({ l: find(left.scope, 'left', n), r: leftWidth + find(right.scope, 'right', n), name: n }));
+  const scope = [...left.scope, ...right.scope];
+  const ref = (i: number): BoundExpr => ({ kind: 'column', type: scope[i]!.type, index: i, name: scope[i]!.name, eval: (row) => row[i] ?? null });
+  const conds = pairs.map((p) => binder.compare('=', ref(p.l), ref(p.r), item.pos));
+  const joined = joinOf(item.joinType === 'cross' ? 'inner' : item.joinType, left, right, null, binder, whereTerms, conds);
+  const merged = pairs.map((p) => {
+    const [l, r] = binder.unify(ref(p.l), ref(p.r), item.pos, '=');
+    if (item.joinType === 'right') return r;
+    if (item.joinType !== 'full') return l;
+    return { kind: 'call' as const, type: l.type, label: 'COALESCE', args: [l, r], eval: (row: readonly Value[], ctx: EvalContext) => l.eval(row, ctx) ?? r.eval(row, ctx) };
+  });
+  const used = new Set([...pairs.map((p) => p.l), ...pairs.map((p) => p.r)]);
+  const exprs: BoundExpr[] = [...merged, ...scope.map((_c, i) => ref(i))];
+  const outScope: ScopeColumn[] = [
+    ...pairs.map((p, i): ScopeColumn => ({ table: null, name: p.name, type: merged[i]!.type, hidden: false })),
+    ...scope.map((c, i) => (used.has(i) ? { ...c, hidden: true, qualifiedOnly: true } : c)),
+  ];
+  return { node: { kind: 'project', input: joined.node, exprs }, scope: outScope, tables: [] };
+}
+
+function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[], extra: readonly BoundExpr[] = []): PlannedFrom {
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
@@ -127,7 +201,7 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
   const residual: BoundExpr[] = [];
-  for (const c of [...conjuncts(cond), ...joining]) {
+  for (const c of [...extra, ...conjuncts(cond), ...joining]) {
     if (c.kind === 'compare' && c.op === '=') {
       const l = sideOf(c.left, leftWidth);
       const r = sideOf(c.right, leftWidth);

@@ -7,19 +7,26 @@
 import type { ColumnInfo } from '../session.ts';
 import type { Expr, SelectStmt } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
-import { tableOid, type TableDesc } from '../catalog/descriptors.ts';
+import { tableOid, type TableDesc, type ViewDesc } from '../catalog/descriptors.ts';
 import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
 import { andAll, planFrom } from './plan-join.ts';
-import { planSetOp } from './plan-setop.ts';
+import { orderAndLimit, planSetOp } from './plan-setop.ts';
+import { planValues } from './plan-sources.ts';
+import { WindowPlanner } from './plan-window.ts';
 import type { PlanNode, SortKey } from './plan.ts';
 
 export interface TableResolver {
   /** Throws 42P01 for an unknown table. */
   resolveTable(schema: string | null, name: string, pos: number): TableDesc;
+  /** For foreign keys: a table by descriptor id, and the tables whose foreign keys reference one. */
+  tableById?(id: number): TableDesc | null;
+  referencing?(table: TableDesc): TableDesc[];
+  /** A view by name, or null (then the name is a table's). */
+  resolveView?(schema: string | null, name: string): ViewDesc | null;
 }
 
 export interface PlannedQuery {
@@ -40,7 +47,15 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
   // the uncorrelated ones before anything reads their values.
   const topLevel = binder.planSubquery === null;
   if (topLevel) binder.planSubquery = (select) => planSelect(select, binder, resolver);
-  const planned = planSelectBody(stmt, binder, resolver);
+  // A nested query's WHERE must not see the enclosing select list's window functions.
+  const windowCalls = binder.bindWindowCall;
+  binder.bindWindowCall = null;
+  let planned: PlannedQuery;
+  try {
+    planned = planSelectBody(stmt, binder, resolver);
+  } finally {
+    binder.bindWindowCall = windowCalls;
+  }
   if (!topLevel) return planned;
   binder.planSubquery = null;
   if (!binder.hasSubqueries && binder.asyncCalls.length === 0) return planned;
@@ -51,8 +66,13 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
 function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {
   if (stmt.with.length > 0) return binder.withCtes(stmt.with, () => planSelectBody({ ...stmt, with: [] }, binder, resolver));
   if (stmt.setOp !== null) return planSetOp(stmt, binder, (s) => planSelectBody(s, binder, resolver));
+  if (stmt.values !== undefined) {
+    const v = planValues(stmt.values, binder);
+    return { ...v, node: orderAndLimit(stmt, v.node, v.columns.map((c) => c.name), v.types, binder, 'VALUES'), tables: [] };
+  }
   const first = stmt.from[0];
-  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || binder.planCteReference(first.ref.name, () => true) === null);
+  const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null))
+    && (resolver.resolveView?.(first.ref.schema, first.ref.name) ?? null) === null;
   if (first !== undefined && !simple) return planJoined(stmt, binder, resolver);
   if (first !== undefined && first.kind !== 'table') throw new Error('unreachable: a simple FROM is one table');
   const ref = first === undefined ? null : first.ref;
@@ -84,8 +104,9 @@ function planJoined(stmt: SelectStmt, binder: Binder, resolver: TableResolver): 
 }
 
 function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], binder: Binder, scope: readonly ScopeColumn[], tables: readonly TableDesc[], table: TableDesc | null): PlannedQuery {
+  const windows = new WindowPlanner(binder, stmt.windows ?? []);
   let node = input;
-  const isAggregate = stmt.groupBy.length > 0 || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
+  const isAggregate = stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null || items.some((i) => containsAggregate(i.expr)) || stmt.orderBy.some((o) => containsAggregate(o.expr));
   if (isAggregate) {
     const groupBy = stmt.groupBy.map((g) => bindGroupItem(g, items, binder, scope));
     const agg: AggregateScope = {
@@ -96,16 +117,16 @@ function planOutputs(stmt: SelectStmt, input: PlanNode, items: readonly Item[], 
       aggregates: [],
     };
     const aggregates = agg.aggregates;
-    const outputs = items.map((i) => binder.bind(i.expr, [], agg));
+    const outputs = windows.active(() => items.map((i) => binder.bind(i.expr, [], agg)));
     const having = stmt.having === null ? null : binder.coerce(binder.bind(stmt.having, [], agg), T.bool, stmt.having.pos);
     const aggInputs = [...groupBy.map((g) => g.bound), ...aggregates.flatMap((a) => [a.arg, a.filter, a.delimiter].filter((x): x is BoundExpr => x !== null))];
     if (correlatedIn(aggInputs).length > 0) throw sqlError('0A000', 'correlated subqueries in GROUP BY or aggregate arguments are not supported');
-    node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates };
+    node = { kind: 'aggregate', input: node, groupBy: groupBy.map((g) => g.bound), aggregates, ...(stmt.groupingSets === undefined ? {} : { groupingSets: stmt.groupingSets }) };
     if (having !== null) node = filterNode(node, having);
-    return finish(stmt, node, outputs, items, binder, [], agg, table, tables);
+    return finish(stmt, node, outputs, items, binder, [], agg, table, tables, windows);
   }
-  const outputs = items.map((i) => binder.bind(i.expr, scope));
-  return finish(stmt, node, outputs, items, binder, scope, null, table, tables);
+  const outputs = windows.active(() => items.map((i) => binder.bind(i.expr, scope)));
+  return finish(stmt, node, outputs, items, binder, scope, null, table, tables, windows);
 }
 
 interface Item {
@@ -156,6 +177,8 @@ function hasAgg(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasAgg);
   if (typeof value !== 'object' || value === null) return false;
   const o = value as { kind?: unknown; name?: unknown };
+  // An aggregate with OVER is a window function; aggregates in its arguments still count.
+  if (o.kind === 'func' && (value as { over?: unknown }).over !== undefined) return hasAgg((value as { args?: unknown }).args) || hasAgg((value as { over?: unknown }).over);
   if (o.kind === 'func' && typeof o.name === 'string' && isAggregateName(o.name)) return true;
   // A subquery's aggregates are its own; only its test expression belongs to this level.
   if (o.kind === 'subquery') return hasAgg((value as { arg?: unknown }).arg);
@@ -203,6 +226,7 @@ function finish(
   agg: AggregateScope | null,
   table: TableDesc | null,
   tables: readonly TableDesc[],
+  windows: WindowPlanner,
 ): PlannedQuery {
   const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
   const width = exprs.length;
@@ -217,19 +241,24 @@ function finish(
       index = items.findIndex((i) => i.alias === name || (i.alias === null && i.expr.kind === 'column' && i.expr.name === name));
     }
     if (index < 0) {
-      exprs.push(binder.bind(o.expr, scope, agg));
+      exprs.push(windows.active(() => binder.bind(o.expr, scope, agg)));
       index = exprs.length - 1;
     }
     const bound = exprs[index]!;
     sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
   }
   const subqueries = correlatedIn(exprs);
-  let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input, exprs, subqueries } : { kind: 'project', input, exprs };
+  let windowed = input;
+  if (windows.calls.length > 0) {
+    windows.base = agg === null ? scope.length : agg.groupKeys.length + agg.aggregates.length;
+    windowed = { kind: 'window', input, calls: windows.calls };
+  }
+  let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input: windowed, exprs, subqueries } : { kind: 'project', input: windowed, exprs };
   if (stmt.distinct) {
     if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
     node = { kind: 'distinct', input: node };
   }
-  if (sortKeys.length > 0 && !sortServedByScan(input, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
+  if (sortKeys.length > 0 && !sortServedByScan(windowed, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
   const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
   const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
   if (limit !== null || offset !== null) node = pushLimit(node, limit, offset);

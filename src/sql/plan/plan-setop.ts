@@ -30,14 +30,23 @@ export function planSetOp(stmt: SelectStmt, binder: Binder, plan: (s: SelectStmt
     const exprs: BoundExpr[] = q.types.map((t, i) => binder.coerce(columnRef(i, t, `#${i}`), types[i]!, -1));
     return { kind: 'project', input: q.node, exprs };
   };
-  let node: PlanNode = { kind: 'set-op', op: setOp.op, all: setOp.all, left: coerced(left), right: coerced(right) };
-  const names = left.columns.map((c) => c.name);
+  const node = orderAndLimit(stmt, { kind: 'set-op', op: setOp.op, all: setOp.all, left: coerced(left), right: coerced(right) }, left.columns.map((c) => c.name), types, binder, `a ${name}`);
+  const columns = left.columns.map((c, i) => ({ ...c, tableOid: 0, columnAttr: 0, typeOid: typeOid(types[i]!), typeSize: typeSize(types[i]!), typeMod: typeMod(types[i]!) }));
+  return { node, columns, types, tables: [...left.tables, ...right.tables] };
+}
+
+/**
+ * ORDER BY (output positions or names only), LIMIT and OFFSET over a combined result
+ * (a set operation or a VALUES list).
+ */
+export function orderAndLimit(stmt: SelectStmt, input: PlanNode, names: readonly string[], types: readonly SqlType[], binder: Binder, what: string): PlanNode {
+  let node = input;
   const keys: SortKey[] = stmt.orderBy.map((o) => {
     let index = -1;
     if (o.expr.kind === 'literal' && o.expr.value.kind === 'integer') index = Number(o.expr.value.text) - 1;
     else if (o.expr.kind === 'column' && o.expr.table === null) index = names.indexOf(o.expr.name);
     if (index < 0 || index >= types.length) {
-      throw sqlError('0A000', `ORDER BY of a ${name} must name an output column`, positionOf(o.expr.kind === 'literal' || o.expr.kind === 'column' ? o.expr.pos : -1));
+      throw sqlError('0A000', `ORDER BY of ${what} must name an output column`, positionOf(o.expr.kind === 'literal' || o.expr.kind === 'column' ? o.expr.pos : -1));
     }
     return { expr: columnRef(index, types[index]!, names[index]!), descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending };
   });
@@ -45,6 +54,5 @@ export function planSetOp(stmt: SelectStmt, binder: Binder, plan: (s: SelectStmt
   const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
   const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
   if (limit !== null || offset !== null) node = { kind: 'limit', input: node, limit, offset };
-  const columns = left.columns.map((c, i) => ({ ...c, tableOid: 0, columnAttr: 0, typeOid: typeOid(types[i]!), typeSize: typeSize(types[i]!), typeMod: typeMod(types[i]!) }));
-  return { node, columns, types, tables: [...left.tables, ...right.tables] };
+  return node;
 }

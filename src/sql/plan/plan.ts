@@ -8,6 +8,7 @@ import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import type { AsyncCall, BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import type { JoinType } from '../parser/ast.ts';
+import type { WindowCall } from './plan-window.ts';
 
 export interface KeyBound {
   readonly expr: BoundExpr;
@@ -43,6 +44,31 @@ export type PlanNode =
       readonly limit: BoundExpr | null;
       readonly offset: BoundExpr | null;
     }
+  /** VALUES lists: each row's expressions evaluated once (they may read outer rows). */
+  | { readonly kind: 'values'; readonly rows: readonly (readonly BoundExpr[])[] }
+  /** A set-returning function in FROM: generate_series(start, stop[, step]). */
+  /** generate_series; with `ordinality` each row ends with its number (bigint, from 1). */
+  | { readonly kind: 'function-scan'; readonly name: 'generate_series'; readonly args: readonly BoundExpr[]; readonly ordinality: boolean }
+  /**
+   * WITH RECURSIVE: the left (non-recursive) rows, then the right input run again and
+   * again over the previous round's new rows (the working table `id`) until none come.
+   * UNION (not ALL) drops rows seen before.
+   */
+  | { readonly kind: 'recursive-union'; readonly id: number; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode }
+  /** The working table of the enclosing recursive-union `id`. */
+  | { readonly kind: 'worktable'; readonly id: number }
+  /**
+   * A LATERAL item: the right input is run once per left row, which its expressions read
+   * as the outer row at `level`; `on` filters the combined row; LEFT pads with NULLs.
+   */
+  | {
+      readonly kind: 'lateral-join';
+      readonly joinType: 'inner' | 'left';
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly rightWidth: number;
+      readonly on: BoundExpr | null;
+    }
   /** `subqueries`: correlated subqueries the predicate reads, run per row before it. */
   | { readonly kind: 'filter'; readonly input: PlanNode; readonly predicate: BoundExpr; readonly subqueries?: readonly SubqueryPlan[] }
   | {
@@ -50,6 +76,8 @@ export type PlanNode =
       readonly input: PlanNode;
       readonly groupBy: readonly BoundExpr[];
       readonly aggregates: readonly AggregateCall[];
+      /** GROUPING SETS: groups are formed per set (positions in groupBy); the other keys are NULL. */
+      readonly groupingSets?: readonly (readonly number[])[];
     }
   | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[]; readonly subqueries?: readonly SubqueryPlan[] }
   /** The root of a statement with subqueries: runs the uncorrelated ones first, in order. */
@@ -58,6 +86,11 @@ export type PlanNode =
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
   /** UNION streams both inputs; INTERSECT and EXCEPT hold the right input's row counts. */
   | { readonly kind: 'set-op'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode }
+  /**
+   * Window functions: holds its input, and emits each row with one more column per call
+   * (in the order of the last call's partition and sort).
+   */
+  | { readonly kind: 'window'; readonly input: PlanNode; readonly calls: readonly WindowCall[] }
   /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
   | { readonly kind: 'distinct'; readonly input: PlanNode }
   /**

@@ -9,7 +9,7 @@ import { sqlError } from '../sql-error.ts';
 import type { ColumnInfo, QueryEvent } from '../session.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import { planDml, runDml, type DmlPlan } from '../exec/dml.ts';
-import { buildOperator, type ExecContext } from '../exec/operators.ts';
+import { buildOperator, type ExecContext, type Instrumentation } from '../exec/operators.ts';
 import type { UniqueWrites } from '../exec/write.ts';
 import { explainPlan } from '../plan/explain.ts';
 import { planSelect, type PlannedQuery, type TableResolver } from '../plan/plan-select.ts';
@@ -23,6 +23,8 @@ export type PreparedPlan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
   | { readonly kind: 'dml'; readonly dml: DmlPlan }
   | { readonly kind: 'explain'; readonly lines: readonly string[] }
+  /** EXPLAIN ANALYZE: runs `inner` (a DML statement's writes happen, as in PostgreSQL), then prints the measured plan. */
+  | { readonly kind: 'explain-analyze'; readonly inner: Extract<PreparedPlan, { kind: 'query' | 'dml' }> }
   /** Statements planned at execution (DDL, transaction control, SET/SHOW). */
   | { readonly kind: 'utility'; readonly statement: Statement };
 
@@ -37,8 +39,8 @@ export function planStatement(stmt: Statement, declared: readonly (SqlType | nul
   const binder = new Binder([...declared], format);
   const plan = planWith(stmt, binder, resolver);
   const paramTypes = binder.paramTypes.map((t) => (t === null || t.kind === 'unknown' ? T.text : t));
-  const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' ? [explainColumn] : utilityColumns(stmt);
-  const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table] : [];
+  const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' || plan.kind === 'explain-analyze' ? [explainColumn] : utilityColumns(stmt);
+  const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table, ...plan.dml.readTables] : [];
   return { plan, paramTypes, columns, tables };
 }
 
@@ -60,13 +62,16 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
       return { kind: 'dml', dml: planDml(stmt, binder, resolver) };
     case 'explain': {
       const inner = planWith(stmt.statement, binder, resolver);
+      if (stmt.analyze === true && (inner.kind === 'query' || inner.kind === 'dml')) return { kind: 'explain-analyze', inner };
       if (inner.kind === 'query') return { kind: 'explain', lines: explainPlan(inner.query.node) };
       if (inner.kind === 'dml') return { kind: 'explain', lines: [`${inner.dml.kind[0]!.toUpperCase()}${inner.dml.kind.slice(1)} on ${inner.dml.table.name}`, ...explainPlan(inner.dml.source, 1)] };
       throw sqlError('0A000', `EXPLAIN of ${stmt.statement.kind} is not supported`);
     }
     case 'unsupported':
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
+    case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
+    case 'begin': case 'commit':
     case 'rollback': case 'set': case 'reset': case 'show': case 'savepoint': case 'rollback-to': case 'release':
       return { kind: 'utility', statement: stmt };
     default:
@@ -110,12 +115,34 @@ export async function* runPlan(
     case 'explain':
       yield { kind: 'rows', rows: plan.lines.map((l) => [l]) };
       return 'EXPLAIN';
+    case 'explain-analyze': {
+      const lines = await explainAnalyze(plan.inner, ctx, uniques);
+      yield { kind: 'rows', rows: lines.map((l) => [l]) };
+      return 'EXPLAIN';
+    }
     case 'utility':
       throw new Error('utility statements run in the session');
     default:
       return assertNever(plan, 'plan');
   }
   void format;
+}
+
+async function explainAnalyze(inner: Extract<PreparedPlan, { kind: 'query' | 'dml' }>, ctx: ExecContext, uniques: UniqueWrites): Promise<string[]> {
+  const now = ctx.nowMs ?? ((): number => 0);
+  const instrument: Instrumentation = { now, stats: new Map() };
+  const measured = Object.create(ctx, { instrument: { value: instrument, enumerable: true } }) as ExecContext;
+  const start = now();
+  if (inner.kind === 'query') {
+    const op = buildOperator(inner.query.node, measured);
+    while ((await op.next()) !== null) ctx.checkCancelled();
+    const total = now() - start;
+    return [...explainPlan(inner.query.node, 0, instrument.stats), `Execution Time: ${total.toFixed(3)} ms`];
+  }
+  const result = await runDml(inner.dml, measured, uniques);
+  const total = now() - start;
+  const verb = `${inner.dml.kind[0]!.toUpperCase()}${inner.dml.kind.slice(1)}`;
+  return [`${verb} on ${inner.dml.table.name} (actual rows=${result.count})`, ...explainPlan(inner.dml.source, 1, instrument.stats), `Execution Time: ${total.toFixed(3)} ms`];
 }
 
 export function textRowEncoder(types: readonly SqlType[], binary: readonly boolean[], fmt: FormatContext): (row: readonly unknown[]) => (string | Uint8Array | null)[] {

@@ -6,7 +6,8 @@
  */
 import { assertNever, type Logger, type Random } from '../../util/index.ts';
 import type { TxnCoordinator } from '../../txn/index.ts';
-import type { Catalog } from '../catalog/catalog.ts';
+import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts';
+import type { TableResolver } from '../plan/plan-select.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { errorCode, toSqlError } from '../errors.ts';
 import type { EvalContext } from '../expr/bound.ts';
@@ -227,13 +228,20 @@ export class SqlSession implements Session {
     return txnIsolationOf(this.settings.get('default_transaction_isolation') ?? 'serializable');
   }
 
-  private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
+  private resolver(): TableResolver {
+    const view = (): CatalogView => this.open?.view ?? new CatalogView(this.deps.catalog, new CatalogChanges());
     return {
       resolveTable: (schema, name, pos) => {
         const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
+      tableById: (id) => view().table(id),
+      resolveView: (schema, name) => {
+        const entry = this.lookupName({ schema, name, alias: null, pos: -1 });
+        return entry === null || entry.kind !== 'view' ? null : view().view(entry.viewId);
+      },
+      referencing: (table) => view().referencing(table),
     };
   }
 
@@ -300,6 +308,7 @@ export class SqlSession implements Session {
       eval: this.evalContext(params, open),
       limits: this.deps.limits,
       checkCancelled: () => this.checkStopped(),
+      nowMs: () => Number(this.deps.nowMicros()) / 1000,
     };
   }
 
@@ -409,6 +418,8 @@ export class SqlSession implements Session {
       lookupTable: (ref) => this.lookupTable(ref),
       lookupName: (ref) => this.lookupName(ref),
       format: this.settings,
+      execContext: () => this.execContext(this.ensureTxn(), []),
+      describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
     };
   }
 

@@ -6,7 +6,7 @@
 import { assertNever } from '../../util/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
-import { createIndex, createTable, dropIndexes, dropTables, type DdlContext } from '../exec/ddl.ts';
+import { createIndex, createTable, dropIndexes, dropTables, truncateTables, type DdlContext } from '../exec/ddl.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
@@ -14,6 +14,9 @@ import type { QueryEvent } from '../session.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import { isolationLevelName, settingDefaults, showColumnName, type Settings } from './settings.ts';
 import type { OpenTxn } from './txn-state.ts';
+import type { ExecContext } from '../exec/operators.ts';
+import { alterTable } from '../exec/alter.ts';
+import { createDatabase, createSchema, createView, dropDatabase, dropSchemas, dropViews, type ObjectsContext } from '../exec/ddl-objects.ts';
 
 export interface UtilityHost {
   readonly settings: Settings;
@@ -27,6 +30,10 @@ export interface UtilityHost {
   lookupTable(ref: TableRef): TableDesc | null;
   lookupName(ref: TableRef): ReturnType<Catalog['name']>;
   readonly format: FormatContext;
+  /** An execution context in the session's transaction (DDL that reads or checks rows). */
+  execContext(): ExecContext;
+  /** Plans a SELECT (for CREATE VIEW): its output column names. */
+  describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
 }
 
 const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
@@ -86,8 +93,11 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
     case 'show':
       yield* runShow(stmt.name, host, describe);
       return;
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
       yield* runDdl(stmt, host);
+      return;
+    case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
+      yield* runObjectDdl(stmt, host);
       return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
       throw new Error(`${stmt.kind} is not a utility statement`);
@@ -180,7 +190,75 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   yield { kind: 'command-complete', tag: 'SHOW' };
 }
 
-async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+function ddlContext(host: UtilityHost): DdlContext {
+  const open = host.ensureTxn();
+  return {
+    txn: open.txn,
+    catalog: open.view,
+    databaseId: host.databaseId,
+    binder: new Binder([], host.format),
+    format: host.format,
+    schemaId: (schema, pos) => {
+      const s = host.catalog.schema(host.databaseId, schema ?? 'public');
+      if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
+      return s.id;
+    },
+    resolveTable: (ref) => host.lookupTable(ref),
+    eval: host.execContext().eval,
+    execContext: () => host.execContext(),
+  };
+}
+
+type ObjectStatement = Extract<Statement, { kind: 'create-view' | 'drop-view' | 'create-schema' | 'drop-schema' | 'create-database' | 'drop-database' }>;
+
+async function* runObjectDdl(stmt: ObjectStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const inTransactionBlock = host.getOpen()?.explicit === true;
+  const base = ddlContext(host);
+  const ctx: ObjectsContext = {
+    ...base,
+    describeQuery: (select) => host.describeQuery(select),
+    databaseByName: (name) => host.catalog.database(name),
+    schemasOf: (id) => host.catalog.schemasOf(id),
+    viewsOf: (schema) => host.catalog.viewsOf(schema),
+    inTransactionBlock,
+    currentDatabase: base.eval.database,
+  };
+  const notice = (message: string): QueryEvent => ({ kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message } });
+  let tag: string;
+  switch (stmt.kind) {
+    case 'create-view':
+      await createView(stmt, ctx);
+      tag = 'CREATE VIEW';
+      break;
+    case 'drop-view':
+      for (const m of dropViews(stmt, ctx)) yield notice(m);
+      tag = 'DROP VIEW';
+      break;
+    case 'create-schema': {
+      const m = await createSchema(stmt, ctx);
+      if (m !== null) yield notice(m);
+      tag = 'CREATE SCHEMA';
+      break;
+    }
+    case 'drop-schema':
+      for (const m of dropSchemas(stmt, ctx)) yield notice(m);
+      tag = 'DROP SCHEMA';
+      break;
+    case 'create-database':
+      await createDatabase(stmt, ctx);
+      tag = 'CREATE DATABASE';
+      break;
+    case 'drop-database': {
+      const m = dropDatabase(stmt, ctx);
+      if (m !== null) yield notice(m);
+      tag = 'DROP DATABASE';
+      break;
+    }
+  }
+  yield { kind: 'command-complete', tag };
+}
+
+async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
   open.beginStatement();
   const ctx: DdlContext = {
@@ -195,6 +273,8 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
       return s.id;
     },
     resolveTable: (ref) => host.lookupTable(ref),
+    eval: host.execContext().eval,
+    execContext: () => host.execContext(),
   };
   switch (stmt.kind) {
     case 'create-table':
@@ -204,6 +284,16 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
     case 'drop-table':
       dropTables(stmt, ctx);
       yield { kind: 'command-complete', tag: 'DROP TABLE' };
+      return;
+    case 'alter-table': {
+      const { notices } = await alterTable(stmt, ctx, host.execContext().limits.resultRowsMax);
+      for (const message of notices) yield { kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message } };
+      yield { kind: 'command-complete', tag: 'ALTER TABLE' };
+      return;
+    }
+    case 'truncate':
+      truncateTables(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'TRUNCATE TABLE' };
       return;
     case 'create-index':
       await createIndex(stmt, ctx);

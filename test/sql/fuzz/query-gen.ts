@@ -1,7 +1,8 @@
 // Random SELECTs over a generated schema: expressions typed by construction (so a
 // PostgreSQL error means a real edge such as division by zero), joins of every kind,
 // aggregates with GROUP BY / HAVING / DISTINCT / FILTER, subqueries (scalar, IN, EXISTS,
-// correlated), set operations, DISTINCT and ORDER BY ... LIMIT.
+// correlated), window functions (whose values do not depend on the order of peers), set
+// operations, DISTINCT and ORDER BY ... LIMIT.
 import type { Rng } from './rng.ts';
 import { literalOf, type ColumnKind, type GenSchema, type GenTable } from './schema-gen.ts';
 
@@ -131,8 +132,27 @@ class QueryGen {
     const items: string[] = [];
     for (let i = 0; i < n; i++) items.push(this.expr(r.pick<ColumnKind>(['int', 'text', 'numeric', 'bool', 'bigint']), scope, 2));
     if (r.chance(0.1)) items.push(`(SELECT count(*) FROM ${r.pick(this.schema.tables).name})`);
+    if (r.chance(0.15)) items.push(this.windowCall(scope));
     const distinct = r.chance(0.15) ? 'DISTINCT ' : '';
     return this.finish(`SELECT ${distinct}${items.join(', ')} FROM ${from}${where}`, items.length);
+  }
+
+  /**
+   * A window function whose value does not depend on how peers are ordered: ranks, and
+   * aggregates over the default frame (which ends at the last peer) or the whole partition.
+   */
+  private windowCall(scope: readonly ScopeCol[]): string {
+    const r = this.rng;
+    const partition = r.chance(0.6) ? `PARTITION BY ${this.columnOf(scope, ['int', 'text', 'bool']) ?? '1'} ` : '';
+    const key = this.columnOf(scope, ['int', 'text', 'numeric', 'bigint']) ?? '1';
+    const order = r.chance(0.7) ? `ORDER BY ${key}${r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST'])}` : '';
+    const num = this.expr('int', scope, 1);
+    const fn = r.pick([
+      'rank()', 'dense_rank()', 'cume_dist()', 'count(*)', `count(${key})`, `sum(${num})`, `min(${key})`, `max(${key})`,
+      `avg(${this.expr('numeric', scope, 1)})`,
+    ]);
+    const frame = order !== '' && r.chance(0.2) ? ' RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING' : '';
+    return `${fn} OVER (${partition}${order}${fn.endsWith('()') ? '' : frame})`;
   }
 
   private aggregate(from: string, where: string, scope: readonly ScopeCol[]): GenQuery {

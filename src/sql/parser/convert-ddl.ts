@@ -1,0 +1,140 @@
+/**
+ * libpg-query DDL nodes -> Tessera statements: ALTER TABLE (and the RENAME forms), CHECK
+ * and FOREIGN KEY constraints, views, schemas and databases.
+ */
+import type { AlterAction, ColumnDef, Expr, FkAction, ForeignKeyRef, Statement, TableConstraint, TableRef } from './ast.ts';
+import { convertExpr, convertTypeName } from './convert-expr.ts';
+import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+
+type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
+
+const fkActions: Readonly<Record<string, FkAction>> = { a: 'no-action', r: 'restrict', c: 'cascade', n: 'set-null', d: 'set-default' };
+
+export function rangeVar(body: JsonObject): TableRef {
+  const alias = str(obj(body['alias'])['aliasname']);
+  return { schema: str(body['schemaname']), name: str(body['relname']) ?? '', alias, pos: location(body) };
+}
+
+/** A Constraint node's REFERENCES part. */
+export function foreignKeyRef(c: JsonObject): ForeignKeyRef {
+  return {
+    table: rangeVar(obj(c['pktable'])),
+    columns: stringList(c['pk_attrs']),
+    onDelete: fkActions[str(c['fk_del_action']) ?? 'a'] ?? 'no-action',
+    onUpdate: fkActions[str(c['fk_upd_action']) ?? 'a'] ?? 'no-action',
+  };
+}
+
+/** CHECK and FOREIGN KEY table constraints (PRIMARY KEY / UNIQUE stay in convert-stmt). */
+export function extraTableConstraint(b: JsonObject): TableConstraint | null {
+  const pos = location(b);
+  const name = str(b['conname']);
+  switch (str(b['contype'])) {
+    case 'CONSTR_CHECK':
+      return { kind: 'check', name, expr: convertExpr(b['raw_expr']), pos };
+    case 'CONSTR_FOREIGN':
+      return { kind: 'foreign-key', name, columns: stringList(b['fk_attrs']), ref: foreignKeyRef(b), pos };
+    default:
+      return null;
+  }
+}
+
+export function convertAlterTable(
+  body: JsonObject,
+  columnDef: (b: JsonObject) => ColumnDef | Unsupported,
+  tableConstraint: (b: JsonObject) => TableConstraint | Unsupported,
+): Statement {
+  if (str(body['objtype']) !== 'OBJECT_TABLE') return { kind: 'unsupported', what: `ALTER ${(str(body['objtype']) ?? '').replace('OBJECT_', '')}`, pos: -1 };
+  const actions: AlterAction[] = [];
+  for (const cmd of list(body['cmds'])) {
+    const c = unwrap(cmd).body;
+    const action = convertAlterCmd(c, columnDef, tableConstraint);
+    if ('what' in action) return action;
+    actions.push(action);
+  }
+  return { kind: 'alter-table', table: rangeVar(obj(body['relation'])), ifExists: body['missing_ok'] === true, actions };
+}
+
+function convertAlterCmd(
+  c: JsonObject,
+  columnDef: (b: JsonObject) => ColumnDef | Unsupported,
+  tableConstraint: (b: JsonObject) => TableConstraint | Unsupported,
+): AlterAction | Unsupported {
+  const name = str(c['name']) ?? '';
+  const subtype = str(c['subtype']) ?? '';
+  switch (subtype) {
+    case 'AT_AddColumn': {
+      const col = columnDef(unwrap(c['def']).body);
+      if ('kind' in col) return col;
+      return { kind: 'add-column', column: col, ifNotExists: c['missing_ok'] === true };
+    }
+    case 'AT_DropColumn':
+      return { kind: 'drop-column', name, ifExists: c['missing_ok'] === true };
+    case 'AT_ColumnDefault':
+      return { kind: 'set-default', column: name, expr: c['def'] === undefined ? null : convertExpr(c['def']) };
+    case 'AT_SetNotNull':
+      return { kind: 'set-not-null', column: name, notNull: true };
+    case 'AT_DropNotNull':
+      return { kind: 'set-not-null', column: name, notNull: false };
+    case 'AT_AlterColumnType': {
+      const def = unwrap(c['def']).body;
+      const using: Expr | null = def['raw_default'] === undefined ? null : convertExpr(def['raw_default']);
+      return { kind: 'alter-type', column: name, type: convertTypeName(def['typeName']), using };
+    }
+    case 'AT_AddConstraint': {
+      const constraint = tableConstraint(unwrap(c['def']).body);
+      if ('what' in constraint) return constraint;
+      return { kind: 'add-constraint', constraint };
+    }
+    case 'AT_DropConstraint':
+      return { kind: 'drop-constraint', name, ifExists: c['missing_ok'] === true };
+    default:
+      return { kind: 'unsupported', what: `ALTER TABLE ${subtype.replace('AT_', '')}`, pos: -1 };
+  }
+}
+
+export function convertRename(body: JsonObject): Statement {
+  const table = rangeVar(obj(body['relation']));
+  const to = str(body['newname']) ?? '';
+  const ifExists = body['missing_ok'] === true;
+  switch (str(body['renameType'])) {
+    case 'OBJECT_TABLE':
+      return { kind: 'alter-table', table, ifExists, actions: [{ kind: 'rename-table', to }] };
+    case 'OBJECT_COLUMN':
+      return { kind: 'alter-table', table, ifExists, actions: [{ kind: 'rename-column', from: str(body['subname']) ?? '', to }] };
+    case 'OBJECT_TABCONSTRAINT':
+      return { kind: 'alter-table', table, ifExists, actions: [{ kind: 'rename-constraint', from: str(body['subname']) ?? '', to }] };
+    default:
+      return { kind: 'unsupported', what: `ALTER ${(str(body['renameType']) ?? '').replace('OBJECT_', '')} ... RENAME`, pos: -1 };
+  }
+}
+
+export function convertView(body: JsonObject, convertSelect: (node: unknown) => Statement): Statement {
+  if (str(body['withCheckOption']) !== 'NO_CHECK_OPTION' && body['withCheckOption'] !== undefined) return { kind: 'unsupported', what: 'WITH CHECK OPTION', pos: -1 };
+  const select = convertSelect(body['query']);
+  if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this view query', pos: -1 };
+  return { kind: 'create-view', view: rangeVar(obj(body['view'])), columnAliases: stringList(body['aliases']), select, orReplace: body['replace'] === true };
+}
+
+export function convertCreateSchema(body: JsonObject): Statement {
+  if (body['schemaElts'] !== undefined) return { kind: 'unsupported', what: 'CREATE SCHEMA with elements', pos: -1 };
+  return { kind: 'create-schema', name: str(body['schemaname']) ?? '', ifNotExists: body['if_not_exists'] === true };
+}
+
+/** DROP VIEW / DROP SCHEMA; null for other object kinds. */
+export function convertDropMore(body: JsonObject): Statement | null {
+  const ifExists = body['missing_ok'] === true;
+  switch (str(body['removeType'])) {
+    case 'OBJECT_VIEW': {
+      const views = list(body['objects']).map((o) => {
+        const names = stringList(unwrap(o).body['items']);
+        return { schema: names.length > 1 ? (names[names.length - 2] ?? null) : null, name: names[names.length - 1] ?? '', alias: null, pos: -1 };
+      });
+      return { kind: 'drop-view', views, ifExists };
+    }
+    case 'OBJECT_SCHEMA':
+      return { kind: 'drop-schema', names: list(body['objects']).map((o) => str(unwrap(o).body['sval']) ?? ''), ifExists, cascade: str(body['behavior']) === 'DROP_CASCADE' };
+    default:
+      return null;
+  }
+}
