@@ -8,6 +8,7 @@ import { Dec, Numeric } from '../types/numeric.ts';
 import { compareValues } from './bound.ts';
 import { commonType } from './casts.ts';
 import { bindMoreFunctions } from './functions-more.ts';
+import { collectingAggregates } from './aggregates-collect.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -16,7 +17,7 @@ import type { BoundExpr } from './bound.ts';
 /** The server version string `SELECT version()` returns. */
 export const VERSION_STRING = 'PostgreSQL 15.4 (Tessera 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
 
-const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg']);
+const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', ...collectingAggregates]);
 
 export function isAggregateName(name: string): boolean {
   return aggregateNames.has(name);

@@ -31,7 +31,9 @@ export interface TypeName {
 export type BinaryOp =
   | '+' | '-' | '*' | '/' | '%'
   | '=' | '<>' | '<' | '<=' | '>' | '>='
-  | '||';
+  | '||'
+  /** json/jsonb and array operators. */
+  | '->' | '->>' | '#>' | '#>>' | '@>' | '<@' | '?' | '?|' | '?&' | '&&' | '#-';
 
 export type Expr =
   | { readonly kind: 'literal'; readonly value: Literal; readonly pos: number }
@@ -85,6 +87,12 @@ export type Expr =
       readonly select: SelectStmt;
       readonly pos: number;
     }
+  /** ARRAY[a, b, ...] */
+  | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly pos: number }
+  /** a[i] (lower null unless a slice a[lower:upper]; a missing bound of a slice is null too). */
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly pos: number }
+  /** `left op ANY (array)` / `left op ALL (array)` (with an array value, not a subquery). */
+  | { readonly kind: 'array-op'; readonly mode: 'any' | 'all'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly pos: number }
   /** DEFAULT in an INSERT's VALUES row or an UPDATE's SET. */
   | { readonly kind: 'default'; readonly pos: number }
   /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */

@@ -7,7 +7,10 @@ import { assertNever } from '../../util/index.ts';
 import { sqlError } from '../sql-error.ts';
 import { formatDate, formatTimestamp, formatTimestampTz, parseDate, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
 import { formatFloat } from './float-format.ts';
+import { parseInterval, type Interval } from './interval.ts';
+import { Jsonb, parseJson } from './jsonb.ts';
 import { Numeric } from './numeric.ts';
+import { quoteArrayElement, splitArrayText, SqlArray } from './sql-array.ts';
 import { typeDisplayName, type SqlType, type Value } from './types.ts';
 
 /** Session settings that change how values read and print. */
@@ -41,6 +44,15 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       return formatTimestamp(value as bigint);
     case 'timestamptz':
       return formatTimestampTz(value as bigint, ctx.timeZone);
+    case 'interval': case 'jsonb':
+      return (value as Interval | Jsonb).toString();
+    case 'json':
+      return value as string;
+    case 'array': {
+      const element = type.element;
+      const parts = (value as SqlArray).items.map((v) => (v === null ? 'NULL' : quoteArrayElement(formatValue(element, v, ctx) ?? '')));
+      return `{${parts.join(',')}}`;
+    }
     default:
       return assertNever(type, 'type');
   }
@@ -96,6 +108,17 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
       return parseTimestampTz(text, ctx.timeZone);
     case 'uuid':
       return parseUuid(text);
+    case 'interval':
+      return parseInterval(text);
+    case 'json':
+      parseJson(text, 'json');
+      return text;
+    case 'jsonb':
+      return new Jsonb(parseJson(text, 'jsonb'));
+    case 'array': {
+      const element = type.element;
+      return new SqlArray(splitArrayText(text, typeDisplayName(type)).map((t) => (t === null ? null : parseValue(element, t, ctx))));
+    }
     default:
       return assertNever(type, 'type');
   }
