@@ -207,7 +207,7 @@ function buildObject(name: string, args: readonly BoundExpr[]): BoundExpr {
     const pairs: [string, BoundExpr, Value][] = [];
     for (let i = 0; i < args.length; i += 2) {
       const k = args[i]!.eval(row, ctx);
-      if (k === null) throw sqlError('22004', `argument ${i + 1}: key must not be null`);
+      if (k === null) throw sqlError('22023', `argument ${i + 1}: key must not be null`);
       pairs.push([keyText(args[i]!.type, k, f), args[i + 1]!, args[i + 1]!.eval(row, ctx)]);
     }
     if (jsonb) return new Jsonb(JsonObject.fromPairs(pairs.map(([k, e, v]) => [k, sqlToJsonb(e.type, v, f)] as const)));

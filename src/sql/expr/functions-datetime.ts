@@ -103,8 +103,10 @@ function extractInterval(field: Field, span: Interval, unit: string): Numeric {
     case 'century': return int(Math.trunc(f.years / 100));
     case 'millennium': return int(Math.trunc(f.years / 1000));
     case 'epoch': {
-      const dayCount = BigInt(Math.trunc(365.25 * Math.trunc(span.months / 12))) + BigInt(30 * (span.months % 12)) + BigInt(span.days);
-      return scaled(dayCount * 86_400_000_000n + span.micros, 6);
+      // Years count 365.25 days, months 30: as PostgreSQL's interval epoch.
+      const yearSeconds = BigInt(Math.trunc(365.25 * 86400 * Math.trunc(span.months / 12)));
+      const daySeconds = (BigInt(30 * (span.months % 12)) + BigInt(span.days)) * 86400n;
+      return scaled((yearSeconds + daySeconds) * 1_000_000n + span.micros, 6);
     }
     default: throw unitError(unit, T.interval, true);
   }

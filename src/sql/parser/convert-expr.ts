@@ -208,12 +208,16 @@ function convertTypeCast(body: JsonObject, pos: number): Expr {
 }
 
 function convertIndirection(body: JsonObject, pos: number): Expr {
-  const steps = list(body['indirection']);
-  const step = steps.length === 1 ? unwrap(steps[0]) : null;
-  if (step === null || step.type !== 'A_Indices') return { kind: 'unsupported-expr', what: 'this indirection (field selection or more than one subscript)', pos };
-  const bound = (n: unknown): Expr | null => (n === undefined ? null : convertExpr(n));
-  const slice = step.body['is_slice'] === true;
-  return { kind: 'subscript', arg: convertExpr(body['arg']), lower: slice ? bound(step.body['lidx']) : null, upper: bound(step.body['uidx']), slice, pos };
+  // Each subscript applies to the result of the previous one (jsonb['a']['b']).
+  let expr = convertExpr(body['arg']);
+  for (const raw of list(body['indirection'])) {
+    const step = unwrap(raw);
+    if (step.type !== 'A_Indices') return { kind: 'unsupported-expr', what: 'field selection', pos };
+    const bound = (n: unknown): Expr | null => (n === undefined ? null : convertExpr(n));
+    const slice = step.body['is_slice'] === true;
+    expr = { kind: 'subscript', arg: expr, lower: slice ? bound(step.body['lidx']) : null, upper: bound(step.body['uidx']), slice, pos };
+  }
+  return expr;
 }
 
 export function convertTypeName(node: unknown): TypeName {
