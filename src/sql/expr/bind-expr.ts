@@ -9,7 +9,9 @@ import type { CommonTableExpr, Expr, SelectStmt } from '../parser/ast.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
 import type { FormatContext } from '../types/text-io.ts';
-import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type TypeLookup, type Value } from '../types/types.ts';
+import type { SequenceDesc } from '../catalog/descriptors.ts';
+import type { SequenceRef } from './sequence-functions.ts';
 import type { BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
 import { compareValues } from './bound.ts';
 import { canAssign, castExists, castValue, commonType } from './casts.ts';
@@ -107,6 +109,12 @@ export class Binder {
   get hasSubqueries(): boolean {
     return this.subqueryCount > 0;
   }
+  /** User-defined types (enums) by name; set by the planner from the catalog. */
+  typeLookup: TypeLookup | null = null;
+  /** Sequences by name, for nextval('name'); set by the planner from the catalog. */
+  sequenceLookup: ((name: string) => SequenceRef | null) | null = null;
+  /** Sequences the bound expressions use: their values are reserved before the statement runs. */
+  readonly usedSequences = new Map<number, SequenceDesc>();
   /** Off while binding a term over one table of a join: it must not reach outer queries. */
   outerLookup = true;
 
@@ -183,7 +191,7 @@ export class Binder {
         });
       }
       case 'cast':
-        return this.cast(sub(e.arg), resolveTypeName(e.type), true, e.pos);
+        return this.cast(sub(e.arg), resolveTypeName(e.type, this.typeLookup), true, e.pos);
       case 'func':
         return bindFunction(e.name, e.args.map(sub), e.star, e.pos, this);
       case 'in-list':
@@ -504,6 +512,7 @@ export class Binder {
 /** Whether a value of `a` needs no conversion to be `b` (typmods and array elements checked). */
 function sameTypeFast(a: SqlType, b: SqlType): boolean {
   if (a.kind === 'array' && b.kind === 'array') return sameTypeFast(a.element, b.element);
+  if (a.kind === 'enum' && b.kind === 'enum') return a.oid === b.oid;
   return a.kind === b.kind && b.kind !== 'varchar' && b.kind !== 'bpchar' && b.kind !== 'numeric';
 }
 

@@ -5,6 +5,7 @@
  * `column = constant` and ranges) and for EXPLAIN.
  */
 import { compareBytes } from '../../util/encoding/index.ts';
+import type { SessionSequences } from '../catalog/sequences.ts';
 import type { TimeZone } from '../types/datetime.ts';
 import { Interval } from '../types/interval.ts';
 import { compareJson, jsonKey, Jsonb } from '../types/jsonb.ts';
@@ -25,6 +26,8 @@ export interface EvalContext extends FormatContext {
   setting(name: string): string | null;
   /** Rows of the enclosing queries (outermost first) that correlated subqueries read. */
   readonly outer?: readonly (readonly Value[])[];
+  /** The session's sequences (nextval, currval, setval, lastval); absent where none may run. */
+  readonly sequences?: SessionSequences;
   /** First-column values of each evaluated subquery, by SubqueryPlan id. */
   readonly subqueryResults?: Map<number, readonly Value[]>;
 }

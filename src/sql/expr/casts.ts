@@ -17,6 +17,7 @@ const numericRank: Readonly<Partial<Record<SqlType['kind'], number>>> = { int2: 
 /** Whether PostgreSQL would convert `from` to `to` without an explicit cast. */
 export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
   if (from.kind === 'array' && to.kind === 'array') return canCoerceImplicitly(from.element, to.element);
+  if (from.kind === 'enum' || to.kind === 'enum') return from.kind === 'unknown' || (from.kind === 'enum' && to.kind === 'enum' && from.oid === to.oid);
   if (from.kind === to.kind || from.kind === 'unknown') return true;
   const a = numericRank[from.kind];
   const b = numericRank[to.kind];
@@ -58,6 +59,7 @@ function cannotCast(from: SqlType, to: SqlType): never {
 /** Whether a cast exists at all (checked at bind time). */
 export function castExists(from: SqlType, to: SqlType): boolean {
   if (from.kind === 'array' && to.kind === 'array') return castExists(from.element, to.element);
+  if (from.kind === 'enum' && to.kind === 'enum') return from.oid === to.oid;
   if (from.kind === to.kind || from.kind === 'unknown' || isStringType(from) || isStringType(to)) return true;
   if (from.kind === 'json' || from.kind === 'jsonb') return to.kind === 'json' || to.kind === 'jsonb' || (from.kind === 'jsonb' && (isNumericType(to) || to.kind === 'bool'));
   if (isNumericType(from) && isNumericType(to)) return true;

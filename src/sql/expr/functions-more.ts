@@ -12,6 +12,7 @@ import type { BoundExpr } from './bound.ts';
 import { bindArrayFunction } from './bind-arrays.ts';
 import { bindJsonFunction } from './bind-json.ts';
 import { bindDateTimeFunction } from './functions-datetime.ts';
+import { bindSequenceFunction } from './sequence-functions.ts';
 
 function noSuchFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
   return sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
@@ -143,6 +144,7 @@ export function bindMoreFunctions(name: string, args: readonly BoundExpr[], bind
     mathFunction(name, args, binder, pos) ??
     bindDateTimeFunction(name, args, binder, pos) ??
     bindJsonFunction(name, args, binder, pos) ??
-    bindArrayFunction(name, args, binder, pos)
+    bindArrayFunction(name, args, binder, pos) ??
+    bindSequenceFunction(name, args, binder, pos)
   );
 }

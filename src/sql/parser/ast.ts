@@ -164,7 +164,20 @@ export interface ColumnDef {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly defaultExpr: Expr | null;
+  /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY [(sequence options)]. */
+  readonly identity?: { readonly always: boolean; readonly options: SequenceOptions };
   readonly pos: number;
+}
+
+/** CREATE SEQUENCE options as written (null: not given, the default applies). */
+export interface SequenceOptions {
+  readonly start: bigint | null;
+  readonly increment: bigint | null;
+  readonly minValue: bigint | null;
+  readonly maxValue: bigint | null;
+  readonly cycle: boolean | null;
+  /** AS smallint | integer | bigint */
+  readonly asType: string | null;
 }
 
 export interface IndexColumn {
@@ -228,6 +241,10 @@ export type Statement =
       readonly columns: readonly IndexColumn[];
     }
   | { readonly kind: 'drop-index'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'create-enum'; readonly name: TableRef; readonly labels: readonly string[] }
+  | { readonly kind: 'drop-type'; readonly names: readonly TableRef[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-sequence'; readonly name: TableRef; readonly ifNotExists: boolean; readonly options: SequenceOptions }
+  | { readonly kind: 'drop-sequence'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }

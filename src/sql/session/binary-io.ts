@@ -47,6 +47,7 @@ export function encodeBinary(type: SqlType, v: Exclude<Value, null>): Uint8Array
     }
     case 'uuid': return Buffer.from((v as string).replace(/-/g, ''), 'hex');
     case 'json': return Buffer.from(v as string, 'utf8');
+    case 'enum': return Buffer.from(type.labels[v as number] ?? '', 'utf8');
     case 'jsonb': return Buffer.concat([Uint8Array.of(1), Buffer.from((v as Jsonb).toString(), 'utf8')]);
     case 'interval': {
       const i = v as Interval;
@@ -88,6 +89,12 @@ export function decodeBinary(type: SqlType, buf: Buffer, index: number): Value {
       const text = decodeUtf8(buf, index);
       parseJson(text, 'json');
       return text;
+    }
+    case 'enum': {
+      const label = decodeUtf8(buf, index);
+      const i = type.labels.indexOf(label);
+      if (i < 0) throw sqlError('22P02', `invalid input value for enum ${type.name}: "${label}"`);
+      return i;
     }
     case 'jsonb':
       if (buf[0] !== 1) throw sqlError('22P03', `unsupported jsonb version number ${buf[0] ?? 0}`);

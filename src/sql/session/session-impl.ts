@@ -18,6 +18,9 @@ import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescript
 import { parseValue } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
+import { SessionSequences, type SequenceCache } from '../catalog/sequences.ts';
+import type { TableResolver } from '../plan/plan-select.ts';
+import { catalogObjects } from './catalog-objects.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings } from './settings.ts';
 import { decodeBinary } from './binary-io.ts';
@@ -32,6 +35,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
+  /** The node's sequence cache (nextval never rolls back, never repeats). */
+  readonly sequences: SequenceCache;
 }
 
 interface Prepared {
@@ -57,6 +62,8 @@ export class SqlSession implements Session {
   private open: OpenTxn | null = null;
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** currval/lastval memory over the node's sequence cache. */
+  private readonly sequences: SessionSequences;
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
@@ -68,6 +75,7 @@ export class SqlSession implements Session {
     applicationName: string,
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
+    this.sequences = new SessionSequences(deps.sequences);
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -201,13 +209,16 @@ export class SqlSession implements Session {
     return this.open!;
   }
 
-  private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
+  private resolver(): TableResolver {
+    const objects = catalogObjects((ref) => this.lookupName(ref), (id) => (this.open !== null ? this.open.view.descriptor(id) : this.deps.catalog.descriptor(id)));
     return {
       resolveTable: (schema, name, pos) => {
         const t = this.lookupTable({ schema, name, alias: null, pos });
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
+      resolveType: objects.type,
+      resolveSequence: objects.sequence,
     };
   }
 
@@ -246,6 +257,7 @@ export class SqlSession implements Session {
       timeZone: settings.timeZone,
       extraFloatDigits: settings.extraFloatDigits,
       setting: (name) => settings.get(name),
+      sequences: this.sequences,
     };
   }
 

@@ -106,6 +106,9 @@ function writePayload(w: Writer, type: SqlType, v: Value): void {
       w.bytes(v as Uint8Array); return;
     case 'json':
       w.string(v as string); return;
+    case 'enum':
+      // The label, not its position: positions would move if labels were ever inserted.
+      w.string(type.labels[v as number] ?? ''); return;
     case 'jsonb':
       w.string((v as Jsonb).toString()); return;
     case 'interval': {
@@ -201,6 +204,13 @@ function readPayload(bytes: Uint8Array, view: DataView, pos: number, type: SqlTy
       if (type.kind === 'numeric') return [Numeric.fromString(text) ?? Numeric.fromBigInt(0n), start + len];
       if (type.kind === 'jsonb') return [new Jsonb(parseJson(text, 'jsonb')), start + len];
       return [text, start + len];
+    }
+    case 'enum': {
+      const [len, start] = readLength(bytes, pos);
+      const label = decoder.decode(bytes.subarray(start, start + len));
+      const i = type.labels.indexOf(label);
+      assert(i >= 0, () => `enum ${type.name} has no label ${label}`);
+      return [i, start + len];
     }
     case 'interval':
       return [new Interval(view.getInt32(pos, true), view.getInt32(pos + 4, true), view.getBigInt64(pos + 8, true)), pos + 16];

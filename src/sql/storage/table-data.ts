@@ -39,6 +39,7 @@ export function keyPart(type: SqlType, v: Value): KeyPart {
     // array_cmp is tuple order with NULL elements last: the elements' own key, as bytes.
     case 'array': return bytes(encodeKey((v as SqlArray).items.map((x) => keyPart(type.element, x))));
     case 'jsonb': return bytes(encodeKey(jsonKeyParts((v as Jsonb).root)));
+    case 'enum': return int(v as number);
     case 'json': throw sqlError('42883', 'could not identify a comparison function for type json');
     default: return assertNever(type, 'type');
   }

@@ -48,6 +48,8 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       return (value as Interval | Jsonb).toString();
     case 'json':
       return value as string;
+    case 'enum':
+      return type.labels[value as number] ?? '';
     case 'array': {
       const element = type.element;
       const parts = (value as SqlArray).items.map((v) => (v === null ? 'NULL' : quoteArrayElement(formatValue(element, v, ctx) ?? '')));
@@ -115,6 +117,11 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
       return text;
     case 'jsonb':
       return new Jsonb(parseJson(text, 'jsonb'));
+    case 'enum': {
+      const i = type.labels.indexOf(text);
+      if (i < 0) throw sqlError('22P02', `invalid input value for enum ${type.name}: "${text}"`);
+      return i;
+    }
     case 'array': {
       const element = type.element;
       return new SqlArray(splitArrayText(text, typeDisplayName(type)).map((t) => (t === null ? null : parseValue(element, t, ctx))));

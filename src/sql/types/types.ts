@@ -8,7 +8,8 @@
  * Uint8Array; date is a number of days since 1970-01-01; timestamp and timestamptz are
  * bigint microseconds since 1970-01-01 00:00:00 (UTC for timestamptz); uuid is its
  * canonical lower-case text; interval is `Interval`; json is its text as written (validated);
- * jsonb is `Jsonb` (a normalised tree); an array is `SqlArray` (one dimension, lower bound 1).
+ * jsonb is `Jsonb` (a normalised tree); an array is `SqlArray` (one dimension, lower bound 1);
+ * an enum value is the number of its label's position (so it orders by declaration).
  */
 import type { TypeName } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
@@ -36,6 +37,8 @@ export type SqlType =
   | { readonly kind: 'interval' }
   | { readonly kind: 'json' }
   | { readonly kind: 'jsonb' }
+  /** A CREATE TYPE ... AS ENUM type; values are label positions (declaration order). */
+  | { readonly kind: 'enum'; readonly oid: number; readonly name: string; readonly labels: readonly string[] }
   /** A one-dimensional array of `element` (never itself an array). */
   | { readonly kind: 'array'; readonly element: SqlType }
   /** A quoted literal or parameter whose type context has not decided yet. */
@@ -65,7 +68,7 @@ export const T = {
   unknown: { kind: 'unknown' },
 } as const satisfies Record<string, SqlType>;
 
-type ScalarKind = Exclude<TypeKind, 'array'>;
+type ScalarKind = Exclude<TypeKind, 'array' | 'enum'>;
 
 const oids: Readonly<Record<ScalarKind, number>> = {
   int2: 21, int4: 23, int8: 20, float4: 700, float8: 701, numeric: 1700, text: 25, varchar: 1043,
@@ -95,16 +98,22 @@ const displayNames: Readonly<Record<ScalarKind, string>> = {
   unknown: 'unknown',
 };
 
+/** Arrays of an enum type get their own OID, as pg_type.typarray gives them one. */
+const ENUM_ARRAY_OID_OFFSET = 1_000_000;
+
 export function typeOid(type: SqlType): number {
-  return type.kind === 'array' ? arrayOids[scalarKind(type.element)] : oids[type.kind];
+  if (type.kind === 'enum') return type.oid;
+  if (type.kind === 'array') return type.element.kind === 'enum' ? type.element.oid + ENUM_ARRAY_OID_OFFSET : arrayOids[scalarKind(type.element)];
+  return oids[type.kind];
 }
 
 export function typeSize(type: SqlType): number {
+  if (type.kind === 'enum') return 4;
   return type.kind === 'array' ? -1 : sizes[type.kind];
 }
 
 function scalarKind(t: SqlType): ScalarKind {
-  return t.kind === 'array' ? 'unknown' : t.kind;
+  return t.kind === 'array' || t.kind === 'enum' ? 'unknown' : t.kind;
 }
 
 /** `element[]`; arrays of arrays do not exist (an array type is its own element's array). */
@@ -125,6 +134,7 @@ export function typeMod(type: SqlType): number {
 }
 
 export function typeDisplayName(type: SqlType): string {
+  if (type.kind === 'enum') return type.name;
   return type.kind === 'array' ? `${typeDisplayName(type.element)}[]` : displayNames[type.kind];
 }
 
@@ -173,9 +183,12 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
 };
 
+/** User-defined types by name (the catalog's enums), for resolveTypeName. */
+export type TypeLookup = (name: string) => SqlType | null;
+
 /** Resolves a type name as written in SQL; 42704 for an unknown type. */
-export function resolveTypeName(name: TypeName): SqlType {
-  if (name.isArray) return arrayOf(resolveTypeName({ ...name, isArray: false }));
+export function resolveTypeName(name: TypeName, lookup: TypeLookup | null = null): SqlType {
+  if (name.isArray) return arrayOf(resolveTypeName({ ...name, isArray: false }, lookup));
   const mods = name.mods;
   switch (name.name) {
     case 'varchar':
@@ -191,7 +204,7 @@ export function resolveTypeName(name: TypeName): SqlType {
     case 'float':
       return (mods[0] ?? 53) <= 24 ? T.float4 : T.float8;
     default: {
-      const t = typeNames[name.name];
+      const t = typeNames[name.name] ?? lookup?.(name.name) ?? undefined;
       if (t === undefined) throw sqlError('42704', `type "${name.name}" does not exist`, positionOf(name.pos));
       return t;
     }
