@@ -109,7 +109,7 @@ function add(a: Value, b: Value): Value {
 
 function final(call: AggregateCall, acc: Accumulator, ctx: EvalContext): Value {
   if (call.name === 'count') return acc.count;
-  if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx);
+  if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct);
   if (acc.value === null) return null;
   const v = acc.value;
   if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;

@@ -10,7 +10,12 @@ import { JsonArray, Jsonb, JsonObject, quoteJson } from '../types/jsonb.ts';
 import { sqlToJsonb, sqlToJsonText } from '../types/json-ops.ts';
 import { SqlArray } from '../types/sql-array.ts';
 import { arrayOf, T, type SqlType, type Value } from '../types/types.ts';
-import type { EvalContext } from './bound.ts';
+import { compareValues, type EvalContext } from './bound.ts';
+
+function nullsLast(a: Value, b: Value): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  return compareValues(a, b);
+}
 import { keyText } from './bind-json.ts';
 
 export const collectingAggregates = ['array_agg', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg'] as const;
@@ -46,9 +51,10 @@ export function collectStep(name: CollectingAggregate, current: Value, v: Value,
 }
 
 /** The aggregate's result from the collected inputs; `argType`/`secondType` type them. */
-export function collectFinal(name: CollectingAggregate, acc: Value, argType: SqlType, secondType: SqlType, ctx: EvalContext): Value {
+export function collectFinal(name: CollectingAggregate, acc: Value, argType: SqlType, secondType: SqlType, ctx: EvalContext, distinct = false): Value {
   if (acc === null) return null;
-  const items = (acc as SqlArray).items;
+  // PostgreSQL evaluates DISTINCT aggregates over sorted input: the values come out in order.
+  const items = distinct && !name.endsWith('object_agg') ? [...(acc as SqlArray).items].sort(nullsLast) : (acc as SqlArray).items;
   const f = (t: SqlType, v: Value): string | null => formatValue(t, v, ctx);
   switch (name) {
     case 'array_agg':

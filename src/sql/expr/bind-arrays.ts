@@ -12,7 +12,7 @@ import { formatValue } from '../types/text-io.ts';
 import { arrayOf, isIntegerType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, columnRef, constant, operatorError, strictCall } from './bind-helpers.ts';
-import { compareValues, type BoundExpr, type CompareOp } from './bound.ts';
+import { compareValues, type BoundExpr, type CompareOp, type EvalContext, type SubqueryPlan } from './bound.ts';
 import { commonType } from './casts.ts';
 
 const items = (v: Value): readonly Value[] => (v as SqlArray).items;
@@ -79,6 +79,13 @@ export function bindArrayComparison(mode: 'any' | 'all', op: BinaryOp, left: Bou
     }
     return sawNull ? null : all;
   });
+}
+
+/** ARRAY(SELECT ...): the subquery's first column, in its order, as an array. */
+export function arraySubquery(plan: SubqueryPlan, element: SqlType, valuesOf: (ctx: EvalContext) => readonly Value[]): BoundExpr {
+  if (element.kind === 'array') throw sqlError('0A000', 'ARRAY(subquery) of arrays (multidimensional) is not supported');
+  const t = element.kind === 'unknown' ? T.text : element;
+  return { kind: 'subquery', type: arrayOf(t), plan, arg: null, eval: (_row, ctx) => new SqlArray([...valuesOf(ctx)]) };
 }
 
 export function isArrayOperation(op: string, l: SqlType, r: SqlType): boolean {
@@ -198,6 +205,22 @@ export function bindArrayFunction(name: string, args: readonly BoundExpr[], bind
       need(2);
       const [l, r] = name === 'array_prepend' ? [args[1]!, args[0]!] : [args[0]!, args[1]!];
       return bindArrayOperation('||', name === 'array_prepend' ? r : l, name === 'array_prepend' ? l : r, pos, binder);
+    }
+    case 'enum_first': case 'enum_last': case 'enum_range': {
+      // The argument only names the enum type (usually NULL::type); enum_range(a, b) is the
+      // labels from a to b (either NULL: that end of the type).
+      const t = args[0]?.type.kind === 'unknown' ? args[1]?.type : args[0]?.type;
+      if (t === undefined || t.kind !== 'enum' || args.length > (name === 'enum_range' ? 2 : 1)) throw noFunction(name, args, pos);
+      const all = t.labels.map((_l, i) => i);
+      if (name === 'enum_first') return call(name, t, [], () => all[0] ?? null);
+      if (name === 'enum_last') return call(name, t, [], () => all[all.length - 1] ?? null);
+      if (args.length === 1) return call(name, arrayOf(t), [], () => new SqlArray(all));
+      const [lo, hi] = [binder.coerce(args[0]!, t, pos), binder.coerce(args[1]!, t, pos)];
+      return call(name, arrayOf(t), [lo, hi], (row, ctx) => {
+        const a = lo.eval(row, ctx);
+        const b = hi.eval(row, ctx);
+        return new SqlArray(all.filter((i) => (a === null || i >= (a as number)) && (b === null || i <= (b as number))));
+      });
     }
     case 'array_position': case 'array_remove': {
       need(2);

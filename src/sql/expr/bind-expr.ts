@@ -18,7 +18,7 @@ import { canAssign, castExists, castValue, commonType } from './casts.ts';
 import { bindFunction, isAggregateName } from './functions.ts';
 import { arithmetic, likeToRegExp, negate, type ArithOp } from './operators.ts';
 import { astKey, call, columnRef, comparison, constant, describeAst, isNullConst, literal, logical, operatorError, strictCall } from './bind-helpers.ts';
-import { bindArrayComparison, bindArrayConstructor, bindArrayOperation, bindSubscript, isArrayOperation } from './bind-arrays.ts';
+import { arraySubquery, bindArrayComparison, bindArrayConstructor, bindArrayOperation, bindSubscript, isArrayOperation } from './bind-arrays.ts';
 import { bindDateTimeOperation, bindIntervalNegate, isDateTimeOperation } from './bind-datetime-ops.ts';
 import { bindJsonOperation, isJsonOperation } from './bind-json.ts';
 import { collectingType, isCollectingAggregate, type CollectingAggregate } from './aggregates-collect.ts';
@@ -290,6 +290,7 @@ export class Binder {
     };
     if (e.mode === 'exists') return { kind: 'subquery', type: T.bool, plan, arg: null, eval: (_row, ctx) => valuesOf(ctx).length > 0 };
     const subType = planned.types[0]!;
+    if (e.mode === 'array') return arraySubquery(plan, subType, valuesOf);
     if (e.mode === 'scalar') {
       return {
         kind: 'subquery', type: subType, plan, arg: null, eval: (_row, ctx) => {

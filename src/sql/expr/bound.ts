@@ -39,7 +39,7 @@ export interface EvalContext extends FormatContext {
  */
 export interface SubqueryPlan {
   readonly id: number;
-  readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+  readonly mode: 'exists' | 'scalar' | 'any' | 'all' | 'array';
   readonly node: PlanNode;
   readonly correlated: boolean;
 }

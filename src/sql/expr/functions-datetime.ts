@@ -9,6 +9,7 @@ import { civilFromDays, daysFromCivil, localToUtc, MICROS_PER_DAY, offsetAt, par
 import { isoWeek, splitTimestamp, toLocal, truncateInterval, truncateTimestamp, truncField, type TruncField } from '../types/datetime-math.ts';
 import { Interval, intervalFields, justifyDays, justifyHours, justifyInterval } from '../types/interval.ts';
 import { Dec, Numeric } from '../types/numeric.ts';
+import { toChar } from '../types/to-char.ts';
 import { positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import { bindAge } from './bind-datetime-ops.ts';
 import type { Binder } from './bind-expr.ts';
@@ -189,6 +190,24 @@ function bindMakeInterval(args: readonly BoundExpr[], binder: Binder, pos: numbe
   });
 }
 
+/** to_char(timestamp | timestamptz | date, text); other argument types are not supported. */
+function bindToChar(args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr {
+  if (args.length !== 2) throw noFunction('to_char', args, pos);
+  let src = timeSource(args[0]!, binder, pos);
+  if (src.type.kind === 'date') src = binder.coerce(src, T.timestamptz, pos);
+  if (src.type.kind !== 'timestamp' && src.type.kind !== 'timestamptz') throw noFunction('to_char', args, pos);
+  const tz = src.type.kind === 'timestamptz';
+  const format = binder.coerce(args[1]!, T.text, pos);
+  return call('to_char', T.text, [src, format], (row, ctx) => {
+    const v = src.eval(row, ctx);
+    const f = format.eval(row, ctx);
+    if (v === null || f === null) return null;
+    const local = tz ? toLocal(v as bigint, ctx.timeZone) : (v as bigint);
+    const tm = splitTimestamp(local);
+    return toChar(tm, daysFromCivil(tm.year, tm.month, tm.day), f as string);
+  });
+}
+
 /** Binds a date/time function, or returns null for a name this file does not know. */
 export function bindDateTimeFunction(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr | null {
   const interval = (i: number): BoundExpr => binder.coerce(args[i]!, T.interval, pos);
@@ -207,6 +226,8 @@ export function bindDateTimeFunction(name: string, args: readonly BoundExpr[], b
       return bindAge(args, binder, pos);
     case 'make_interval':
       return bindMakeInterval(args, binder, pos);
+    case 'to_char':
+      return bindToChar(args, binder, pos);
     case 'isfinite':
       if (args.length !== 1) throw noFunction(name, args, pos);
       return strictCall(name, T.bool, [args[0]!.type.kind === 'unknown' ? binder.coerce(args[0]!, T.timestamptz, pos) : args[0]!], () => true);

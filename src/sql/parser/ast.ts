@@ -81,7 +81,8 @@ export type Expr =
    */
   | {
       readonly kind: 'subquery';
-      readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+      /** 'array': ARRAY(SELECT ...), the first column's values as an array. */
+      readonly mode: 'exists' | 'scalar' | 'any' | 'all' | 'array';
       readonly arg: Expr | null;
       readonly op: BinaryOp | null;
       readonly select: SelectStmt;

@@ -236,7 +236,8 @@ export function convertTypeName(node: unknown): TypeName {
   };
 }
 
-const subLinkModes: Readonly<Record<string, 'exists' | 'scalar' | 'any' | 'all'>> = {
+const subLinkModes: Readonly<Record<string, 'exists' | 'scalar' | 'any' | 'all' | 'array'>> = {
+  ARRAY_SUBLINK: 'array',
   EXISTS_SUBLINK: 'exists',
   EXPR_SUBLINK: 'scalar',
   ANY_SUBLINK: 'any',
