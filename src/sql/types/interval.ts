@@ -235,6 +235,15 @@ class IntervalBuilder {
   months = 0;
   days = 0;
   micros = 0;
+  /** Fields already given: PostgreSQL refuses one field twice ('1 day 2 days'). */
+  private readonly seen = new Set<string>();
+
+  /** Records a field; false when it was given before. */
+  claim(field: string): boolean {
+    if (this.seen.has(field)) return false;
+    this.seen.add(field);
+    return true;
+  }
 
   add(unit: Unit, value: number): void {
     const whole = Math.trunc(value);
@@ -261,8 +270,10 @@ class IntervalBuilder {
     this.micros += (days - whole) * 86400e6;
   }
 
-  build(negate: boolean): Interval {
+  build(negate: boolean, text: string): Interval {
     const sign = negate ? -1 : 1;
+    const inInt32 = (n: number): boolean => n >= -(2 ** 31) && n <= 2 ** 31 - 1;
+    if (!inInt32(this.months) || !inInt32(this.days)) throw sqlError('22015', `interval field value out of range: "${text}"`);
     return new Interval(sign * this.months || 0, sign * this.days || 0, BigInt(Math.round(sign * this.micros)));
   }
 }
@@ -288,6 +299,7 @@ export function parseInterval(text: string): Interval {
       const months = Number(y) * 12 + Number(m);
       b.months += sign === '-' ? -months : months;
     } else if (tok.includes(':')) {
+      if (!['hour', 'minute', 'second'].every((f) => b.claim(f))) bad();
       b.micros += parseClock(tok) ?? bad();
     } else if (/^[+-]?[\d.]/.test(tok)) {
       const value = Number(tok);
@@ -295,6 +307,7 @@ export function parseInterval(text: string): Interval {
       const unit = next === undefined ? null : intervalUnit(next);
       if (!Number.isFinite(value)) bad();
       if (unit !== null) {
+        if (!b.claim(unit)) bad();
         b.add(unit, value);
         i++;
       } else if (next !== undefined && next.includes(':')) {
@@ -308,7 +321,7 @@ export function parseInterval(text: string): Interval {
       bad();
     }
   }
-  return b.build(ago);
+  return b.build(ago, text);
 }
 
 /** 'hh:mm[:ss[.frac]]' with an optional sign, in microseconds. */
@@ -337,11 +350,11 @@ function parseIso8601(t: string): Interval | null {
     b.add('hour', Number(alt[4] ?? 0));
     b.add('minute', Number(alt[5] ?? 0));
     b.add('second', Number(alt[6] ?? 0));
-    return b.build(false);
+    return b.build(false, t);
   }
   const m = /^p((?:[+-]?\d+(?:\.\d+)?[ymwd])*)(?:t((?:[+-]?\d+(?:\.\d+)?[hms])+))?$/.exec(t);
   if (m === null || (m[1] === '' && m[2] === undefined)) return null;
   for (const [, n, u] of (m[1] ?? '').matchAll(/([+-]?\d+(?:\.\d+)?)([ymwd])/g)) b.add(isoUnits[u!]!, Number(n));
   for (const [, n, u] of (m[2] ?? '').matchAll(/([+-]?\d+(?:\.\d+)?)([hms])/g)) b.add(isoTimeUnits[u!]!, Number(n));
-  return b.build(false);
+  return b.build(false, t);
 }
