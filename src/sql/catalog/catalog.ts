@@ -11,7 +11,7 @@
 import { assert } from '../../util/index.ts';
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
 import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, roleKey, roleSpan } from '../storage/keys.ts';
-import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, TableDesc, ViewDesc } from './descriptors.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc, ViewDesc } from './descriptors.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -120,6 +120,9 @@ export class Catalog {
       case 'view':
         this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), { kind: 'view', viewId: desc.id });
         break;
+      case 'type': case 'sequence':
+        this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), objectEntry(desc));
+        break;
     }
   }
 
@@ -135,6 +138,7 @@ export class Catalog {
     } else {
       this.databases.delete(desc.name);
     }
+    if (desc.kind === 'type' || desc.kind === 'sequence') this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
   }
 
   /** Every view of a schema. */
@@ -175,6 +179,10 @@ export class Catalog {
   /** Every role, for pg_roles. */
   roleList(): RoleDesc[] {
     return [...this.roles.values()];
+  }
+
+  allDescriptors(): Iterable<Descriptor> {
+    return this.descriptors.values();
   }
 
   /** Every table of a database, for introspection. */
@@ -262,18 +270,21 @@ export class CatalogView {
     return d !== null && d.kind === 'view' ? d : null;
   }
 
-  /** Writes a database, schema or view descriptor (and a view's namespace entry). */
-  writeObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc, previous: ViewDesc | null): void {
+  /**
+   * Writes a database, schema, view, enum type or sequence descriptor, and the namespace entry
+   * of those that have one (`previous`: a view's old version, replaced).
+   */
+  writeObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc | TypeDesc | SequenceDesc, previous: ViewDesc | null = null): void {
     if (previous !== null) this.dropObject(txn, previous);
     writeDescriptor(txn, this.changes, desc);
-    if (desc.kind === 'view') {
-      txn.put(namespaceKey(desc.databaseId, desc.schemaId, desc.name), encodeJson({ kind: 'view', viewId: desc.id }));
-      this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), { kind: 'view', viewId: desc.id });
-    }
+    if (desc.kind === 'database' || desc.kind === 'schema') return;
+    const entry: NamespaceEntry = desc.kind === 'view' ? { kind: 'view', viewId: desc.id } : objectEntry(desc);
+    txn.put(namespaceKey(desc.databaseId, desc.schemaId, desc.name), encodeJson(entry));
+    this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), entry);
   }
 
-  dropObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc): void {
-    if (desc.kind === 'view') {
+  dropObject(txn: Txn, desc: DatabaseDesc | SchemaDesc | ViewDesc | TypeDesc | SequenceDesc): void {
+    if (desc.kind !== 'database' && desc.kind !== 'schema') {
       txn.del(namespaceKey(desc.databaseId, desc.schemaId, desc.name));
       this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), null);
     }
@@ -287,6 +298,17 @@ export class CatalogView {
     this.changes.descriptors.set(desc.id, null);
   }
 
+  /** Sequences owned by a table's columns (serial and identity), as this transaction sees them. */
+  ownedSequences(tableId: number): SequenceDesc[] {
+    const out = new Map<number, SequenceDesc>();
+    for (const d of this.catalog.allDescriptors()) if (d.kind === 'sequence' && d.ownedBy?.tableId === tableId) out.set(d.id, d);
+    for (const [id, d] of this.changes.descriptors) {
+      if (d === null) out.delete(id);
+      else if (d.kind === 'sequence' && d.ownedBy?.tableId === tableId) out.set(id, d);
+    }
+    return [...out.values()];
+  }
+
   private removeNames(txn: Txn, desc: TableDesc): void {
     for (const name of [desc.name, ...desc.indexes.map((i) => i.name)]) {
       txn.del(namespaceKey(desc.databaseId, desc.schemaId, name));
@@ -298,6 +320,10 @@ export class CatalogView {
     txn.put(namespaceKey(desc.databaseId, desc.schemaId, name), encodeJson(entry));
     this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, name), entry);
   }
+}
+
+function objectEntry(desc: TypeDesc | SequenceDesc): NamespaceEntry {
+  return desc.kind === 'type' ? { kind: 'type', typeId: desc.id } : { kind: 'sequence', sequenceId: desc.id };
 }
 
 function writeDescriptor(txn: Txn, changes: CatalogChanges, desc: Descriptor): void {

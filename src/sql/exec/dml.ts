@@ -148,6 +148,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       const k = targets.indexOf(col);
       if (k < 0 || k >= q.types.length) return d;
       const c = table.columns[col]!;
+      if (c.identity === 'always') throw identityAlways(c.name);
       return binder.assign(columnRef(k, q.types[k]!, c.name), c.type, c.name, -1);
     });
     return { source: { kind: 'project', input: q.node, exprs }, readTables: q.tables };
@@ -159,11 +160,20 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       const k = targets.indexOf(col);
       const e = k < 0 || k >= exprs.length ? null : exprs[k]!;
       if (e === null || e.kind === 'default') return defaults[col]!;
+      if (c.identity === 'always') throw identityAlways(c.name);
       return binder.assign(binder.bind(e, []), c.type, c.name, e.pos);
     });
   });
   if (rows.some((r) => correlatedIn(r).length > 0)) throw sqlError('0A000', 'correlated subqueries in VALUES are not supported');
   return { source: { kind: 'values', rows }, readTables: [] };
+}
+
+/** GENERATED ALWAYS AS IDENTITY columns take only their default (OVERRIDING is not supported). */
+function identityAlways(column: string): Error {
+  return sqlError('428C9', `cannot insert a non-DEFAULT value into column "${column}"`, {
+    detail: `Column "${column}" is an identity column defined as GENERATED ALWAYS.`,
+    hint: 'Use OVERRIDING SYSTEM VALUE to override.',
+  });
 }
 
 export function bindAssignments(set: readonly Assignment[], binder: Binder, scope: readonly ScopeColumn[], table: TableDesc): BoundExpr[] {

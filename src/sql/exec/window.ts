@@ -164,12 +164,12 @@ function aggregateOverFrames(call: WindowCall, p: Partition, rows: readonly Row[
         folded = 0;
       }
       for (; folded < end; folded++) step(agg, acc, rowAt(folded), ev);
-      out[p.rows[pos]!] = final(agg, acc);
+      out[p.rows[pos]!] = final(agg, acc, ev);
       continue;
     }
     const fresh = newAccumulator(agg);
     for (const at of framePositions(call, p, pos, ev, rowAt(pos))) step(agg, fresh, rowAt(at), ev);
-    out[p.rows[pos]!] = final(agg, fresh);
+    out[p.rows[pos]!] = final(agg, fresh, ev);
   }
 }
 

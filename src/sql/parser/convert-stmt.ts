@@ -29,6 +29,7 @@ import { convertWindowDef } from './convert-window.ts';
 import { convertGroupBy } from './convert-grouping.ts';
 import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+import { convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
 const statementNames: Readonly<Record<string, string>> = {
@@ -36,7 +37,6 @@ const statementNames: Readonly<Record<string, string>> = {
   AlterTableStmt: 'ALTER TABLE',
   CreateSchemaStmt: 'CREATE SCHEMA',
   ViewStmt: 'CREATE VIEW',
-  CreateSeqStmt: 'CREATE SEQUENCE',
   TruncateStmt: 'TRUNCATE',
   VacuumStmt: 'VACUUM',
   CreatedbStmt: 'CREATE DATABASE',
@@ -88,6 +88,10 @@ export function convertStatement(node: unknown): Statement {
       return { kind: 'create-database', name: str(body['dbname']) ?? '' };
     case 'DropdbStmt':
       return { kind: 'drop-database', name: str(body['dbname']) ?? '', ifExists: body['missing_ok'] === true };
+    case 'CreateEnumStmt':
+      return convertCreateEnum(body);
+    case 'CreateSeqStmt':
+      return convertCreateSequence(body);
     case 'ExplainStmt':
       return convertExplain(body);
     default:
@@ -447,6 +451,7 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
   let primaryKey = false;
   let unique = false;
   let defaultExpr: Expr | null = null;
+  let identity: ColumnDef['identity'];
   for (const c of list(b['constraints'])) {
     const cb = unwrap(c).body;
     switch (str(cb['contype'])) {
@@ -457,13 +462,20 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
       case 'CONSTR_DEFAULT': defaultExpr = convertExpr(cb['raw_expr']); break;
       case 'CONSTR_CHECK': checks.push(convertExpr(cb['raw_expr'])); break;
       case 'CONSTR_FOREIGN': references = foreignKeyRef(cb); break;
+      case 'CONSTR_IDENTITY': {
+        const options = convertSequenceOptions(cb['options']);
+        if (options === null) return { kind: 'unsupported', what: 'this identity option', pos: location(cb) };
+        identity = { always: cb['generated_when'] === 'a', options };
+        break;
+      }
       default:
         return { kind: 'unsupported', what: `column constraint ${(str(cb['contype']) ?? '').replace('CONSTR_', '')}`, pos: location(cb) };
     }
   }
   const type = convertTypeName(b['typeName']);
-  const col: ColumnDef = { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
-  return { ...col, ...(checks.length > 0 ? { checks } : {}), ...(references === null ? {} : { references }) };
+  const def: ColumnDef = { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  const col: ColumnDef = { ...def, ...(checks.length > 0 ? { checks } : {}), ...(references === null ? {} : { references }) };
+  return identity === undefined ? col : { ...col, identity };
 }
 
 function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statement, { kind: 'unsupported' }> {
@@ -510,6 +522,7 @@ function convertDrop(body: JsonObject): Statement {
   const more = convertDropMore(body);
   if (more !== null) return more;
   const removeType = str(body['removeType']);
+  if (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_SEQUENCE') return convertDropTypeOrSequence(body, removeType);
   if (removeType !== 'OBJECT_TABLE' && removeType !== 'OBJECT_INDEX') {
     return { kind: 'unsupported', what: `DROP ${(removeType ?? '').replace('OBJECT_', '')}`, pos: -1 };
   }

@@ -10,6 +10,7 @@ import { sqlError } from '../sql-error.ts';
 import { tableOid, type TableDesc, type ViewDesc } from '../catalog/descriptors.ts';
 import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
+import type { SequenceRef } from '../expr/sequence-functions.ts';
 import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
@@ -27,6 +28,10 @@ export interface TableResolver {
   referencing?(table: TableDesc): TableDesc[];
   /** A view by name, or null (then the name is a table's). */
   resolveView?(schema: string | null, name: string): ViewDesc | null;
+  /** Enum types by name (null: no such type). */
+  resolveType?(name: string): SqlType | null;
+  /** Sequences by name, for nextval('name') (null: no such relation). */
+  resolveSequence?(name: string): SequenceRef | null;
 }
 
 export interface PlannedQuery {

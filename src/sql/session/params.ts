@@ -11,10 +11,7 @@ import { decodeBinary } from './binary-io.ts';
  * rather than read as text, because their binary forms are not text.
  */
 const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
-  [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
-  [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
-  [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
+  [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
 ]);
 
 export function declaredParamType(oid: number): SqlType | null {

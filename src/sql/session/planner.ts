@@ -13,15 +13,16 @@ import { buildOperator, type ExecContext, type Instrumentation } from '../exec/o
 import type { UniqueWrites } from '../exec/write.ts';
 import { explainPlan } from '../plan/explain.ts';
 import { planSelect, type PlannedQuery, type TableResolver } from '../plan/plan-select.ts';
-import type { TableDesc } from '../catalog/descriptors.ts';
+import type { SequenceDesc, TableDesc } from '../catalog/descriptors.ts';
 import { formatValue, type FormatContext } from '../types/text-io.ts';
 import { encodeBinary } from './binary-io.ts';
 import { showColumnName } from './settings.ts';
 import { T, type SqlType } from '../types/types.ts';
 
 export type PreparedPlan =
-  | { readonly kind: 'query'; readonly query: PlannedQuery }
-  | { readonly kind: 'dml'; readonly dml: DmlPlan }
+  /** `sequences`: those whose nextval/setval the statement calls (values reserved first). */
+  | { readonly kind: 'query'; readonly query: PlannedQuery; readonly sequences?: readonly SequenceDesc[] }
+  | { readonly kind: 'dml'; readonly dml: DmlPlan; readonly sequences?: readonly SequenceDesc[] }
   | { readonly kind: 'explain'; readonly lines: readonly string[] }
   /** EXPLAIN ANALYZE: runs `inner` (a DML statement's writes happen, as in PostgreSQL), then prints the measured plan. */
   | { readonly kind: 'explain-analyze'; readonly inner: Extract<PreparedPlan, { kind: 'query' | 'dml' }> }
@@ -37,7 +38,10 @@ export interface Planned {
 
 export function planStatement(stmt: Statement, declared: readonly (SqlType | null)[], resolver: TableResolver, format: FormatContext): Planned {
   const binder = new Binder([...declared], format);
-  const plan = planWith(stmt, binder, resolver);
+  if (resolver.resolveType !== undefined) binder.typeLookup = resolver.resolveType;
+  if (resolver.resolveSequence !== undefined) binder.sequenceLookup = resolver.resolveSequence;
+  let plan = planWith(stmt, binder, resolver);
+  if (binder.usedSequences.size > 0 && (plan.kind === 'query' || plan.kind === 'dml')) plan = { ...plan, sequences: [...binder.usedSequences.values()] };
   const paramTypes = binder.paramTypes.map((t) => (t === null || t.kind === 'unknown' ? T.text : t));
   const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' || plan.kind === 'explain-analyze' ? [explainColumn] : utilityColumns(stmt);
   const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table, ...plan.dml.readTables] : [];
@@ -73,6 +77,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
     case 'begin': case 'commit':
     case 'rollback': case 'set': case 'reset': case 'show': case 'savepoint': case 'rollback-to': case 'release':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
       return { kind: 'utility', statement: stmt };
     default:
       return assertNever(stmt, 'statement');
@@ -93,6 +98,10 @@ export async function* runPlan(
   format: ResultFormat,
   encodeRow: (row: readonly unknown[]) => (string | Uint8Array | null)[],
 ): AsyncGenerator<QueryEvent, string> {
+  // Sequence values: reserved before the statement, and any drawn beyond the reservation
+  // made durable before rows leave the node or the statement ends (catalog/sequences.ts).
+  const sequences = (plan.kind === 'query' || plan.kind === 'dml') && plan.sequences !== undefined ? ctx.eval.sequences?.cache : undefined;
+  if (sequences !== undefined && (plan.kind === 'query' || plan.kind === 'dml')) await sequences.prepare(plan.sequences ?? []);
   switch (plan.kind) {
     case 'query': {
       const op = buildOperator(plan.query.node, ctx);
@@ -102,12 +111,15 @@ export async function* runPlan(
         if (batch === null) break;
         ctx.checkCancelled();
         count += batch.length;
+        if (sequences?.needsSettle === true) await sequences.settle();
         if (batch.length > 0) yield { kind: 'rows', rows: batch.map(encodeRow) };
       }
+      if (sequences?.needsSettle === true) await sequences.settle();
       return `SELECT ${count}`;
     }
     case 'dml': {
       const result = await runDml(plan.dml, ctx, uniques);
+      if (sequences?.needsSettle === true) await sequences.settle();
       if (result.returned.length > 0) yield { kind: 'rows', rows: result.returned.map(encodeRow) };
       const verb = plan.dml.kind.toUpperCase();
       return plan.dml.kind === 'insert' ? `INSERT 0 ${result.count}` : `${verb} ${result.count}`;

@@ -18,6 +18,8 @@ import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
 import { positionOf, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
+import { SessionSequences, type SequenceCache } from '../catalog/sequences.ts';
+import { catalogObjects } from './catalog-objects.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings, txnIsolationOf } from './settings.ts';
 import { declaredParamType, decodeParam } from './params.ts';
@@ -38,6 +40,8 @@ export interface SessionDeps {
   readonly random: Random;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
+  /** The node's sequence cache (nextval never rolls back, never repeats). */
+  readonly sequences: SequenceCache;
 }
 
 interface Prepared {
@@ -70,6 +74,8 @@ export class SqlSession implements Session {
   private open: OpenTxn | null = null;
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** currval/lastval memory over the node's sequence cache. */
+  private readonly sequences: SessionSequences;
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
@@ -85,6 +91,7 @@ export class SqlSession implements Session {
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
     this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
+    this.sequences = new SessionSequences(deps.sequences);
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -230,6 +237,7 @@ export class SqlSession implements Session {
 
   private resolver(): TableResolver {
     const view = (): CatalogView => this.open?.view ?? new CatalogView(this.deps.catalog, new CatalogChanges());
+    const objects = catalogObjects((ref) => this.lookupName(ref), (id) => (this.open !== null ? this.open.view.descriptor(id) : this.deps.catalog.descriptor(id)));
     return {
       resolveTable: (schema, name, pos) => {
         const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
@@ -242,6 +250,8 @@ export class SqlSession implements Session {
         return entry === null || entry.kind !== 'view' ? null : view().view(entry.viewId);
       },
       referencing: (table) => view().referencing(table),
+      resolveType: objects.type,
+      resolveSequence: objects.sequence,
     };
   }
 
@@ -299,6 +309,7 @@ export class SqlSession implements Session {
       timeZone: settings.timeZone,
       extraFloatDigits: settings.extraFloatDigits,
       setting: (name) => settings.get(name),
+      sequences: this.sequences,
     };
   }
 

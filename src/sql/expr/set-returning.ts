@@ -1,0 +1,93 @@
+/**
+ * Set-returning functions over arrays and JSON: unnest, json[b]_array_elements[_text],
+ * json[b]_each[_text] and json[b]_object_keys. Binding checks the argument and fixes the
+ * result columns; `rows` turns the evaluated argument into result rows (PostgreSQL's
+ * order: array order, and for objects jsonb's key order or json's text order).
+ *
+ * This is the value-level half: a FROM-clause function scan (or a set-returning select
+ * list) calls it. Errors: 42883 for other argument types, 22023 for the wrong JSON kind.
+ */
+import { sqlError } from '../sql-error.ts';
+import { JsonArray, jsonAsText, Jsonb, JsonObject, jsonRawChildren, type JsonNode } from '../types/jsonb.ts';
+import { jsonRawAsText } from '../types/json-ops.ts';
+import { SqlArray } from '../types/sql-array.ts';
+import { positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import type { Binder } from './bind-expr.ts';
+import type { BoundExpr } from './bound.ts';
+
+export interface SetReturningCall {
+  /** Result columns: names as PostgreSQL names them, and types. */
+  readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
+  /** The argument, coerced to what the function takes. */
+  readonly arg: BoundExpr;
+  /** The result rows for one evaluated argument (a NULL argument gives no rows). */
+  rows(arg: Value): Value[][];
+}
+
+const names = new Set([
+  'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
+  'json_array_elements', 'json_array_elements_text', 'json_each', 'json_each_text', 'json_object_keys',
+]);
+
+export function isSetReturningFunction(name: string): boolean {
+  return names.has(name);
+}
+
+function noFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
+  return sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
+    ...positionOf(pos),
+    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+  });
+}
+
+/** Binds a set-returning call; null for a name that is not one of these functions. */
+export function bindSetReturning(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): SetReturningCall | null {
+  if (!names.has(name)) return null;
+  const a = args[0];
+  if (args.length !== 1 || a === undefined) throw noFunction(name, args, pos);
+  if (name === 'unnest') {
+    if (a.type.kind !== 'array') throw noFunction(name, args, pos);
+    const element = a.type.element;
+    return { columns: [{ name: 'unnest', type: element }], arg: a, rows: (v) => (v === null ? [] : (v as SqlArray).items.map((x) => [x])) };
+  }
+  const jsonb = name.startsWith('jsonb');
+  const arg = binder.coerce(a, a.type.kind === 'unknown' ? (jsonb ? T.jsonb : T.json) : a.type, pos);
+  if (arg.type.kind !== (jsonb ? 'jsonb' : 'json')) throw noFunction(name, args, pos);
+  const valueType = name.endsWith('_text') ? T.text : arg.type;
+  const fn = name.replace(/^jsonb?_/, '');
+  const columns =
+    fn === 'object_keys' ? [{ name, type: T.text }] : fn.startsWith('each') ? [{ name: 'key', type: T.text }, { name: 'value', type: valueType }] : [{ name: 'value', type: valueType }];
+  return { columns, arg, rows: (v) => (v === null ? [] : jsonb ? jsonbRows(name, fn, (v as Jsonb).root, valueType) : jsonRows(name, fn, v as string, valueType)) };
+}
+
+function kindOf(n: JsonNode): string {
+  return n instanceof JsonArray ? 'an array' : n instanceof JsonObject ? 'an object' : 'a scalar';
+}
+
+function jsonbRows(name: string, fn: string, n: JsonNode, valueType: SqlType): Value[][] {
+  const value = (x: JsonNode): Value => (valueType.kind === 'text' ? jsonAsText(x) : new Jsonb(x));
+  if (fn.startsWith('array_elements')) {
+    if (!(n instanceof JsonArray)) throw sqlError('22023', `cannot extract elements from ${kindOf(n)}`);
+    return n.items.map((x) => [value(x)]);
+  }
+  if (!(n instanceof JsonObject)) {
+    throw sqlError('22023', fn === 'object_keys' ? `cannot call ${name} on ${kindOf(n)}` : `cannot call ${name} on a non-object`);
+  }
+  if (fn === 'object_keys') return n.keys.map((k) => [k]);
+  return n.keys.map((k, i) => [k, value(n.values[i]!)]);
+}
+
+/** json keeps its text: elements and values are the member texts, keys in text order. */
+function jsonRows(name: string, fn: string, text: string, valueType: SqlType): Value[][] {
+  const c = jsonRawChildren(text);
+  const value = (raw: string): Value => (valueType.kind === 'text' ? jsonRawAsText(raw) : raw);
+  if (fn.startsWith('array_elements')) {
+    if (c.container !== 'array') throw sqlError('22023', c.container === 'object' ? 'cannot extract elements from an object' : 'cannot extract elements from a scalar');
+    return c.raws.map((r) => [value(r)]);
+  }
+  if (c.container !== 'object') {
+    throw sqlError('22023', fn === 'object_keys' ? `cannot call ${name} on ${c.container === 'array' ? 'an array' : 'a scalar'}` : `cannot call ${name} on a non-object`);
+  }
+  if (fn === 'object_keys') return c.keys.map((k) => [k]);
+  return c.keys.map((k, i) => [k, value(c.raws[i]!)]);
+}
