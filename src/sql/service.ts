@@ -7,6 +7,8 @@ import type { Env } from '../util/index.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { createParser } from './parser/parse.ts';
 import { sqlError } from './sql-error.ts';
+import { AuthReader } from './auth/auth-catalog.ts';
+import { decideAccess } from './auth/privileges.ts';
 import type { Session, SqlService, StartupParams } from './session.ts';
 import { SqlSession } from './session/session-impl.ts';
 
@@ -55,7 +57,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       }
       const database = catalog.database(params.database);
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
-      if (catalog.role(params.user) === null) throw sqlError('28000', `role "${params.user}" does not exist`, { severity: 'FATAL' });
+      checkLogin(new AuthReader(catalog, null), params.user, database);
       return new SqlSession(
         { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
         params.user,
@@ -63,5 +65,22 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         params.options.get('application_name') ?? '',
       );
     },
+    async passwordVerifier(user: string): Promise<string | null> {
+      if (!ready) {
+        await catalog.load(txns);
+        ready = true;
+      }
+      return new AuthReader(catalog, null).role(user)?.passwordHash ?? null;
+    },
   };
+}
+
+/** The role may log in and connect to the database (PostgreSQL's checks after authentication). */
+function checkLogin(reader: AuthReader, user: string, database: { readonly id: number; readonly name: string }): void {
+  const role = reader.role(user);
+  if (role === null) throw sqlError('28000', `role "${user}" does not exist`, { severity: 'FATAL' });
+  if (!role.login) throw sqlError('28000', `role "${user}" is not permitted to log in`, { severity: 'FATAL' });
+  if (!decideAccess(reader.lookup, user, 'CONNECT', reader.objectAcl('database', database.id)).ok) {
+    throw sqlError('42501', `permission denied for database "${database.name}"`, { severity: 'FATAL', detail: 'User does not have CONNECT privilege.' });
+  }
 }

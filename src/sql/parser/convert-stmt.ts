@@ -21,6 +21,7 @@ import type {
   TableRef,
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
+import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
@@ -71,6 +72,7 @@ export function convertStatement(node: unknown): Statement {
       if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
       return { kind: 'explain', statement: convertStatement(body['query']) };
     default:
+      if (authStatementTypes.has(type)) return convertAuthStatement(type, body);
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
 }

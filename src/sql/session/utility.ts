@@ -27,6 +27,8 @@ export interface UtilityHost {
   lookupTable(ref: TableRef): TableDesc | null;
   lookupName(ref: TableRef): ReturnType<Catalog['name']>;
   readonly format: FormatContext;
+  /** Runs a role or privilege statement (auth/auth-exec.ts) in the session's transaction. */
+  runAuth(stmt: Extract<Statement, { kind: 'auth' }>): AsyncGenerator<QueryEvent>;
 }
 
 const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
@@ -83,6 +85,9 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       return;
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index':
       yield* runDdl(stmt, host);
+      return;
+    case 'auth':
+      yield* host.runAuth(stmt);
       return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
       throw new Error(`${stmt.kind} is not a utility statement`);

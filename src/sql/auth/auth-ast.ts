@@ -1,0 +1,40 @@
+/**
+ * Syntax of the role and privilege statements (CREATE/ALTER/DROP ROLE and USER, GRANT,
+ * REVOKE). They hang under one `Statement` kind, 'auth', so that the shared AST and the
+ * planner's switches grow by one case only.
+ */
+import type { ObjectKind, Privilege } from './privileges.ts';
+
+export type RoleOption =
+  | { readonly kind: 'superuser' | 'login' | 'createdb' | 'createrole' | 'inherit'; readonly value: boolean }
+  /** PASSWORD 'text' or PASSWORD NULL. */
+  | { readonly kind: 'password'; readonly value: string | null };
+
+/** A role named in a statement: a name, PUBLIC, or CURRENT_USER / SESSION_USER / CURRENT_ROLE. */
+export type RoleSpec = { readonly kind: 'name'; readonly name: string } | { readonly kind: 'public' } | { readonly kind: 'current-user' };
+
+/** An object GRANT/REVOKE names: a schema-qualified relation, or a database/schema name. */
+export interface GrantObject {
+  readonly schema: string | null;
+  readonly name: string;
+}
+
+export type AuthStatement =
+  | { readonly kind: 'create-role'; readonly name: string; readonly options: readonly RoleOption[]; readonly isUser: boolean }
+  | { readonly kind: 'alter-role'; readonly role: RoleSpec; readonly options: readonly RoleOption[] }
+  | { readonly kind: 'drop-role'; readonly roles: readonly RoleSpec[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'grant';
+      /** false for REVOKE. */
+      readonly grant: boolean;
+      readonly objectKind: ObjectKind;
+      /** For ALL TABLES/SEQUENCES IN SCHEMA: the schemas; else the objects. */
+      readonly objects: readonly GrantObject[];
+      readonly allInSchema: boolean;
+      /** null = ALL [PRIVILEGES]. */
+      readonly privileges: readonly Privilege[] | null;
+      readonly grantees: readonly RoleSpec[];
+      /** GRANT ... WITH GRANT OPTION, or REVOKE GRANT OPTION FOR. */
+      readonly grantOption: boolean;
+    }
+  | { readonly kind: 'grant-role'; readonly grant: boolean; readonly roles: readonly string[]; readonly members: readonly RoleSpec[] };
