@@ -80,6 +80,7 @@ async function runStartSingleNode(values: FlagValues): Promise<number> {
     drainTimeoutMs: intFlag(values, 'drain-timeout'),
     certsDir: typeof values['certs-dir'] === 'string' ? values['certs-dir'] : null,
     insecure: values['insecure'] === true,
+    hbaFile: typeof values['hba-file'] === 'string' ? values['hba-file'] : null,
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(

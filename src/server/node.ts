@@ -2,13 +2,13 @@
  * One Tessera node: builds every layer from the bottom up (engine, kv, txn, sql, wire),
  * owns the ports and the lifecycle. The only module that knows all layers.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv } from '../kv/index.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
-import { createSqlService } from '../sql/index.ts';
+import { createSqlService, defaultHbaRules, formatHbaRule, parseHba, type HbaRule } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
 import { startHttp } from './http.ts';
@@ -28,6 +28,8 @@ export interface NodeConfig {
   readonly certsDir?: string | null;
   /** Allows a non-loopback SQL address without certificates (plain text on the network). */
   readonly insecure?: boolean;
+  /** A pg_hba.conf-style file whose rules replace the defaults (see hbaRules). */
+  readonly hbaFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
 }
@@ -73,7 +75,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
     let serving = false;
-    const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
+    const tls = wireTls(config, logger);
+    const wire = new WireServer(sql, { env, ...tls, hba: hbaRules(config, tls.tls !== undefined, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
     const http = await startHttp(config.httpAddr, () => serving, registry);
@@ -108,7 +111,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
  * only on loopback unless told `--insecure` (plain text on a network is a choice, not an
  * accident).
  */
-function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cert: Buffer } } {
+function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cert: Buffer; ca?: Buffer } } {
   const dir = config.certsDir ?? null;
   if (dir === null) {
     if (!isLoopback(config.sqlAddr.host) && config.insecure !== true) {
@@ -117,7 +120,29 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
     if (config.insecure === true) logger.warn('insecure mode: SQL clients connect without TLS');
     return {};
   }
-  return { tls: { key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.crt')) } };
+  // With ca.crt, client certificates signed by it authenticate their CN as the user.
+  const caPath = join(dir, 'ca.crt');
+  const ca = existsSync(caPath) ? { ca: readFileSync(caPath) } : {};
+  return { tls: { key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.crt')), ...ca } };
+}
+
+/**
+ * The authentication rules: the --hba-file's, or the defaults (with certificates: TLS and
+ * SCRAM or a client certificate for everyone; without: loopback trusted, the development
+ * default). The rules in force are logged at start, so nobody has to guess.
+ */
+function hbaRules(config: NodeConfig, hasCertificates: boolean, logger: Logger): readonly HbaRule[] {
+  let rules: readonly HbaRule[];
+  if (config.hbaFile !== undefined && config.hbaFile !== null) {
+    const parsed = parseHba(readFileSync(config.hbaFile, 'utf8'));
+    if (!parsed.ok) throw new TesseraError('bad-hba', `${config.hbaFile}: ${parsed.error}`);
+    rules = parsed.rules;
+  } else {
+    rules = defaultHbaRules(hasCertificates);
+  }
+  const note = config.hbaFile ? `from ${config.hbaFile}` : hasCertificates ? 'default: TLS with SCRAM-SHA-256 or a client certificate for every connection' : 'default: loopback connections are trusted (development mode); others need SCRAM-SHA-256';
+  logger.warn({ rules: rules.map(formatHbaRule) }, `authentication rules ${note}`);
+  return rules;
 }
 
 function isLoopback(host: string): boolean {

@@ -1,6 +1,8 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { SqlError, type ColumnInfo, type CopyInSink, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { SqlError, type ColumnInfo, type CopyInSink, type HbaRule, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { authenticate, type AuthIo } from './authenticate.ts';
 import { assertNever, type Logger } from '../util/index.ts';
 import { BackendWriter } from './backend-writer.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
@@ -17,6 +19,12 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** Present when the node has certificates: SSLRequest is answered 'S' (TLS 1.2+). */
   readonly tls: SecureContext | null;
+  /** The CA client certificates must chain to; with it TLS clients are asked for a certificate. */
+  readonly clientCa: X509Certificate | null;
+  /** Host-based authentication rules: the first match decides the method. */
+  readonly hbaRules: readonly HbaRule[];
+  /** Per-node secret behind the mock SCRAM salt of unknown users. */
+  readonly authMockSecret: Buffer;
 }
 
 /** Startup parameters that are not passed on to sql as options. */
@@ -39,6 +47,9 @@ export class Connection {
   /** Replaced once, by the TLS channel, when the client asks for encryption. */
   private channel: SocketChannel;
   private encrypted = false;
+  /** The TLS socket once the client asked for encryption: its peer certificate authenticates. */
+  private tlsSocket: TLSSocket | null = null;
+  private readonly remoteAddress: string;
   private session: Session | null = null;
   private processId: number | null = null;
   /** After an error in the extended protocol, messages are skipped until Sync. */
@@ -54,6 +65,7 @@ export class Connection {
     private readonly ctx: ConnectionContext,
   ) {
     this.channel = new SocketChannel(socket, ctx.limits, ctx.logger);
+    this.remoteAddress = socket.remoteAddress ?? '';
   }
 
   /** Serves the connection to its end. Never rejects: an unexpected error closes only this connection. */
@@ -193,7 +205,9 @@ export class Connection {
     }
     this.channel.out.encryptionAnswer(true);
     const raw = await this.channel.detach();
-    const secure = new TLSSocket(raw, { isServer: true, secureContext: tlsContext });
+    // A client certificate is asked for but not required: hba decides whether one is needed.
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: tlsContext, requestCert: this.ctx.clientCa !== null, rejectUnauthorized: false });
+    this.tlsSocket = secure;
     this.channel = new SocketChannel(secure, this.ctx.limits, this.ctx.logger);
     this.encrypted = true;
     return true;
@@ -215,11 +229,11 @@ export class Connection {
     }
     const database = message.params.get('database') ?? user;
     const options = new Map([...message.params].filter(([name]) => !reservedStartupParams.has(name) && !name.startsWith('_pq_.')));
-    if (!(await this.authenticate())) return false;
+    if (!(await this.authenticate(user, database))) return false;
 
     let session: Session;
     try {
-      session = await this.ctx.sqlService.openSession({ user, database, options, remoteAddress: this.channel.remoteAddress });
+      session = await this.ctx.sqlService.openSession({ user, database, options, remoteAddress: this.remoteAddress });
     } catch (err) {
       this.writeError(err, 'FATAL');
       return false;
@@ -235,10 +249,60 @@ export class Connection {
     return true;
   }
 
-  /** Trust authentication. SCRAM/md5 (issue 6) exchange 'password' messages here. */
-  private authenticate(): Promise<boolean> {
-    this.channel.out.authenticationOk();
-    return Promise.resolve(true);
+  /**
+   * Runs the hba-chosen method; on success sends AuthenticationOk. A failure is FATAL with
+   * the method's SQLSTATE (28P01, 28000) and is logged with its reason.
+   */
+  private async authenticate(user: string, database: string): Promise<boolean> {
+    const io: AuthIo = {
+      send: (request) => {
+        this.channel.out.authenticationRequest(request);
+        this.channel.flush();
+      },
+      receive: () => this.receivePassword(),
+    };
+    const subject = { user, database, address: this.remoteAddress, ssl: this.encrypted, certCommonName: this.verifiedCertCommonName() };
+    const outcome = await authenticate({ rules: this.ctx.hbaRules, sqlService: this.ctx.sqlService, mockSecret: this.ctx.authMockSecret }, subject, io);
+    if (outcome.ok) {
+      this.channel.out.authenticationOk();
+      return true;
+    }
+    this.ctx.logger.warn({ user, database, ssl: this.encrypted, reason: outcome.reason }, 'authentication failed');
+    if (outcome.code !== null && !this.channel.closed) this.channel.out.errorResponse(fatal(outcome.code, outcome.message));
+    return false;
+  }
+
+  /**
+   * CN of the client's certificate when the node's CA issued and signed it and it is valid
+   * now; null otherwise. The handshake already proved the client holds its key. (A
+   * TLSSocket made from an accepted socket does not set `authorized`, so the chain is
+   * checked here.)
+   */
+  private verifiedCertCommonName(): string | null {
+    const secure = this.tlsSocket;
+    const ca = this.ctx.clientCa;
+    if (secure === null || ca === null) return null;
+    const peer = secure.getPeerX509Certificate();
+    if (peer === undefined || !peer.checkIssued(ca) || !peer.verify(ca.publicKey)) return null;
+    const now = Date.now();
+    if (now < Date.parse(peer.validFrom) || now > Date.parse(peer.validTo)) return null;
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject);
+    return cn === null ? null : cn[1]!;
+  }
+
+  /** The next 'p' message during authentication; anything else ends the connection (08P01). */
+  private async receivePassword(): Promise<Uint8Array | null> {
+    const result = await this.nextMessage();
+    if (result === null) return null;
+    if (result.kind === 'error') {
+      this.channel.out.errorResponse(protocolViolationFields(result.error));
+      return null;
+    }
+    if (result.message.kind !== 'password') {
+      this.channel.out.errorResponse(fatal('08P01', `expected password response, got message type ${result.message.kind}`));
+      return null;
+    }
+    return result.message.data;
   }
 
   private async messageLoop(): Promise<void> {

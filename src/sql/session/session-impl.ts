@@ -74,6 +74,7 @@ export class SqlSession implements Session {
     applicationName: string,
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
+    this.settings.setIdentity(user, this.authReader().role(user)?.superuser === true);
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -82,7 +83,7 @@ export class SqlSession implements Session {
       ['server_version', s('server_version')], ['server_encoding', 'UTF8'], ['client_encoding', s('client_encoding')],
       ['DateStyle', s('datestyle')], ['integer_datetimes', 'on'], ['standard_conforming_strings', 'on'],
       ['TimeZone', s('timezone')], ['IntervalStyle', 'postgres'], ['application_name', s('application_name')],
-      ['is_superuser', this.authReader().role(this.user)?.superuser === true ? 'on' : 'off'], ['session_authorization', this.user],
+      ['is_superuser', s('is_superuser')], ['session_authorization', s('session_authorization')],
     ];
   }
 

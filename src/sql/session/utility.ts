@@ -75,7 +75,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runSet(stmt, host);
       return;
     case 'reset': {
-      const names = stmt.name === null ? [...settingDefaults.keys()].filter((n) => !['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser'].includes(n)) : [stmt.name];
+      const names = stmt.name === null ? [...settingDefaults.keys()].filter((n) => !['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser', 'session_authorization'].includes(n)) : [stmt.name];
       for (const n of names) host.settings.set(n, null);
       yield { kind: 'command-complete', tag: 'RESET' };
       return;
