@@ -24,10 +24,8 @@ import { decodeBinary } from './binary-io.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
-import { randomBytes } from 'node:crypto';
-import { AuthReader, deletePrivileges, writePrivileges } from '../auth/auth-catalog.ts';
-import { runAuthStatement } from '../auth/auth-exec.ts';
-import { checkAccess, requiredAccess, type AccessContext } from '../auth/statement-access.ts';
+import { AuthReader } from '../auth/auth-catalog.ts';
+import { authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -250,62 +248,16 @@ export class SqlSession implements Session {
     return new AuthReader(this.deps.catalog, this.open?.changes ?? null);
   }
 
-  /** The privilege check every statement passes before it runs (42501 otherwise). */
-  private authorize(stmt: Statement, planned: Planned | null): void {
-    const reader = this.authReader();
-    if (reader.role(this.user)?.superuser === true) return;
-    const catalog = this.deps.catalog;
-    const ctx: AccessContext = {
-      referenced: planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables),
-      schemaId: (schema) => catalog.schema(this.database.id, schema ?? 'public')?.id ?? null,
-      schemaName: (id) => {
-        const d = catalog.descriptor(id);
-        return d !== null && d.kind === 'schema' ? d.name : String(id);
-      },
-      lookupTable: (ref) => this.lookupTable(ref),
-      lookupIndexTable: (ref) => {
-        const entry = this.lookupName(ref);
-        if (entry === null || entry.kind !== 'index') return null;
-        return this.open !== null ? this.open.view.table(entry.tableId) : (catalog.descriptor(entry.tableId) as TableDesc | null);
-      },
-    };
-    checkAccess(reader, this.user, requiredAccess(stmt, ctx));
-  }
-
-  /** Role and privilege statements, in the session's transaction. */
-  private async *runAuth(stmt: Extract<Statement, { kind: 'auth' }>): AsyncGenerator<QueryEvent> {
-    const open = this.ensureTxn();
-    const result = await runAuthStatement(stmt.statement, {
-      txn: open.txn,
-      changes: open.changes,
-      reader: new AuthReader(this.deps.catalog, open.changes),
-      catalog: this.deps.catalog,
+  private authHost(): SessionAuthHost {
+    return {
       user: this.user,
       databaseId: this.database.id,
-      resolveTable: (schema, name) => this.lookupTable({ schema, name, alias: null, pos: -1 }),
-      newSalt: () => randomBytes(16),
-    });
-    for (const notice of result.notices) yield { kind: 'notice', notice };
-    yield { kind: 'command-complete', tag: result.tag };
-  }
-
-  /**
-   * Ownership follows the table: CREATE TABLE records its creator as owner, DROP TABLE
-   * removes the record (ids are never reused, but DROP ROLE looks for owned objects).
-   */
-  private async *withOwnership(stmt: Statement, events: AsyncGenerator<QueryEvent>): AsyncGenerator<QueryEvent> {
-    if (stmt.kind !== 'create-table' && stmt.kind !== 'drop-table') return yield* events;
-    const refs = stmt.kind === 'create-table' ? [stmt.table] : stmt.tables;
-    const before = refs.map((ref) => this.lookupTable(ref));
-    yield* events;
-    const open = this.open;
-    if (open === null) return;
-    refs.forEach((ref, i) => {
-      const was = before[i] ?? null;
-      const now = this.lookupTable(ref);
-      if (stmt.kind === 'create-table' && was === null && now !== null) writePrivileges(open.txn, open.changes, now.id, 'table', { owner: this.user, acl: [] });
-      if (stmt.kind === 'drop-table' && was !== null && now === null) deletePrivileges(open.txn, open.changes, was.id);
-    });
+      catalog: this.deps.catalog,
+      open: () => this.open,
+      ensureTxn: () => this.ensureTxn(),
+      lookupTable: (ref) => this.lookupTable(ref),
+      lookupName: (ref) => this.lookupName(ref),
+    };
   }
 
   /** A cached plan is stale when any table it read has a newer descriptor. */
@@ -347,9 +299,9 @@ export class SqlSession implements Session {
     describe: boolean,
     lastInImplicit: boolean,
   ): AsyncGenerator<QueryEvent> {
-    this.authorize(stmt, planned);
+    authorize(this.authHost(), stmt, planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables));
     if (planned === null || planned.plan.kind === 'utility') {
-      for await (const e of this.withOwnership(stmt, runUtility(stmt, this.utilityHost(), describe))) {
+      for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
         // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
         if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
         if (e.kind === 'notice' && !this.settings.sendsNotice(e.notice.severity)) continue;
@@ -406,7 +358,7 @@ export class SqlSession implements Session {
       lookupTable: (ref) => this.lookupTable(ref),
       lookupName: (ref) => this.lookupName(ref),
       format: this.settings,
-      runAuth: (stmt) => this.runAuth(stmt),
+      runAuth: (stmt) => runAuth(this.authHost(), stmt),
     };
   }
 
