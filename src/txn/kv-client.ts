@@ -37,7 +37,8 @@ export class KvClient {
     private readonly logger: Logger,
   ) {}
 
-  async send(ba: BatchRequest): Promise<readonly KvResponse[]> {
+  /** `lockTimeoutMs` (> 0): wait at most this long for intents, then fail with 'lock-timeout'. */
+  async send(ba: BatchRequest, lockTimeoutMs = 0): Promise<readonly KvResponse[]> {
     let waitedMs = 0;
     let backoffMs = this.config.intentWaitBackoffMsMin;
     for (;;) {
@@ -52,6 +53,9 @@ export class KvClient {
       const others = error.intents.filter((i) => i.txn.id !== own);
       if (others.length === 0) throw new TesseraError('kv-error', 'kv reported a conflict with our own intent');
       if (await this.pushAndResolve(others)) continue;
+      if (lockTimeoutMs > 0 && waitedMs >= lockTimeoutMs && lockTimeoutMs < this.config.intentWaitMs) {
+        throw new TxnError('lock-timeout', `waited ${waitedMs} ms for a lock on key ${prettyKey((others[0] as Intent).key)}`);
+      }
       if (waitedMs >= this.config.intentWaitMs) {
         const first = others[0] as Intent;
         throw new TxnError('txn-retry', `conflict with transaction ${first.txn.id} on key ${prettyKey(first.key)} (waited ${waitedMs} ms)`, {

@@ -50,6 +50,9 @@ export class TxnHandle implements Txn {
   private failure: Error | null = null;
   private stopHeartbeat: (() => void) | null = null;
 
+  /** See Txn.lockTimeoutMs. */
+  lockTimeoutMs = 0;
+
   constructor(
     readonly id: TxnId,
     readonly isolation: IsolationLevel,
@@ -109,7 +112,7 @@ export class TxnHandle implements Txn {
   private async send(requests: readonly KvRequest[]): Promise<readonly KvResponse[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.kv.send({ header: this.header(), requests });
+        return await this.deps.kv.send({ header: this.header(), requests }, this.lockTimeoutMs);
       } catch (err) {
         const movable = err instanceof TxnError && err.retryTimestamp !== undefined && attempt < this.deps.config.txnRefreshesMax;
         if (movable && (await this.refresh())) continue;

@@ -76,6 +76,12 @@ export interface Txn {
   rollback(): Promise<void>;
   /** 'pending' until commit or rollback finishes. */
   readonly status: 'pending' | 'committed' | 'aborted';
+  /**
+   * lock_timeout: the longest one request may wait for another transaction's intent, in
+   * ms (0 = only the coordinator's intentWaitMs bound). Beyond it the request fails with
+   * TxnError 'lock-timeout' (SQLSTATE 55P03). Set by sql before each statement.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Begins transactions; one per node. */

@@ -203,6 +203,8 @@ export class SqlSession implements Session {
 
   private ensureTxn(): OpenTxn {
     if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null), false);
+    // lock_timeout applies per statement, as SET may change it inside a block.
+    this.open!.txn.lockTimeoutMs = this.settings.lockTimeoutMs;
     return this.open!;
   }
 
