@@ -60,6 +60,8 @@ test('table privileges: SELECT/INSERT/UPDATE/DELETE are checked on every stateme
   await fails(bob, "insert into t values (3, 'c')", '42501');
   await fails(bob, 'explain select * from t', '42501');
   await fails(bob, 'select 1 where exists (select 1 from t)', '42501');
+  await fails(bob, 'copy t to stdout', '42501');
+  await fails(bob, 'copy (select v from t) to stdout', '42501');
   await run(root, 'GRANT SELECT ON TABLE t TO bob');
   assert.deepEqual(await rows(bob, 'select v from t order by id'), ['a', 'b']);
   await fails(bob, "insert into t values (3, 'c')", '42501');
