@@ -9,7 +9,8 @@
  * without a password and a wrong password run the same exchange and get the same 28P01.
  * The log line says why.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import {
   checkCleartextPassword,
   checkMd5Response,
@@ -160,4 +161,20 @@ function parseSaslInitial(data: Uint8Array): { mechanism: string; response: stri
   if (length === -1) return { mechanism, response: '' };
   if (length !== rest.length) return null;
   return { mechanism, response: rest.toString('utf8') };
+}
+
+/**
+ * CN of the client's certificate when `ca` issued and signed it and it is valid now; null
+ * otherwise. The TLS handshake already proved the client holds the certificate's key. (A
+ * TLSSocket made from an accepted socket does not set `authorized`, so the chain is
+ * checked here.)
+ */
+export function verifiedCommonName(secure: TLSSocket | null, ca: X509Certificate | null): string | null {
+  if (secure === null || ca === null) return null;
+  const peer = secure.getPeerX509Certificate();
+  if (peer === undefined || !peer.checkIssued(ca) || !peer.verify(ca.publicKey)) return null;
+  const now = Date.now();
+  if (now < Date.parse(peer.validFrom) || now > Date.parse(peer.validTo)) return null;
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject);
+  return cn === null ? null : cn[1]!;
 }

@@ -2,9 +2,8 @@ import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { SqlError, type ColumnInfo, type CopyInSink, type HbaRule, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
-import { authenticate, type AuthIo } from './authenticate.ts';
+import { authenticate, verifiedCommonName, type AuthIo } from './authenticate.ts';
 import { assertNever, type Logger } from '../util/index.ts';
-import { BackendWriter } from './backend-writer.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
 import { fatal, isUnexpected, protocolViolationFields, sqlErrorFields, toClientError } from './client-error.ts';
 import type { DecodeResult } from './frontend-decoder.ts';
@@ -261,7 +260,7 @@ export class Connection {
       },
       receive: () => this.receivePassword(),
     };
-    const subject = { user, database, address: this.remoteAddress, ssl: this.encrypted, certCommonName: this.verifiedCertCommonName() };
+    const subject = { user, database, address: this.remoteAddress, ssl: this.encrypted, certCommonName: verifiedCommonName(this.tlsSocket, this.ctx.clientCa) };
     const outcome = await authenticate({ rules: this.ctx.hbaRules, sqlService: this.ctx.sqlService, mockSecret: this.ctx.authMockSecret }, subject, io);
     if (outcome.ok) {
       this.channel.out.authenticationOk();
@@ -270,24 +269,6 @@ export class Connection {
     this.ctx.logger.warn({ user, database, ssl: this.encrypted, reason: outcome.reason }, 'authentication failed');
     if (outcome.code !== null && !this.channel.closed) this.channel.out.errorResponse(fatal(outcome.code, outcome.message));
     return false;
-  }
-
-  /**
-   * CN of the client's certificate when the node's CA issued and signed it and it is valid
-   * now; null otherwise. The handshake already proved the client holds its key. (A
-   * TLSSocket made from an accepted socket does not set `authorized`, so the chain is
-   * checked here.)
-   */
-  private verifiedCertCommonName(): string | null {
-    const secure = this.tlsSocket;
-    const ca = this.ctx.clientCa;
-    if (secure === null || ca === null) return null;
-    const peer = secure.getPeerX509Certificate();
-    if (peer === undefined || !peer.checkIssued(ca) || !peer.verify(ca.publicKey)) return null;
-    const now = Date.now();
-    if (now < Date.parse(peer.validFrom) || now > Date.parse(peer.validTo)) return null;
-    const cn = /(?:^|\n)CN=([^\n]*)/.exec(peer.subject);
-    return cn === null ? null : cn[1]!;
   }
 
   /** The next 'p' message during authentication; anything else ends the connection (08P01). */
@@ -546,16 +527,4 @@ export class Connection {
     this.channel.flush();
     this.atQueryBoundary = true;
   }
-}
-
-/**
- * Turns a connection away before any protocol exchange (too many connections). The client
- * reads the FATAL ErrorResponse as the answer to its startup packet, as with PostgreSQL.
- */
-export function refuseConnection(socket: Socket, code: string, message: string): void {
-  const out = new BackendWriter();
-  out.errorResponse(fatal(code, message));
-  socket.on('error', () => undefined);
-  const batch = out.take();
-  if (batch !== null) socket.end(batch, () => socket.destroy());
 }

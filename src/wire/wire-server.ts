@@ -4,7 +4,9 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import type { HbaRule, SqlService } from '../sql/index.ts';
 import type { Env } from '../util/index.ts';
 import { CancelRegistry, cryptoInt32 } from './cancel-registry.ts';
-import { Connection, refuseConnection } from './connection.ts';
+import { BackendWriter } from './backend-writer.ts';
+import { fatal } from './client-error.ts';
+import { Connection } from './connection.ts';
 import { resolveWireLimits, type WireLimits } from './limits.ts';
 
 export interface WireServerOptions {
@@ -147,4 +149,16 @@ export class WireServer {
     }
     await stopped;
   }
+}
+
+/**
+ * Turns a connection away before any protocol exchange (too many connections). The client
+ * reads the FATAL ErrorResponse as the answer to its startup packet, as with PostgreSQL.
+ */
+export function refuseConnection(socket: Socket, code: string, message: string): void {
+  const out = new BackendWriter();
+  out.errorResponse(fatal(code, message));
+  socket.on('error', () => undefined);
+  const batch = out.take();
+  if (batch !== null) socket.end(batch, () => socket.destroy());
 }
