@@ -8,7 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv } from '../kv/index.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
-import { createSqlService, defaultHbaRules, formatHbaRule, parseHba, type HbaRule } from '../sql/index.ts';
+import { createSqlService, defaultHbaRules, formatHbaRule, HBA_SETTING, parseHba, type HbaRule, type SqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
 import { startHttp } from './http.ts';
@@ -76,7 +76,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
     let serving = false;
     const tls = wireTls(config, logger);
-    const wire = new WireServer(sql, { env, ...tls, hba: hbaRules(config, tls.tls !== undefined, logger) });
+    const wire = new WireServer(sql, { env, ...tls, hba: await hbaRules(config, tls.tls !== undefined, sql, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
     const http = await startHttp(config.httpAddr, () => serving, registry);
@@ -127,22 +127,25 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
 }
 
 /**
- * The authentication rules: the --hba-file's, or the defaults (with certificates: TLS and
- * SCRAM or a client certificate for everyone; without: loopback trusted, the development
- * default). The rules in force are logged at start, so nobody has to guess.
+ * The authentication rules: the --hba-file's when given (a node-local override, also the
+ * way back in after a bad cluster setting); else the cluster setting
+ * server.host_based_authentication.configuration (ALTER SYSTEM), read per connection;
+ * else the defaults (with certificates: TLS and SCRAM or a client certificate for
+ * everyone; without: loopback trusted, the development default). What applies is logged.
  */
-function hbaRules(config: NodeConfig, hasCertificates: boolean, logger: Logger): readonly HbaRule[] {
-  let rules: readonly HbaRule[];
+async function hbaRules(config: NodeConfig, hasCertificates: boolean, sql: SqlService, logger: Logger): Promise<readonly HbaRule[] | (() => Promise<readonly HbaRule[]>)> {
   if (config.hbaFile !== undefined && config.hbaFile !== null) {
     const parsed = parseHba(readFileSync(config.hbaFile, 'utf8'));
     if (!parsed.ok) throw new TesseraError('bad-hba', `${config.hbaFile}: ${parsed.error}`);
-    rules = parsed.rules;
-  } else {
-    rules = defaultHbaRules(hasCertificates);
+    logger.warn({ rules: parsed.rules.map(formatHbaRule) }, `authentication rules from ${config.hbaFile}`);
+    return parsed.rules;
   }
-  const note = config.hbaFile ? `from ${config.hbaFile}` : hasCertificates ? 'default: TLS with SCRAM-SHA-256 or a client certificate for every connection' : 'default: loopback connections are trusted (development mode); others need SCRAM-SHA-256';
-  logger.warn({ rules: rules.map(formatHbaRule) }, `authentication rules ${note}`);
-  return rules;
+  const defaults = defaultHbaRules(hasCertificates);
+  const setting = (await sql.hbaRules?.()) ?? null;
+  const note = hasCertificates ? 'TLS with SCRAM-SHA-256 or a client certificate for every connection' : 'loopback connections are trusted (development mode); others need SCRAM-SHA-256';
+  if (setting !== null) logger.warn({ rules: setting.map(formatHbaRule) }, `authentication rules from the cluster setting ${HBA_SETTING}`);
+  else logger.warn({ rules: defaults.map(formatHbaRule) }, `authentication rules default: ${note} (ALTER SYSTEM SET ${HBA_SETTING} or --hba-file to change)`);
+  return async () => (await sql.hbaRules?.()) ?? defaults;
 }
 
 function isLoopback(host: string): boolean {

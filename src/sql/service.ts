@@ -9,6 +9,9 @@ import { createParser } from './parser/parse.ts';
 import { sqlError } from './sql-error.ts';
 import { AuthReader } from './auth/auth-catalog.ts';
 import { decideAccess } from './auth/privileges.ts';
+import { HBA_SETTING } from './auth/auth-ast.ts';
+import { parseHba, type HbaRule } from './auth/hba.ts';
+import { settingKey } from './storage/keys.ts';
 import type { Session, SqlService, StartupParams } from './session.ts';
 import { SqlSession } from './session/session-impl.ts';
 
@@ -45,6 +48,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
   const limits = { ...defaultSqlLimits, ...options.limits };
   const { env, txns } = options;
   let ready = false;
+  let hbaCache: { text: string; rules: readonly HbaRule[] } = { text: '', rules: [] };
   return {
     async bootstrap(): Promise<void> {
       await catalog.bootstrap(txns);
@@ -64,6 +68,26 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',
       );
+    },
+    async hbaRules(): Promise<readonly HbaRule[] | null> {
+      const txn = txns.begin({ implicit: true });
+      let raw: Uint8Array | null;
+      try {
+        raw = await txn.get(settingKey(HBA_SETTING));
+        await txn.commit();
+      } catch (err) {
+        await txn.rollback();
+        throw err;
+      }
+      if (raw === null) return null;
+      const text = Buffer.from(raw).toString('utf8');
+      if (text !== hbaCache.text) {
+        const parsed = parseHba(text);
+        // Only parsed rules are ever stored (ALTER SYSTEM checks them): a failure is a bug.
+        if (!parsed.ok) throw new Error(`stored ${HBA_SETTING} does not parse: ${parsed.error}`);
+        hbaCache = { text, rules: parsed.rules };
+      }
+      return hbaCache.rules;
     },
     async passwordVerifier(user: string): Promise<string | null> {
       if (!ready) {

@@ -7,6 +7,8 @@
  * values as bytes (sql formats them, because only sql knows types), NULL as null.
  */
 
+import type { HbaRule } from './auth/hba.ts';
+
 /** A result column, with exactly what PostgreSQL's RowDescription carries. */
 export interface ColumnInfo {
   readonly name: string;
@@ -164,4 +166,10 @@ export interface SqlService {
    * both alike. Optional: a service without it has no passwords (password methods fail).
    */
   passwordVerifier?(user: string): Promise<string | null>;
+  /**
+   * The cluster's host-based authentication rules (ALTER SYSTEM SET
+   * server.host_based_authentication.configuration), or null when none are set. Read from
+   * KV on each call, so a change applies to the next connection on every node.
+   */
+  hbaRules?(): Promise<readonly HbaRule[] | null>;
 }

@@ -20,8 +20,8 @@ export interface ConnectionContext {
   readonly tls: SecureContext | null;
   /** The CA client certificates must chain to; with it TLS clients are asked for a certificate. */
   readonly clientCa: X509Certificate | null;
-  /** Host-based authentication rules: the first match decides the method. */
-  readonly hbaRules: readonly HbaRule[];
+  /** Host-based authentication rules (first match decides the method), or where to read them per connection. */
+  readonly hbaRules: readonly HbaRule[] | (() => Promise<readonly HbaRule[]>);
   /** Per-node secret behind the mock SCRAM salt of unknown users. */
   readonly authMockSecret: Buffer;
 }
@@ -261,7 +261,9 @@ export class Connection {
       receive: () => this.receivePassword(),
     };
     const subject = { user, database, address: this.remoteAddress, ssl: this.encrypted, certCommonName: verifiedCommonName(this.tlsSocket, this.ctx.clientCa) };
-    const outcome = await authenticate({ rules: this.ctx.hbaRules, sqlService: this.ctx.sqlService, mockSecret: this.ctx.authMockSecret }, subject, io);
+    const source = this.ctx.hbaRules;
+    const rules = typeof source === 'function' ? await source() : source;
+    const outcome = await authenticate({ rules, sqlService: this.ctx.sqlService, mockSecret: this.ctx.authMockSecret }, subject, io);
     if (outcome.ok) {
       this.channel.out.authenticationOk();
       return true;

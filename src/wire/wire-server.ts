@@ -25,7 +25,7 @@ export interface WireServerOptions {
    * Host-based authentication rules (first match wins). Default: trust every connection,
    * which suits tests; a node passes its configured or default rules (sql's defaultHbaRules).
    */
-  readonly hba?: readonly HbaRule[];
+  readonly hba?: readonly HbaRule[] | (() => Promise<readonly HbaRule[]>);
 }
 
 const trustAll: readonly HbaRule[] = [{ connType: 'host', databases: null, users: null, address: { kind: 'all' }, method: 'trust', line: 0 }];

@@ -59,6 +59,41 @@ test('--certs-dir: by default plain text is refused (28000) and root without a c
   assert.match(node!.stderr(), /authentication rules default: TLS with SCRAM-SHA-256 or a client certificate/);
 });
 
+test('cluster setting: ALTER SYSTEM SET server.host_based_authentication.configuration applies to the next connection', { skip: openssl === '' ? 'openssl is not installed' : false }, async () => {
+  const root = new pg.Client({ host: '127.0.0.1', port: node!.sqlPort, user: 'root', database: 'defaultdb', ssl: rootSsl() });
+  await root.connect();
+  const carl = (ssl: boolean): pg.Client => {
+    const c = new pg.Client({ host: '127.0.0.1', port: node!.sqlPort, user: 'carl', database: 'defaultdb', password: 'carl-pw', ...(ssl ? { ssl: { ca: readFileSync(join(certs.path, 'ca.crt'), 'utf8'), servername: 'localhost' } } : {}) });
+    c.on('error', () => undefined);
+    return c;
+  };
+  const code = async (c: pg.Client): Promise<string> => {
+    try {
+      await c.connect();
+      await c.end();
+      return 'ok';
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    }
+  };
+  try {
+    await root.query("CREATE USER carl PASSWORD 'carl-pw'");
+    assert.equal(await code(carl(true)), 'ok');
+    assert.equal(await code(carl(false)), '28000');
+    await root.query(`ALTER SYSTEM SET server.host_based_authentication.configuration = 'hostssl all carl all reject
+hostssl all all all cert-scram-sha-256
+host all carl 127.0.0.1/32 scram-sha-256'`);
+    assert.equal(await code(carl(true)), '28000');
+    assert.equal(await code(carl(false)), 'ok');
+    await assert.rejects(root.query("ALTER SYSTEM SET server.host_based_authentication.configuration = 'host all all'"), (e: unknown) => (e as { code?: string }).code === '22023');
+    await root.query('ALTER SYSTEM RESET server.host_based_authentication.configuration');
+    assert.equal(await code(carl(true)), 'ok');
+    assert.equal(await code(carl(false)), '28000');
+  } finally {
+    await root.end();
+  }
+});
+
 test('--certs-dir: psql sslmode=verify-full', { skip: openssl === '' || psql === '' ? 'openssl or psql is not installed' : false }, () => {
   const url = `postgresql://root@localhost:${node!.sqlPort}/defaultdb?sslmode=verify-full&sslrootcert=${join(certs.path, 'ca.crt')}&sslcert=${join(certs.path, 'client.root.crt')}&sslkey=${join(certs.path, 'client.root.key')}`;
   const out = execFileSync(psql, [url, '-X', '-A', '-t', '-c', 'select 42'], { encoding: 'utf8', timeout: 30_000 });

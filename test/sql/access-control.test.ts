@@ -204,3 +204,18 @@ test('role changes are transactional: a rolled-back CREATE ROLE leaves nothing',
   await run(root, 'ROLLBACK');
   await fails(root, 'DROP ROLE temp_role', '42704');
 });
+
+test('ALTER SYSTEM SET server.host_based_authentication.configuration: superuser only, rules must parse', async () => {
+  const setting = 'server.host_based_authentication.configuration';
+  await run(root, `ALTER SYSTEM SET ${setting} = 'host all all all scram-sha-256'`);
+  assert.deepEqual((await cluster.service.hbaRules!())?.map((r) => r.method), ['scram-sha-256']);
+  await fails(root, `ALTER SYSTEM SET ${setting} = 'host all all all kerberos'`, '22023', /line 1: unknown authentication method/);
+  await fails(root, `ALTER SYSTEM SET ${setting} = '# nothing'`, '22023');
+  await fails(root, "ALTER SYSTEM SET work_mem = '1MB'", '0A000');
+  await run(root, 'CREATE USER lena');
+  const lena = await as('lena');
+  await fails(lena, `ALTER SYSTEM RESET ${setting}`, '42501');
+  await lena.close();
+  await run(root, `ALTER SYSTEM RESET ${setting}`);
+  assert.equal(await cluster.service.hbaRules!(), null);
+});

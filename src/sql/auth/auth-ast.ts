@@ -37,4 +37,9 @@ export type AuthStatement =
       /** GRANT ... WITH GRANT OPTION, or REVOKE GRANT OPTION FOR. */
       readonly grantOption: boolean;
     }
-  | { readonly kind: 'grant-role'; readonly grant: boolean; readonly roles: readonly string[]; readonly members: readonly RoleSpec[] };
+  | { readonly kind: 'grant-role'; readonly grant: boolean; readonly roles: readonly string[]; readonly members: readonly RoleSpec[] }
+  /** ALTER SYSTEM SET|RESET server.host_based_authentication.configuration: the cluster's hba rules (null = reset). */
+  | { readonly kind: 'set-hba'; readonly text: string | null };
+
+/** The cluster setting that holds hba rules (CockroachDB's name), set with ALTER SYSTEM. */
+export const HBA_SETTING = 'server.host_based_authentication.configuration';

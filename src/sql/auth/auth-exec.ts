@@ -11,8 +11,9 @@ import type { Catalog, CatalogChanges } from '../catalog/catalog.ts';
 import type { RoleDesc, TableDesc } from '../catalog/descriptors.ts';
 import { sqlError } from '../sql-error.ts';
 import type { Notice } from '../session.ts';
-import { roleKey } from '../storage/keys.ts';
-import type { AuthStatement, GrantObject, RoleOption, RoleSpec } from './auth-ast.ts';
+import { roleKey, settingKey } from '../storage/keys.ts';
+import { HBA_SETTING, type AuthStatement, type GrantObject, type RoleOption, type RoleSpec } from './auth-ast.ts';
+import { parseHba } from './hba.ts';
 import { deleteRole, writePrivileges, writeRole, type AuthReader, type RoleAttributes } from './auth-catalog.ts';
 import { verifierForNewPassword } from './password.ts';
 import { applyGrant, decideGrantOption, isMemberOf, privilegesByKind, PUBLIC_GRANTEE, type ObjectKind, type Privilege } from './privileges.ts';
@@ -52,6 +53,9 @@ export async function runAuthStatement(stmt: AuthStatement, ctx: AuthExecContext
     case 'grant-role':
       grantRoles(stmt, ctx);
       return { tag: stmt.grant ? 'GRANT ROLE' : 'REVOKE ROLE', notices: [] };
+    case 'set-hba':
+      setHba(stmt.text, ctx);
+      return { tag: 'ALTER SYSTEM', notices: [] };
     default:
       return assertNever(stmt, 'auth statement');
   }
@@ -240,4 +244,21 @@ function grantRoles(stmt: Extract<AuthStatement, { kind: 'grant-role' }>, ctx: A
       }
     }
   }
+}
+
+/**
+ * Stores (or clears) the cluster's hba rules. Only a superuser may, and only rules that
+ * parse: a typo must not lock everyone out. New connections read them at once; --hba-file
+ * on a node still wins, the way back in after a bad rule.
+ */
+function setHba(text: string | null, ctx: AuthExecContext): void {
+  if (!actor(ctx).superuser) throw sqlError('42501', `must be superuser to set ${HBA_SETTING}`);
+  if (text === null) {
+    ctx.txn.del(settingKey(HBA_SETTING));
+    return;
+  }
+  const parsed = parseHba(text);
+  if (!parsed.ok) throw sqlError('22023', `invalid value for parameter "${HBA_SETTING}": ${parsed.error}`);
+  if (parsed.rules.length === 0) throw sqlError('22023', `invalid value for parameter "${HBA_SETTING}": no rules (every connection would be refused)`);
+  ctx.txn.put(settingKey(HBA_SETTING), Buffer.from(text, 'utf8'));
 }

@@ -5,7 +5,7 @@
  */
 import type { Statement } from '../parser/ast.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from '../parser/json.ts';
-import type { AuthStatement, GrantObject, RoleOption, RoleSpec } from './auth-ast.ts';
+import { HBA_SETTING, type AuthStatement, type GrantObject, type RoleOption, type RoleSpec } from './auth-ast.ts';
 import type { ObjectKind, Privilege } from './privileges.ts';
 
 type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
@@ -19,7 +19,7 @@ const booleanOptions: Readonly<Record<string, 'superuser' | 'login' | 'createdb'
 };
 
 /** The node types this module converts. */
-export const authStatementTypes: ReadonlySet<string> = new Set(['CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt', 'GrantStmt', 'GrantRoleStmt']);
+export const authStatementTypes: ReadonlySet<string> = new Set(['CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt', 'GrantStmt', 'GrantRoleStmt', 'AlterSystemStmt']);
 
 export function convertAuthStatement(type: string, body: JsonObject): Statement {
   const converted = convert(type, body);
@@ -49,6 +49,8 @@ function convert(type: string, body: JsonObject): AuthStatement | Unsupported {
       const roles = list(body['granted_roles']).map((r) => str(unwrap(r).body['priv_name']) ?? '');
       return { kind: 'grant-role', grant: body['is_grant'] === true, roles, members: list(body['grantee_roles']).map((r) => roleSpec(unwrap(r).body)) };
     }
+    case 'AlterSystemStmt':
+      return convertAlterSystem(obj(body['setstmt']));
     default:
       return { kind: 'unsupported', what: type, pos: location(body) };
   }
@@ -124,4 +126,15 @@ function convertGrant(body: JsonObject): AuthStatement | Unsupported {
     grantees: list(body['grantees']).map((g) => roleSpec(unwrap(g).body)),
     grantOption: body['grant_option'] === true,
   };
+}
+
+/** ALTER SYSTEM exists only for the hba rules: other settings are not cluster settings (yet). */
+function convertAlterSystem(set: JsonObject): AuthStatement | Unsupported {
+  if (str(set['name']) !== HBA_SETTING) return { kind: 'unsupported', what: `ALTER SYSTEM for ${str(set['name']) ?? 'this setting'}`, pos: -1 };
+  const kind = str(set['kind']);
+  if (kind === 'VAR_RESET' || kind === 'VAR_SET_DEFAULT') return { kind: 'set-hba', text: null };
+  const args = list(set['args']);
+  const value = args.length === 1 ? obj(unwrap(args[0]).body['sval'])['sval'] : undefined;
+  if (kind !== 'VAR_SET_VALUE' || typeof value !== 'string') return { kind: 'unsupported', what: `a non-string value for ${HBA_SETTING}`, pos: -1 };
+  return { kind: 'set-hba', text: value };
 }

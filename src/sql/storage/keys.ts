@@ -42,6 +42,11 @@ export function privilegeSpan(): Span {
   return { startKey, endKey: prefixEnd(startKey) };
 }
 
+/** A cluster setting by name (ALTER SYSTEM). */
+export function settingKey(name: string): Uint8Array {
+  return systemKey(encodeKey([str('setting'), str(name)]));
+}
+
 export function bootstrapKey(): Uint8Array {
   return systemKey(encodeKey([str('bootstrap')]));
 }
