@@ -117,14 +117,16 @@ async function cleartext(config: AuthConfig, subject: AuthSubject, io: AuthIo, f
 async function md5(config: AuthConfig, subject: AuthSubject, io: AuthIo, fail: Fail): Promise<AuthOutcome> {
   const stored = await storedVerifier(config, subject.user);
   // PostgreSQL's rule: a user whose password is stored as SCRAM authenticates with SCRAM.
-  if (stored?.kind === 'scram-sha-256') return scram(config, subject, io, fail);
+  // An unknown user (or one without a password) gets SCRAM too, over the mock verifier: new
+  // passwords are SCRAM, so that is what most real users look like (PostgreSQL sends the
+  // md5 challenge here, which tells SCRAM users apart from unknown ones).
+  if (stored === null || stored.kind === 'scram-sha-256') return scram(config, subject, io, fail);
   const salt = randomBytes(4);
   io.send({ kind: 'md5', salt });
   const data = await io.receive();
   if (data === null) return clientLeft;
   const response = cstring(data);
   if (response === null) return { ok: false, code: '08P01', message: 'invalid password packet', reason: 'malformed md5 response' };
-  if (stored === null) return fail('no such role, or the role has no password');
   return checkMd5Response(response, stored, salt) ? { ok: true, method: 'md5' } : fail('wrong password');
 }
 
