@@ -219,3 +219,34 @@ test('ALTER SYSTEM SET server.host_based_authentication.configuration: superuser
   await run(root, `ALTER SYSTEM RESET ${setting}`);
   assert.equal(await cluster.service.hbaRules!(), null);
 });
+
+test('SET ROLE: members take on a role (NOINHERIT members too); others are refused; RESET ROLE returns', async () => {
+  await run(root, 'CREATE TABLE sr (id int PRIMARY KEY)');
+  await run(root, 'CREATE ROLE sr_readers');
+  await run(root, 'GRANT SELECT ON sr TO sr_readers');
+  await run(root, 'CREATE USER mona NOINHERIT');
+  await run(root, 'CREATE USER ned');
+  await run(root, 'GRANT sr_readers TO mona');
+  const mona = await as('mona');
+  const ned = await as('ned');
+  await fails(mona, 'select * from sr', '42501');
+  await run(mona, 'SET ROLE sr_readers');
+  assert.deepEqual(await rows(mona, 'select current_user'), ['sr_readers']);
+  assert.deepEqual(await rows(mona, 'select count(*) from sr'), ['0']);
+  await run(mona, 'RESET ROLE');
+  await fails(mona, 'select * from sr', '42501');
+  // Transactional like any setting: a rolled-back SET ROLE is undone.
+  await run(mona, 'BEGIN');
+  await run(mona, 'SET ROLE sr_readers');
+  await run(mona, 'ROLLBACK');
+  await fails(mona, 'select * from sr', '42501');
+  await fails(ned, 'SET ROLE sr_readers', '42501', /permission denied to set role "sr_readers"/);
+  await fails(ned, 'SET ROLE nobody_at_all', '22023');
+  // A superuser that SETs ROLE to a plain role loses its superuser rights.
+  await run(root, 'SET ROLE ned');
+  await fails(root, 'select * from sr', '42501');
+  await run(root, 'SET ROLE NONE');
+  assert.deepEqual(await rows(root, 'select count(*) from sr'), ['0']);
+  await mona.close();
+  await ned.close();
+});

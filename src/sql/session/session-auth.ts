@@ -11,10 +11,15 @@ import { runAuthStatement } from '../auth/auth-exec.ts';
 import { checkAccess, requiredAccess, type AccessContext } from '../auth/statement-access.ts';
 import type { Statement, TableRef } from '../parser/ast.ts';
 import type { QueryEvent } from '../session.ts';
+import { sqlError } from '../sql-error.ts';
+import { isMemberOf } from '../auth/privileges.ts';
 import type { OpenTxn } from './txn-state.ts';
 
 export interface SessionAuthHost {
+  /** The current role: the session user, or the role SET ROLE chose. Privileges are its. */
   readonly user: string;
+  /** The user the session authenticated as (SET ROLE is checked against its memberships). */
+  readonly sessionUser: string;
   readonly databaseId: number;
   readonly catalog: Catalog;
   open(): OpenTxn | null;
@@ -34,6 +39,7 @@ function reader(host: SessionAuthHost): AuthReader {
  */
 export function authorize(host: SessionAuthHost, stmt: Statement, referenced: readonly TableDesc[]): void {
   const auth = reader(host);
+  if (stmt.kind === 'set' && stmt.name === 'role') return checkSetRole(auth, host.sessionUser, stmt.value);
   if (auth.role(host.user)?.superuser === true) return;
   const catalog = host.catalog;
   const ctx: AccessContext = {
@@ -52,6 +58,22 @@ export function authorize(host: SessionAuthHost, stmt: Statement, referenced: re
     },
   };
   checkAccess(auth, host.user, requiredAccess(stmt, ctx));
+}
+
+/**
+ * SET ROLE r: r must exist and the session user must be a member of it (or a superuser);
+ * SET ROLE NONE / DEFAULT returns to the session user.
+ */
+function checkSetRole(auth: AuthReader, sessionUser: string, value: Extract<Statement, { kind: 'set' }>['value']): void {
+  if (value.kind === 'default') return;
+  const first = value.values[0];
+  const name = value.values.length === 1 && first !== undefined && first.kind === 'string' ? first.text : null;
+  if (name === null) throw sqlError('22023', 'invalid value for parameter "role"');
+  if (name === 'none') return;
+  if (auth.role(name) === null) throw sqlError('22023', `role "${name}" does not exist`);
+  const self = auth.role(sessionUser);
+  if (self?.superuser === true || isMemberOf(auth.lookup, sessionUser, name)) return;
+  throw sqlError('42501', `permission denied to set role "${name}"`);
 }
 
 /** Role and privilege statements, in the session's transaction. */

@@ -250,9 +250,16 @@ export class SqlSession implements Session {
     return new AuthReader(this.deps.catalog, this.open?.changes ?? null);
   }
 
+  /** current_user: the session user unless SET ROLE chose another role. */
+  private currentRole(): string {
+    const role = this.settings.get('role');
+    return role === null || role === 'none' ? this.user : role;
+  }
+
   private authHost(): SessionAuthHost {
     return {
-      user: this.user,
+      user: this.currentRole(),
+      sessionUser: this.user,
       databaseId: this.database.id,
       catalog: this.deps.catalog,
       open: () => this.open,
@@ -275,7 +282,7 @@ export class SqlSession implements Session {
     const settings = this.settings;
     return {
       params,
-      user: this.user,
+      user: this.currentRole(),
       database: this.database.name,
       txnMicros: open === null ? this.deps.nowMicros() : open.txn.startNanos / 1000n,
       timeZone: settings.timeZone,

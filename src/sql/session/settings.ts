@@ -32,6 +32,8 @@ export const settingDefaults: ReadonlyMap<string, string> = new Map([
   ['max_identifier_length', '63'],
   ['is_superuser', 'on'],
   ['session_authorization', 'root'],
+  /** SET ROLE: the role whose privileges the session uses ('none' = the session user); checked by session-auth.ts. */
+  ['role', 'none'],
   ['row_security', 'on'],
   ['jit', 'off'],
   ['max_parallel_workers_per_gather', '0'],
