@@ -26,6 +26,7 @@ import {
   type HbaRule,
   type SqlService,
 } from '../sql/index.ts';
+import { assertNever } from '../util/index.ts';
 import type { AuthenticationRequest } from './backend-writer.ts';
 
 export interface AuthSubject {
@@ -81,7 +82,7 @@ export async function authenticate(config: AuthConfig, subject: AuthSubject, io:
     case 'password':
       return cleartext(config, subject, io, passwordFailed);
     default:
-      throw new Error(`unknown hba method ${String(method)}`);
+      return assertNever(method, 'hba method');
   }
 }
 
