@@ -94,7 +94,10 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         await catalog.load(txns);
         ready = true;
       }
-      return new AuthReader(catalog, null).role(user)?.passwordHash ?? null;
+      const role = new AuthReader(catalog, null).role(user);
+      // An expired password (VALID UNTIL) authenticates no more, as in PostgreSQL.
+      if (role === null || (role.validUntilMs !== null && Number(env.clock.nowNanos() / 1_000_000n) > role.validUntilMs)) return null;
+      return role.passwordHash;
     },
   };
 }

@@ -48,7 +48,8 @@ test('CREATE USER stores a SCRAM verifier, never the password; LOGIN and NOLOGIN
   await fails(root, 'CREATE ROLE alice', '42710');
   await fails(root, 'CREATE ROLE public', '42601', /reserved/);
   await fails(root, 'CREATE ROLE pg_mine', '42939');
-  await fails(root, 'CREATE ROLE x VALID UNTIL \'2030-01-01\'', '0A000');
+  await fails(root, 'CREATE ROLE x CONNECTION LIMIT 3', '0A000');
+  await fails(root, "CREATE ROLE x VALID UNTIL 'soon'", '22007');
 });
 
 test('table privileges: SELECT/INSERT/UPDATE/DELETE are checked on every statement (42501)', async () => {
@@ -250,3 +251,19 @@ test('SET ROLE: members take on a role (NOINHERIT members too); others are refus
   await mona.close();
   await ned.close();
 });
+
+test('VALID UNTIL: a password past its date authenticates no more; infinity and ALTER bring it back', async () => {
+  // The harness runs on a ManualClock that stands at its default instant.
+  const nowMs = 1_700_000_000_000;
+  const past = new Date(nowMs - 86_400_000).toISOString();
+  const future = new Date(nowMs + 86_400_000).toISOString();
+  await run(root, `CREATE USER olga PASSWORD 'pw' VALID UNTIL '${past}'`);
+  assert.equal(await cluster.service.passwordVerifier!('olga'), null);
+  await run(root, `ALTER USER olga VALID UNTIL '${future}'`);
+  assert.ok((await cluster.service.passwordVerifier!('olga'))?.startsWith('SCRAM-SHA-256$'));
+  await run(root, `ALTER USER olga VALID UNTIL '${past.slice(0, 10)} 00:00:00+00'`);
+  assert.equal(await cluster.service.passwordVerifier!('olga'), null);
+  await run(root, "ALTER USER olga VALID UNTIL 'infinity'");
+  assert.ok((await cluster.service.passwordVerifier!('olga')) !== null);
+});
+

@@ -8,7 +8,9 @@ import type { ObjectKind, Privilege } from './privileges.ts';
 export type RoleOption =
   | { readonly kind: 'superuser' | 'login' | 'createdb' | 'createrole' | 'inherit'; readonly value: boolean }
   /** PASSWORD 'text' or PASSWORD NULL. */
-  | { readonly kind: 'password'; readonly value: string | null };
+  | { readonly kind: 'password'; readonly value: string | null }
+  /** VALID UNTIL 'timestamp': when the password stops working. */
+  | { readonly kind: 'valid-until'; readonly value: string };
 
 /** A role named in a statement: a name, PUBLIC, or CURRENT_USER / SESSION_USER / CURRENT_ROLE. */
 export type RoleSpec = { readonly kind: 'name'; readonly name: string } | { readonly kind: 'public' } | { readonly kind: 'current-user' };

@@ -19,6 +19,7 @@ export interface RoleAttributes extends RoleGrants {
   readonly createdb: boolean;
   readonly createrole: boolean;
   readonly passwordHash: string | null;
+  readonly validUntilMs: number | null;
 }
 
 export function roleAttributes(desc: RoleDesc): RoleAttributes {
@@ -31,6 +32,7 @@ export function roleAttributes(desc: RoleDesc): RoleAttributes {
     createrole: desc.createrole ?? desc.superuser,
     inherit: desc.inherit ?? true,
     passwordHash: desc.passwordHash ?? null,
+    validUntilMs: desc.validUntilMs ?? null,
     memberOf: desc.memberOf ?? [],
   };
 }

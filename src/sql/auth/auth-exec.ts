@@ -92,6 +92,8 @@ function withOptions(desc: RoleDesc, options: readonly RoleOption[], ctx: AuthEx
     if (o.kind === 'password') {
       const hash = o.value === null || o.value === '' ? null : verifierForNewPassword(o.value, ctx.newSalt());
       next = { ...next, passwordHash: hash };
+    } else if (o.kind === 'valid-until') {
+      next = { ...next, validUntilMs: parseValidUntil(o.value) };
     } else {
       next = { ...next, [o.kind]: o.value };
     }
@@ -131,7 +133,7 @@ function alterRole(stmt: Extract<AuthStatement, { kind: 'alter-role' }>, ctx: Au
 
 /** A full record of a role's attributes (older records get their defaults written out). */
 function roleRecord(r: RoleAttributes): RoleDesc {
-  return { name: r.name, superuser: r.superuser, login: r.login, createdb: r.createdb, createrole: r.createrole, inherit: r.inherit, passwordHash: r.passwordHash, memberOf: r.memberOf };
+  return { name: r.name, superuser: r.superuser, login: r.login, createdb: r.createdb, createrole: r.createrole, inherit: r.inherit, passwordHash: r.passwordHash, validUntilMs: r.validUntilMs, memberOf: r.memberOf };
 }
 
 function dropRoles(stmt: Extract<AuthStatement, { kind: 'drop-role' }>, ctx: AuthExecContext): Notice[] {
@@ -261,4 +263,17 @@ function setHba(text: string | null, ctx: AuthExecContext): void {
   if (!parsed.ok) throw sqlError('22023', `invalid value for parameter "${HBA_SETTING}": ${parsed.error}`);
   if (parsed.rules.length === 0) throw sqlError('22023', `invalid value for parameter "${HBA_SETTING}": no rules (every connection would be refused)`);
   ctx.txn.put(settingKey(HBA_SETTING), Buffer.from(text, 'utf8'));
+}
+
+/**
+ * VALID UNTIL's timestamp: 'infinity', or an ISO-style date or date and time (with an
+ * offset, else UTC) read by Date.parse. Anything else is 22007, as PostgreSQL's input is.
+ */
+function parseValidUntil(text: string): number | null {
+  if (text.trim().toLowerCase() === 'infinity') return null;
+  const iso = text.trim().replace(/^(\d{4}-\d{2}-\d{2})[ T](\d)/, '$1T$2').replace(/([+-]\d{2})$/, '$1:00');
+  const withZone = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(iso) || !iso.includes('T') ? iso : `${iso}Z`;
+  const ms = Date.parse(withZone);
+  if (!Number.isFinite(ms)) throw sqlError('22007', `invalid input syntax for type timestamp with time zone: "${text}"`);
+  return ms;
 }
