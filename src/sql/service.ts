@@ -7,7 +7,7 @@ import type { Env } from '../util/index.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { createParser } from './parser/parse.ts';
 import { sqlError } from './sql-error.ts';
-import { AuthReader } from './auth/auth-catalog.ts';
+import { AuthReader, type RoleAttributes } from './auth/auth-catalog.ts';
 import { decideAccess } from './auth/privileges.ts';
 import { HBA_SETTING } from './auth/auth-ast.ts';
 import { parseHba, type HbaRule } from './auth/hba.ts';
@@ -48,6 +48,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
   const limits = { ...defaultSqlLimits, ...options.limits };
   const { env, txns } = options;
   let ready = false;
+  const sessionsByRole = new Map<string, number>();
   let hbaCache: { text: string; rules: readonly HbaRule[] } = { text: '', rules: [] };
   return {
     async bootstrap(): Promise<void> {
@@ -61,9 +62,20 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       }
       const database = catalog.database(params.database);
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
-      checkLogin(new AuthReader(catalog, null), params.user, database);
+      const role = checkLogin(new AuthReader(catalog, null), params.user, database);
+      // CONNECTION LIMIT counts this node's sessions of the role (superusers are exempt, as in PostgreSQL).
+      const open = sessionsByRole.get(role.name) ?? 0;
+      if (role.connectionLimit >= 0 && !role.superuser && open >= role.connectionLimit) {
+        throw sqlError('53300', `too many connections for role "${role.name}"`, { severity: 'FATAL' });
+      }
+      sessionsByRole.set(role.name, open + 1);
+      const onClose = (): void => {
+        const n = (sessionsByRole.get(role.name) ?? 1) - 1;
+        if (n <= 0) sessionsByRole.delete(role.name);
+        else sessionsByRole.set(role.name, n);
+      };
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
+        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n, onClose },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',
@@ -103,11 +115,12 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
 }
 
 /** The role may log in and connect to the database (PostgreSQL's checks after authentication). */
-function checkLogin(reader: AuthReader, user: string, database: { readonly id: number; readonly name: string }): void {
+function checkLogin(reader: AuthReader, user: string, database: { readonly id: number; readonly name: string }): RoleAttributes {
   const role = reader.role(user);
   if (role === null) throw sqlError('28000', `role "${user}" does not exist`, { severity: 'FATAL' });
   if (!role.login) throw sqlError('28000', `role "${user}" is not permitted to log in`, { severity: 'FATAL' });
   if (!decideAccess(reader.lookup, user, 'CONNECT', reader.objectAcl('database', database.id)).ok) {
     throw sqlError('42501', `permission denied for database "${database.name}"`, { severity: 'FATAL', detail: 'User does not have CONNECT privilege.' });
   }
+  return role;
 }

@@ -48,7 +48,8 @@ test('CREATE USER stores a SCRAM verifier, never the password; LOGIN and NOLOGIN
   await fails(root, 'CREATE ROLE alice', '42710');
   await fails(root, 'CREATE ROLE public', '42601', /reserved/);
   await fails(root, 'CREATE ROLE pg_mine', '42939');
-  await fails(root, 'CREATE ROLE x CONNECTION LIMIT 3', '0A000');
+  await fails(root, 'CREATE ROLE x CONNECTION LIMIT -2', '22023');
+  await fails(root, 'CREATE ROLE x IN ROLE readers', '0A000');
   await fails(root, "CREATE ROLE x VALID UNTIL 'soon'", '22007');
 });
 
@@ -267,3 +268,18 @@ test('VALID UNTIL: a password past its date authenticates no more; infinity and 
   assert.ok((await cluster.service.passwordVerifier!('olga')) !== null);
 });
 
+
+test('CONNECTION LIMIT: sessions of a role beyond it get FATAL 53300; a closed one frees its place', async () => {
+  await run(root, 'CREATE USER pat CONNECTION LIMIT 1');
+  const first = await as('pat');
+  await assert.rejects(as('pat'), (e: unknown) => e instanceof SqlError && e.code === '53300' && e.message === 'too many connections for role "pat"');
+  await first.close();
+  await first.close();
+  const again = await as('pat');
+  await run(root, 'ALTER USER pat CONNECTION LIMIT 0');
+  await assert.rejects(as('pat'), (e: unknown) => e instanceof SqlError && e.code === '53300');
+  await run(root, 'ALTER USER pat CONNECTION LIMIT -1');
+  const third = await as('pat');
+  await again.close();
+  await third.close();
+});

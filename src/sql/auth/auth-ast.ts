@@ -9,6 +9,8 @@ export type RoleOption =
   | { readonly kind: 'superuser' | 'login' | 'createdb' | 'createrole' | 'inherit'; readonly value: boolean }
   /** PASSWORD 'text' or PASSWORD NULL. */
   | { readonly kind: 'password'; readonly value: string | null }
+  /** CONNECTION LIMIT n (-1 = none). */
+  | { readonly kind: 'connection-limit'; readonly value: number }
   /** VALID UNTIL 'timestamp': when the password stops working. */
   | { readonly kind: 'valid-until'; readonly value: string };
 

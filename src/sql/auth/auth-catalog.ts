@@ -20,6 +20,7 @@ export interface RoleAttributes extends RoleGrants {
   readonly createrole: boolean;
   readonly passwordHash: string | null;
   readonly validUntilMs: number | null;
+  readonly connectionLimit: number;
 }
 
 export function roleAttributes(desc: RoleDesc): RoleAttributes {
@@ -33,6 +34,7 @@ export function roleAttributes(desc: RoleDesc): RoleAttributes {
     inherit: desc.inherit ?? true,
     passwordHash: desc.passwordHash ?? null,
     validUntilMs: desc.validUntilMs ?? null,
+    connectionLimit: desc.connectionLimit ?? -1,
     memberOf: desc.memberOf ?? [],
   };
 }

@@ -92,6 +92,9 @@ function withOptions(desc: RoleDesc, options: readonly RoleOption[], ctx: AuthEx
     if (o.kind === 'password') {
       const hash = o.value === null || o.value === '' ? null : verifierForNewPassword(o.value, ctx.newSalt());
       next = { ...next, passwordHash: hash };
+    } else if (o.kind === 'connection-limit') {
+      if (!Number.isSafeInteger(o.value) || o.value < -1) throw sqlError('22023', `invalid connection limit: ${o.value}`);
+      next = { ...next, connectionLimit: o.value };
     } else if (o.kind === 'valid-until') {
       next = { ...next, validUntilMs: parseValidUntil(o.value) };
     } else {
@@ -133,7 +136,7 @@ function alterRole(stmt: Extract<AuthStatement, { kind: 'alter-role' }>, ctx: Au
 
 /** A full record of a role's attributes (older records get their defaults written out). */
 function roleRecord(r: RoleAttributes): RoleDesc {
-  return { name: r.name, superuser: r.superuser, login: r.login, createdb: r.createdb, createrole: r.createrole, inherit: r.inherit, passwordHash: r.passwordHash, validUntilMs: r.validUntilMs, memberOf: r.memberOf };
+  return { name: r.name, superuser: r.superuser, login: r.login, createdb: r.createdb, createrole: r.createrole, inherit: r.inherit, passwordHash: r.passwordHash, validUntilMs: r.validUntilMs, connectionLimit: r.connectionLimit, memberOf: r.memberOf };
 }
 
 function dropRoles(stmt: Extract<AuthStatement, { kind: 'drop-role' }>, ctx: AuthExecContext): Notice[] {

@@ -65,6 +65,7 @@ function roleOptions(raw: unknown): RoleOption[] | Unsupported {
     const bool = booleanOptions[name];
     if (bool !== undefined) out.push({ kind: bool, value: arg.body['boolval'] === true });
     else if (name === 'password') out.push({ kind: 'password', value: arg.type === 'String' ? (str(arg.body['sval']) ?? '') : null });
+    else if (name === 'connectionlimit' && arg.type === 'Integer') out.push({ kind: 'connection-limit', value: typeof arg.body['ival'] === 'number' ? arg.body['ival'] : 0 });
     else if (name === 'validUntil' && arg.type === 'String') out.push({ kind: 'valid-until', value: str(arg.body['sval']) ?? '' });
     else return { kind: 'unsupported', what: `role option ${name}`, pos: location(d) };
   }

@@ -74,6 +74,8 @@ export interface RoleDesc {
   readonly inherit?: boolean;
   /** Password verifier (SCRAM-SHA-256$... or md5...), never the password; null = none. */
   readonly passwordHash?: string | null;
+  /** CONNECTION LIMIT: sessions of this role at once on one node; -1 = no limit. */
+  readonly connectionLimit?: number;
   /** VALID UNTIL: after this instant (ms since the epoch) the password no longer authenticates; null = forever. */
   readonly validUntilMs?: number | null;
   /** Roles granted to this one (GRANT r TO this), by name. */

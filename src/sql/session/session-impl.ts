@@ -34,6 +34,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
+  /** Called once when the session closes (the per-role connection count). */
+  readonly onClose?: () => void;
 }
 
 interface Prepared {
@@ -502,7 +504,13 @@ export class SqlSession implements Session {
     this.stopReason ??= 'cancel';
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.deps.onClose?.();
+    }
     this.endStatement();
     const open = this.open;
     await this.closeCursors();
