@@ -27,6 +27,9 @@ before(async () => {
   const c = await node.client();
   await c.query('create table fz (k int primary key, v text)');
   await c.query("insert into fz values (1, 'one'), (2, 'two')");
+  // One connection in ten logs in as a user that needs SCRAM, and fuzzes the exchange.
+  await c.query("create user fuzzer password 'fuzz-pw'");
+  await c.query("alter system set server.host_based_authentication.configuration = 'host all fuzzer all scram-sha-256\nhost all all all trust'");
   await c.end();
 });
 
@@ -113,6 +116,27 @@ function randomMessage(r: () => number, framedOnly: boolean): Buffer {
   }
 }
 
+/** A random 'p' message: SASLInitialResponse/SASLResponse shapes with random contents, or bytes. */
+function randomAuthMessage(r: () => number): Buffer {
+  const int = (n: number): number => Math.floor(r() * n);
+  const text = (n: number): string => Array.from({ length: int(n) }, () => String.fromCharCode(32 + int(95))).join('');
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  switch (int(4)) {
+    case 0: {
+      const data = Buffer.from(pick(['n,,n=,r=', 'y,,n=x,r=', 'p=tls-server-end-point,,n=,r=', 'n,a=x,n=,r=', '']) + text(30));
+      const length = Buffer.alloc(4);
+      length.writeInt32BE(pick([data.length, -1, data.length + 1, int(100)]));
+      return frame('p', Buffer.concat([cstr(pick(['SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS', 'PLAIN', ''])), length, data]));
+    }
+    case 1:
+      return frame('p', Buffer.from(`c=${pick(['biws', 'eSws', ''])},r=${text(40)},p=${Buffer.from(text(32)).toString('base64')}`));
+    case 2:
+      return frame('p', cstr(text(20)));
+    default:
+      return frame('p', Buffer.from(Array.from({ length: int(64) }, () => int(256))));
+  }
+}
+
 /** One connection: startup, then `count` messages written as they are generated; resolves when the server closes or after a bound. */
 function fuzzConnection(port: number, r: () => number, count: number): Promise<void> {
   return new Promise((resolve) => {
@@ -130,7 +154,9 @@ function fuzzConnection(port: number, r: () => number, count: number): Promise<v
     const timer = setTimeout(done, 10_000);
     socket.on('close', done);
     socket.on('connect', () => {
-      const parts = [serialize.startup({ user: 'root', database: 'defaultdb' })];
+      const auth = r() < 0.1;
+      const parts = [serialize.startup({ user: auth ? 'fuzzer' : 'root', database: 'defaultdb' })];
+      if (auth) for (let i = 0; i < 3; i++) parts.push(randomAuthMessage(r));
       const framedOnly = r() < 0.75;
       for (let i = 0; i < count; i++) parts.push(randomMessage(r, framedOnly));
       parts.push(serialize.end());
@@ -156,6 +182,11 @@ test(`${messagesTotal} random frontend messages leave the node serving (seed ${s
   console.log(`fuzz: ${sent} messages in ${elapsedMs} ms, ${answeredBytes} bytes answered (seed ${seed})`);
   assert.equal(sent, messagesTotal, `only ${sent} messages within ${deadlineMs} ms (seed ${seed})`);
   assert.equal(node!.child.exitCode, null, 'the node is still running');
+  // The authentication exchange was fuzzed too, and nothing reached the error level (a bug).
+  await new Promise((res) => setTimeout(res, 200));
+  const log = node!.stderr();
+  assert.match(log, /authentication failed/);
+  assert.doesNotMatch(log, /"level":(50|60)/, 'an error-level log line means a bug was hit');
   const c = await node!.client();
   try {
     assert.ok((await c.query('select count(*)::int as n from fz')).rows[0].n >= 0);
