@@ -124,6 +124,7 @@ async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): 
     certsDir: typeof values['certs-dir'] === 'string' ? values['certs-dir'] : null,
     insecure: values['insecure'] === true,
     clockOffsetFile: typeof values['testing-clock-offset-file'] === 'string' ? values['testing-clock-offset-file'] : null,
+    hbaFile: typeof values['hba-file'] === 'string' ? values['hba-file'] : null,
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(

@@ -2,14 +2,14 @@
  * One Tessera node: builds every layer from the bottom up (engine, kv, txn, sql, wire),
  * owns the ports and the lifecycle. The only module that knows all layers.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv, type Sender, type Store } from '../kv/index.ts';
 import { startClusterNode, type ClusterConfig, type ClusterNode } from './cluster.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
-import { createSqlService, type TesseraSqlService } from '../sql/index.ts';
+import { createSqlService, defaultHbaRules, formatHbaRule, HBA_SETTING, parseHba, type HbaRule, type SqlService, type TesseraSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
 import { offsetClock } from './clock-offset.ts';
@@ -33,6 +33,8 @@ export interface NodeConfig {
   readonly insecure?: boolean;
   /** Testing only: a file holding milliseconds to add to the wall clock (see clock-offset.ts). */
   readonly clockOffsetFile?: string | null;
+  /** A pg_hba.conf-style file whose rules replace the defaults (see hbaRules). */
+  readonly hbaFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
   /** A node of a multi-node cluster (`tessera start`); absent: a single node (`start-single-node`). */
@@ -106,7 +108,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
     let serving = false;
-    const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
+    const tls = wireTls(config, logger);
+    const wire = new WireServer(sql, { env, ...tls, hba: await hbaRules(config, tls.tls !== undefined, sql, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
     const nodeId = cluster?.nodeId ?? 1;
@@ -143,7 +146,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
  * only on loopback unless told `--insecure` (plain text on a network is a choice, not an
  * accident).
  */
-function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cert: Buffer } } {
+function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cert: Buffer; ca?: Buffer } } {
   const dir = config.certsDir ?? null;
   if (dir === null) {
     if (!isLoopback(config.sqlAddr.host) && config.insecure !== true) {
@@ -152,7 +155,32 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
     if (config.insecure === true) logger.warn('insecure mode: SQL clients connect without TLS');
     return {};
   }
-  return { tls: { key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.crt')) } };
+  // With ca.crt, client certificates signed by it authenticate their CN as the user.
+  const caPath = join(dir, 'ca.crt');
+  const ca = existsSync(caPath) ? { ca: readFileSync(caPath) } : {};
+  return { tls: { key: readFileSync(join(dir, 'node.key')), cert: readFileSync(join(dir, 'node.crt')), ...ca } };
+}
+
+/**
+ * The authentication rules: the --hba-file's when given (a node-local override, also the
+ * way back in after a bad cluster setting); else the cluster setting
+ * server.host_based_authentication.configuration (ALTER SYSTEM), read per connection;
+ * else the defaults (with certificates: TLS and SCRAM or a client certificate for
+ * everyone; without: loopback trusted, the development default). What applies is logged.
+ */
+async function hbaRules(config: NodeConfig, hasCertificates: boolean, sql: SqlService, logger: Logger): Promise<readonly HbaRule[] | (() => Promise<readonly HbaRule[]>)> {
+  if (config.hbaFile !== undefined && config.hbaFile !== null) {
+    const parsed = parseHba(readFileSync(config.hbaFile, 'utf8'));
+    if (!parsed.ok) throw new TesseraError('bad-hba', `${config.hbaFile}: ${parsed.error}`);
+    logger.warn({ rules: parsed.rules.map(formatHbaRule) }, `authentication rules from ${config.hbaFile}`);
+    return parsed.rules;
+  }
+  const defaults = defaultHbaRules(hasCertificates);
+  const setting = (await sql.hbaRules?.()) ?? null;
+  const note = hasCertificates ? 'TLS with SCRAM-SHA-256 or a client certificate for every connection' : 'loopback connections are trusted (development mode); others need SCRAM-SHA-256';
+  if (setting !== null) logger.warn({ rules: setting.map(formatHbaRule) }, `authentication rules from the cluster setting ${HBA_SETTING}`);
+  else logger.warn({ rules: defaults.map(formatHbaRule) }, `authentication rules default: ${note} (ALTER SYSTEM SET ${HBA_SETTING} or --hba-file to change)`);
+  return async () => (await sql.hbaRules?.()) ?? defaults;
 }
 
 function isLoopback(host: string): boolean {

@@ -25,6 +25,7 @@ const lowerLayerCodes: Readonly<Record<string, (err: TesseraError) => SqlError>>
   // The executor attributes duplicates to a constraint itself; this is the fallback.
   'duplicate-key': () => sqlError('23505', 'duplicate key value violates unique constraint'),
   'statement-cancelled': () => sqlError('57014', 'canceling statement due to user request'),
+  'lock-timeout': () => sqlError('55P03', 'canceling statement due to lock timeout'),
 };
 
 /**

@@ -20,3 +20,7 @@ export type {
 } from './session.ts';
 export { toSqlError } from './errors.ts';
 export { createSqlService, defaultSqlLimits, type SqlLimits, type SqlServiceOptions, type TesseraSqlService } from './service.ts';
+export { HBA_SETTING } from './auth/auth-ast.ts';
+export { decideHba, parseHba, defaultHbaRules, formatHbaRule, normalizeAddress, type HbaRule, type HbaMethod, type HbaConnection, type HbaParse } from './auth/hba.ts';
+export { parseVerifier, checkCleartextPassword, checkMd5Response, SCRAM_ITERATIONS_DEFAULT, type PasswordVerifier, type ScramVerifier } from './auth/password.ts';
+export { scramServerFirst, scramServerFinal, mockScramVerifier, SCRAM_MECHANISM, type ScramState } from './auth/scram.ts';

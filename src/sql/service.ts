@@ -8,6 +8,11 @@ import { Catalog } from './catalog/catalog.ts';
 import { SequenceCache } from './catalog/sequences.ts';
 import { createParser } from './parser/parse.ts';
 import { sqlError } from './sql-error.ts';
+import { AuthReader, type RoleAttributes } from './auth/auth-catalog.ts';
+import { decideAccess } from './auth/privileges.ts';
+import { HBA_SETTING } from './auth/auth-ast.ts';
+import { parseHba, type HbaRule } from './auth/hba.ts';
+import { settingKey } from './storage/keys.ts';
 import type { Session, SqlService, StartupParams } from './session.ts';
 import { SqlSession } from './session/session-impl.ts';
 
@@ -50,6 +55,8 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
   const limits = { ...defaultSqlLimits, ...options.limits };
   const { env, txns } = options;
   let ready = false;
+  const sessionsByRole = new Map<string, number>();
+  let hbaCache: { text: string; rules: readonly HbaRule[] } = { text: '', rules: [] };
   return {
     async bootstrap(): Promise<void> {
       await catalog.bootstrap(txns);
@@ -65,13 +72,65 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       }
       const database = catalog.database(params.database);
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
-      if (catalog.role(params.user) === null) throw sqlError('28000', `role "${params.user}" does not exist`, { severity: 'FATAL' });
+      const role = checkLogin(new AuthReader(catalog, null), params.user, database);
+      // CONNECTION LIMIT counts this node's sessions of the role (superusers are exempt, as in PostgreSQL).
+      const open = sessionsByRole.get(role.name) ?? 0;
+      if (role.connectionLimit >= 0 && !role.superuser && open >= role.connectionLimit) {
+        throw sqlError('53300', `too many connections for role "${role.name}"`, { severity: 'FATAL' });
+      }
+      sessionsByRole.set(role.name, open + 1);
+      const onClose = (): void => {
+        const n = (sessionsByRole.get(role.name) ?? 1) - 1;
+        if (n <= 0) sessionsByRole.delete(role.name);
+        else sessionsByRole.set(role.name, n);
+      };
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',
       );
     },
+    async hbaRules(): Promise<readonly HbaRule[] | null> {
+      const txn = txns.begin({ implicit: true });
+      let raw: Uint8Array | null;
+      try {
+        raw = await txn.get(settingKey(HBA_SETTING));
+        await txn.commit();
+      } catch (err) {
+        await txn.rollback();
+        throw err;
+      }
+      if (raw === null) return null;
+      const text = Buffer.from(raw).toString('utf8');
+      if (text !== hbaCache.text) {
+        const parsed = parseHba(text);
+        // Only parsed rules are ever stored (ALTER SYSTEM checks them): a failure is a bug.
+        if (!parsed.ok) throw new Error(`stored ${HBA_SETTING} does not parse: ${parsed.error}`);
+        hbaCache = { text, rules: parsed.rules };
+      }
+      return hbaCache.rules;
+    },
+    async passwordVerifier(user: string): Promise<string | null> {
+      if (!ready) {
+        await catalog.load(txns);
+        ready = true;
+      }
+      const role = new AuthReader(catalog, null).role(user);
+      // An expired password (VALID UNTIL) authenticates no more, as in PostgreSQL.
+      if (role === null || (role.validUntilMs !== null && Number(env.clock.nowNanos() / 1_000_000n) > role.validUntilMs)) return null;
+      return role.passwordHash;
+    },
   };
+}
+
+/** The role may log in and connect to the database (PostgreSQL's checks after authentication). */
+function checkLogin(reader: AuthReader, user: string, database: { readonly id: number; readonly name: string }): RoleAttributes {
+  const role = reader.role(user);
+  if (role === null) throw sqlError('28000', `role "${user}" does not exist`, { severity: 'FATAL' });
+  if (!role.login) throw sqlError('28000', `role "${user}" is not permitted to log in`, { severity: 'FATAL' });
+  if (!decideAccess(reader.lookup, user, 'CONNECT', reader.objectAcl('database', database.id)).ok) {
+    throw sqlError('42501', `permission denied for database "${database.name}"`, { severity: 'FATAL', detail: 'User does not have CONNECT privilege.' });
+  }
+  return role;
 }

@@ -7,6 +7,8 @@
  * values as bytes (sql formats them, because only sql knows types), NULL as null.
  */
 
+import type { HbaRule } from './auth/hba.ts';
+
 /** A result column, with exactly what PostgreSQL's RowDescription carries. */
 export interface ColumnInfo {
   readonly name: string;
@@ -152,6 +154,22 @@ export interface ExecuteOptions {
 
 /** The sql layer as the node sees it. */
 export interface SqlService {
-  /** Opens a session; throws SqlError 3D000 for an unknown database, 28000 for an unknown role. */
+  /**
+   * Opens a session for an authenticated user; throws SqlError (FATAL) 3D000 for an unknown
+   * database, 28000 for an unknown role or one without LOGIN, 42501 without CONNECT on the
+   * database.
+   */
   openSession(params: StartupParams): Promise<Session>;
+  /**
+   * The stored password verifier of `user` (SCRAM-SHA-256$... or md5...), or null when the
+   * user does not exist or has no password: the caller cannot tell which, and must fail
+   * both alike. Optional: a service without it has no passwords (password methods fail).
+   */
+  passwordVerifier?(user: string): Promise<string | null>;
+  /**
+   * The cluster's host-based authentication rules (ALTER SYSTEM SET
+   * server.host_based_authentication.configuration), or null when none are set. Read from
+   * KV on each call, so a change applies to the next connection on every node.
+   */
+  hbaRules?(): Promise<readonly HbaRule[] | null>;
 }

@@ -69,7 +69,7 @@ export class KvClient {
         continue;
       }
       if (waitedMs >= waitBudgetMs) {
-        const code = options.waitMs !== undefined ? 'lock-not-available' : 'txn-retry';
+        const code = options.waitMs !== undefined ? 'lock-timeout' : 'txn-retry';
         throw new TxnError(code, `conflict with transaction ${first.txn.id} on key ${prettyKey(first.key)} (waited ${waitedMs} ms)`, { key: first.key });
       }
       this.stats.intentWaits++;

@@ -1,7 +1,7 @@
 import { TesseraError } from '../util/index.ts';
 import type { Timestamp } from '../kv/index.ts';
 
-export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted' | 'deadlock' | 'lock-not-available';
+export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted' | 'deadlock' | 'lock-not-available' | 'lock-timeout';
 
 /**
  * The errors of the Txn contract (see txn.ts). sql maps 'duplicate-key' to SQLSTATE 23505

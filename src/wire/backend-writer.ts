@@ -1,5 +1,5 @@
 import type { ColumnInfo, FormattedRow, TransactionStatus } from '../sql/index.ts';
-import { assert } from '../util/index.ts';
+import { assert, assertNever } from '../util/index.ts';
 
 /** The fields of an ErrorResponse or NoticeResponse, in PostgreSQL's terms. */
 export interface ErrorNoticeFields {
@@ -43,6 +43,12 @@ const initialBytes = 16 * 1024;
  * Ownership: the Buffer returned by `take()` belongs to the caller (the writer never touches
  * it again); the writer keeps reusing its own buffer only when it copied the batch out.
  */
+export type AuthenticationRequest =
+  | { readonly kind: 'cleartext' }
+  | { readonly kind: 'md5'; readonly salt: Uint8Array }
+  | { readonly kind: 'sasl'; readonly mechanisms: readonly string[] }
+  | { readonly kind: 'sasl-continue' | 'sasl-final'; readonly data: string };
+
 export class BackendWriter {
   private buf: Buffer = Buffer.allocUnsafe(initialBytes);
   private pos = 0;
@@ -79,6 +85,36 @@ export class BackendWriter {
   authenticationOk(): void {
     this.begin(0x52); // 'R'
     this.int32(0);
+    this.end();
+  }
+
+  /**
+   * An authentication request: 3 cleartext password, 5 md5 (with a 4-byte salt), 10 SASL
+   * (mechanism names), 11 SASL continue and 12 SASL final (with the SCRAM message).
+   */
+  authenticationRequest(request: AuthenticationRequest): void {
+    this.begin(0x52); // 'R'
+    switch (request.kind) {
+      case 'cleartext':
+        this.int32(3);
+        break;
+      case 'md5':
+        this.int32(5);
+        this.bytes(request.salt);
+        break;
+      case 'sasl':
+        this.int32(10);
+        for (const m of request.mechanisms) this.cstring(m);
+        this.byte(0);
+        break;
+      case 'sasl-continue':
+      case 'sasl-final':
+        this.int32(request.kind === 'sasl-continue' ? 11 : 12);
+        this.bytes(Buffer.from(request.data, 'utf8'));
+        break;
+      default:
+        assertNever(request, 'authentication request');
+    }
     this.end();
   }
 
@@ -283,6 +319,12 @@ export class BackendWriter {
   private byte(value: number): void {
     this.ensure(1);
     this.buf[this.pos++] = value;
+  }
+
+  private bytes(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
   }
 
   private int16(value: number): void {

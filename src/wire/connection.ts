@@ -1,8 +1,9 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { SqlError, type ColumnInfo, type CopyInSink, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { SqlError, type ColumnInfo, type CopyInSink, type HbaRule, type QueryEvent, type Session, type SqlService } from '../sql/index.ts';
+import { authenticate, verifiedCommonName, type AuthIo } from './authenticate.ts';
 import { assertNever, type Logger } from '../util/index.ts';
-import { BackendWriter } from './backend-writer.ts';
 import type { CancelRegistry } from './cancel-registry.ts';
 import { fatal, isUnexpected, protocolViolationFields, sqlErrorFields, toClientError } from './client-error.ts';
 import type { DecodeResult } from './frontend-decoder.ts';
@@ -17,6 +18,12 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** Present when the node has certificates: SSLRequest is answered 'S' (TLS 1.2+). */
   readonly tls: SecureContext | null;
+  /** The CA client certificates must chain to; with it TLS clients are asked for a certificate. */
+  readonly clientCa: X509Certificate | null;
+  /** Host-based authentication rules (first match decides the method), or where to read them per connection. */
+  readonly hbaRules: readonly HbaRule[] | (() => Promise<readonly HbaRule[]>);
+  /** Per-node secret behind the mock SCRAM salt of unknown users. */
+  readonly authMockSecret: Buffer;
 }
 
 /** Startup parameters that are not passed on to sql as options. */
@@ -39,6 +46,9 @@ export class Connection {
   /** Replaced once, by the TLS channel, when the client asks for encryption. */
   private channel: SocketChannel;
   private encrypted = false;
+  /** The TLS socket once the client asked for encryption: its peer certificate authenticates. */
+  private tlsSocket: TLSSocket | null = null;
+  private readonly remoteAddress: string;
   private session: Session | null = null;
   private processId: number | null = null;
   /** After an error in the extended protocol, messages are skipped until Sync. */
@@ -54,6 +64,7 @@ export class Connection {
     private readonly ctx: ConnectionContext,
   ) {
     this.channel = new SocketChannel(socket, ctx.limits, ctx.logger);
+    this.remoteAddress = socket.remoteAddress ?? '';
   }
 
   /** Serves the connection to its end. Never rejects: an unexpected error closes only this connection. */
@@ -193,7 +204,9 @@ export class Connection {
     }
     this.channel.out.encryptionAnswer(true);
     const raw = await this.channel.detach();
-    const secure = new TLSSocket(raw, { isServer: true, secureContext: tlsContext });
+    // A client certificate is asked for but not required: hba decides whether one is needed.
+    const secure = new TLSSocket(raw, { isServer: true, secureContext: tlsContext, requestCert: this.ctx.clientCa !== null, rejectUnauthorized: false });
+    this.tlsSocket = secure;
     this.channel = new SocketChannel(secure, this.ctx.limits, this.ctx.logger);
     this.encrypted = true;
     return true;
@@ -215,11 +228,11 @@ export class Connection {
     }
     const database = message.params.get('database') ?? user;
     const options = new Map([...message.params].filter(([name]) => !reservedStartupParams.has(name) && !name.startsWith('_pq_.')));
-    if (!(await this.authenticate())) return false;
+    if (!(await this.authenticate(user, database))) return false;
 
     let session: Session;
     try {
-      session = await this.ctx.sqlService.openSession({ user, database, options, remoteAddress: this.channel.remoteAddress });
+      session = await this.ctx.sqlService.openSession({ user, database, options, remoteAddress: this.remoteAddress });
     } catch (err) {
       this.writeError(err, 'FATAL');
       return false;
@@ -235,10 +248,44 @@ export class Connection {
     return true;
   }
 
-  /** Trust authentication. SCRAM/md5 (issue 6) exchange 'password' messages here. */
-  private authenticate(): Promise<boolean> {
-    this.channel.out.authenticationOk();
-    return Promise.resolve(true);
+  /**
+   * Runs the hba-chosen method; on success sends AuthenticationOk. A failure is FATAL with
+   * the method's SQLSTATE (28P01, 28000) and is logged with its reason.
+   */
+  private async authenticate(user: string, database: string): Promise<boolean> {
+    const io: AuthIo = {
+      send: (request) => {
+        this.channel.out.authenticationRequest(request);
+        this.channel.flush();
+      },
+      receive: () => this.receivePassword(),
+    };
+    const subject = { user, database, address: this.remoteAddress, ssl: this.encrypted, certCommonName: verifiedCommonName(this.tlsSocket, this.ctx.clientCa) };
+    const source = this.ctx.hbaRules;
+    const rules = typeof source === 'function' ? await source() : source;
+    const outcome = await authenticate({ rules, sqlService: this.ctx.sqlService, mockSecret: this.ctx.authMockSecret }, subject, io);
+    if (outcome.ok) {
+      this.channel.out.authenticationOk();
+      return true;
+    }
+    this.ctx.logger.warn({ user, database, ssl: this.encrypted, reason: outcome.reason }, 'authentication failed');
+    if (outcome.code !== null && !this.channel.closed) this.channel.out.errorResponse(fatal(outcome.code, outcome.message));
+    return false;
+  }
+
+  /** The next 'p' message during authentication; anything else ends the connection (08P01). */
+  private async receivePassword(): Promise<Uint8Array | null> {
+    const result = await this.nextMessage();
+    if (result === null) return null;
+    if (result.kind === 'error') {
+      this.channel.out.errorResponse(protocolViolationFields(result.error));
+      return null;
+    }
+    if (result.message.kind !== 'password') {
+      this.channel.out.errorResponse(fatal('08P01', `expected password response, got message type ${result.message.kind}`));
+      return null;
+    }
+    return result.message.data;
   }
 
   private async messageLoop(): Promise<void> {
@@ -482,16 +529,4 @@ export class Connection {
     this.channel.flush();
     this.atQueryBoundary = true;
   }
-}
-
-/**
- * Turns a connection away before any protocol exchange (too many connections). The client
- * reads the FATAL ErrorResponse as the answer to its startup packet, as with PostgreSQL.
- */
-export function refuseConnection(socket: Socket, code: string, message: string): void {
-  const out = new BackendWriter();
-  out.errorResponse(fatal(code, message));
-  socket.on('error', () => undefined);
-  const batch = out.take();
-  if (batch !== null) socket.end(batch, () => socket.destroy());
 }

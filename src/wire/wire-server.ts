@@ -1,9 +1,12 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { SqlService } from '../sql/index.ts';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import type { HbaRule, SqlService } from '../sql/index.ts';
 import type { Env } from '../util/index.ts';
 import { CancelRegistry, cryptoInt32 } from './cancel-registry.ts';
-import { Connection, refuseConnection } from './connection.ts';
+import { BackendWriter } from './backend-writer.ts';
+import { fatal } from './client-error.ts';
+import { Connection } from './connection.ts';
 import { resolveWireLimits, type WireLimits } from './limits.ts';
 
 export interface WireServerOptions {
@@ -18,7 +21,14 @@ export interface WireServerOptions {
    * node:crypto, because a guessable secret would let anyone cancel others' queries.
    */
   readonly cancelKeySource?: () => number;
+  /**
+   * Host-based authentication rules (first match wins). Default: trust every connection,
+   * which suits tests; a node passes its configured or default rules (sql's defaultHbaRules).
+   */
+  readonly hba?: readonly HbaRule[] | (() => Promise<readonly HbaRule[]>);
 }
+
+const trustAll: readonly HbaRule[] = [{ connType: 'host', databases: null, users: null, address: { kind: 'all' }, method: 'trust', line: 0 }];
 
 export interface WireAddress {
   readonly host: string;
@@ -43,6 +53,8 @@ export class WireServer {
   private nextConnectionId = 1;
   private closing = false;
   private readonly tls: SecureContext | null;
+  private readonly authMockSecret = randomBytes(32);
+  private readonly clientCa: X509Certificate | null;
 
   constructor(
     private readonly sqlService: SqlService,
@@ -51,6 +63,7 @@ export class WireServer {
     this.limits = resolveWireLimits(options.limits);
     this.cancelRegistry = new CancelRegistry(options.cancelKeySource ?? cryptoInt32);
     const t = options.tls;
+    this.clientCa = t?.ca === undefined ? null : new X509Certificate(t.ca);
     this.tls = t === undefined ? null : createSecureContext({ key: t.key, cert: t.cert, ...(t.ca === undefined ? {} : { ca: t.ca }), minVersion: 'TLSv1.2' });
   }
 
@@ -101,6 +114,9 @@ export class WireServer {
       cancelRegistry: this.cancelRegistry,
       logger,
       tls: this.tls,
+      clientCa: this.clientCa,
+      hbaRules: this.options.hba ?? trustAll,
+      authMockSecret: this.authMockSecret,
     });
     const done = connection.run().finally(() => this.connections.delete(connection));
     this.connections.set(connection, done);
@@ -133,4 +149,16 @@ export class WireServer {
     }
     await stopped;
   }
+}
+
+/**
+ * Turns a connection away before any protocol exchange (too many connections). The client
+ * reads the FATAL ErrorResponse as the answer to its startup packet, as with PostgreSQL.
+ */
+export function refuseConnection(socket: Socket, code: string, message: string): void {
+  const out = new BackendWriter();
+  out.errorResponse(fatal(code, message));
+  socket.on('error', () => undefined);
+  const batch = out.take();
+  if (batch !== null) socket.end(batch, () => socket.destroy());
 }

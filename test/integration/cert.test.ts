@@ -39,11 +39,16 @@ test('cert commands make a CA, a node and a client certificate that verify', asy
   assert.equal(noHost.code, 2);
 
   node = await startNodeProcess(store.path, ['--certs-dir', certs]);
-  const c = new pg.Client({ host: '127.0.0.1', port: node.sqlPort, user: 'root', database: 'defaultdb', ssl: { ca: readFileSync(join(certs, 'ca.crt'), 'utf8'), servername: 'localhost' } });
+  // The node requires a client certificate or SCRAM by default: root's certificate authenticates it.
+  const ssl = { ca: readFileSync(join(certs, 'ca.crt'), 'utf8'), servername: 'localhost' };
+  const c = new pg.Client({ host: '127.0.0.1', port: node.sqlPort, user: 'root', database: 'defaultdb', ssl: { ...ssl, cert: readFileSync(join(certs, 'client.root.crt'), 'utf8'), key: readFileSync(join(certs, 'client.root.key'), 'utf8') } });
   await c.connect();
   try {
-    assert.equal((await c.query('select 1 as one')).rows[0].one, 1);
+    assert.equal((await c.query('select current_user as u')).rows[0].u, 'root');
   } finally {
     await c.end();
   }
+  const noCert = new pg.Client({ host: '127.0.0.1', port: node.sqlPort, user: 'root', database: 'defaultdb', password: 'none', ssl });
+  noCert.on('error', () => undefined);
+  await assert.rejects(noCert.connect(), (e: unknown) => (e as { code?: string }).code === '28P01');
 });

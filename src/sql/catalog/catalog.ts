@@ -10,8 +10,8 @@
  */
 import { assert } from '../../util/index.ts';
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
-import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, roleKey, roleSpan } from '../storage/keys.ts';
-import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc, ViewDesc } from './descriptors.ts';
+import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, privilegeSpan, roleKey, roleSpan } from '../storage/keys.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, PrivilegeDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc, ViewDesc } from './descriptors.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,8 +30,11 @@ const nsCacheKey = (db: number, schema: number, name: string): string => `${db}/
 export class CatalogChanges {
   readonly descriptors = new Map<number, Descriptor | null>();
   readonly names = new Map<string, NamespaceEntry | null>();
+  /** Roles by name and privilege records by object id (auth/), null = deleted. */
+  readonly roles = new Map<string, RoleDesc | null>();
+  readonly privileges = new Map<number, PrivilegeDesc | null>();
   isEmpty(): boolean {
-    return this.descriptors.size === 0 && this.names.size === 0;
+    return this.descriptors.size === 0 && this.names.size === 0 && this.roles.size === 0 && this.privileges.size === 0;
   }
 }
 
@@ -44,6 +47,7 @@ export class Catalog {
   private readonly databases = new Map<string, DatabaseDesc>();
   private readonly schemas = new Map<string, SchemaDesc>();
   private readonly roles = new Map<string, RoleDesc>();
+  private readonly privileges = new Map<number, PrivilegeDesc>();
 
   /** Creates the system objects once; later calls find the bootstrap marker and do nothing. */
   async bootstrap(txns: TxnCoordinator): Promise<void> {
@@ -58,7 +62,8 @@ export class Catalog {
           { kind: 'schema', id: 4, version: 1, name: 'public', databaseId: 2 },
         ];
         for (const d of objects) writeDescriptor(txn, changes, d);
-        txn.put(roleKey('root'), encodeJson({ name: 'root', superuser: true } satisfies RoleDesc));
+        const root: RoleDesc = { name: 'root', superuser: true, login: true, createdb: true, createrole: true, inherit: true, passwordHash: null, memberOf: [] };
+        txn.put(roleKey('root'), encodeJson(root));
         txn.put(descriptorCounterKey(), encodeJson(FIRST_USER_ID));
         txn.put(bootstrapKey(), encodeJson({ version: 1 }));
       }
@@ -76,12 +81,18 @@ export class Catalog {
     try {
       const descs = await scanAll(txn, descriptorSpan());
       const roles = await scanAll(txn, roleSpan());
+      const privileges = await scanAll(txn, privilegeSpan());
       await txn.commit();
       this.descriptors.clear();
       this.names.clear();
       this.databases.clear();
       this.schemas.clear();
       this.roles.clear();
+      this.privileges.clear();
+      for (const v of privileges) {
+        const p = decodeJson(v) as PrivilegeDesc;
+        this.privileges.set(p.objectId, p);
+      }
       for (const v of descs) this.put(decodeJson(v) as Descriptor);
       for (const v of roles) {
         const role = decodeJson(v) as RoleDesc;
@@ -99,6 +110,14 @@ export class Catalog {
       const old = this.descriptors.get(id);
       if (old !== undefined) this.remove(old);
       if (desc !== null) this.put(desc);
+    }
+    for (const [name, role] of changes.roles) {
+      if (role === null) this.roles.delete(name);
+      else this.roles.set(name, role);
+    }
+    for (const [id, p] of changes.privileges) {
+      if (p === null) this.privileges.delete(id);
+      else this.privileges.set(id, p);
     }
   }
 
@@ -161,6 +180,21 @@ export class Catalog {
 
   role(name: string): RoleDesc | null {
     return this.roles.get(name) ?? null;
+  }
+
+  /** Every role's name, for DROP ROLE's dependency check and introspection. */
+  roleNames(): string[] {
+    return [...this.roles.keys()];
+  }
+
+  /** The owner and ACL record of an object, or null when it has none (defaults apply). */
+  privilege(objectId: number): PrivilegeDesc | null {
+    return this.privileges.get(objectId) ?? null;
+  }
+
+  /** Every privilege record, for DROP ROLE's dependency check. */
+  privilegeRecords(): PrivilegeDesc[] {
+    return [...this.privileges.values()];
   }
 
   descriptor(id: number): Descriptor | null {

@@ -143,9 +143,39 @@ export interface SequenceDesc {
 
 export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc | ViewDesc | TypeDesc | SequenceDesc;
 
+/**
+ * A role (user or group), stored under /system/role/<name>. Fields after `superuser` were
+ * added with authentication (issue 6); a record without them (the bootstrap root of an
+ * older store) reads with the defaults of `roleAttributes` in auth/roles.ts.
+ */
 export interface RoleDesc {
   readonly name: string;
   readonly superuser: boolean;
+  readonly login?: boolean;
+  readonly createdb?: boolean;
+  readonly createrole?: boolean;
+  /** INHERIT: uses the privileges of the roles it is a member of (default true). */
+  readonly inherit?: boolean;
+  /** Password verifier (SCRAM-SHA-256$... or md5...), never the password; null = none. */
+  readonly passwordHash?: string | null;
+  /** CONNECTION LIMIT: sessions of this role at once on one node; -1 = no limit. */
+  readonly connectionLimit?: number;
+  /** VALID UNTIL: after this instant (ms since the epoch) the password no longer authenticates; null = forever. */
+  readonly validUntilMs?: number | null;
+  /** Roles granted to this one (GRANT r TO this), by name. */
+  readonly memberOf?: readonly string[];
+}
+
+/**
+ * Owner and grants of one database, schema, table or sequence, stored under
+ * /system/priv/<object id>. An object without a record has its kind's default ACL
+ * (auth/privileges.ts) and is owned by root.
+ */
+export interface PrivilegeDesc {
+  readonly objectId: number;
+  readonly objectKind: 'database' | 'schema' | 'table' | 'sequence';
+  readonly owner: string;
+  readonly acl: readonly { readonly grantee: string; readonly privileges: readonly string[]; readonly grantable: readonly string[] }[];
 }
 
 /** What a name in a schema refers to: tables and indexes share PostgreSQL's relation namespace. */

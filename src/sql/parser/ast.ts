@@ -7,6 +7,8 @@
  * string where PostgreSQL would point an error at, or -1 when unknown.
  */
 
+import type { AuthStatement } from '../auth/auth-ast.ts';
+
 export type Literal =
   /** An integer literal, as written (no sign): typed int4, int8 or numeric by size. */
   | { readonly kind: 'integer'; readonly text: string }
@@ -370,6 +372,8 @@ export type Statement =
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'explain'; readonly statement: Statement; readonly analyze?: boolean }
+  /** Role and privilege statements (CREATE/ALTER/DROP ROLE, GRANT, REVOKE): see auth/auth-ast.ts. */
+  | { readonly kind: 'auth'; readonly statement: AuthStatement }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

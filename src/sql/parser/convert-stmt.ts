@@ -28,6 +28,7 @@ import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { convertWindowDef } from './convert-window.ts';
 import { convertGroupBy } from './convert-grouping.ts';
 import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
+import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 import { convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
 
@@ -95,6 +96,7 @@ export function convertStatement(node: unknown): Statement {
     case 'ExplainStmt':
       return convertExplain(body);
     default:
+      if (authStatementTypes.has(type)) return convertAuthStatement(type, body);
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
 }

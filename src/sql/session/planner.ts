@@ -78,6 +78,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     case 'begin': case 'commit':
     case 'rollback': case 'set': case 'reset': case 'show': case 'savepoint': case 'rollback-to': case 'release':
     case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
+    case 'auth':
       return { kind: 'utility', statement: stmt };
     default:
       return assertNever(stmt, 'statement');

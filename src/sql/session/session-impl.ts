@@ -30,6 +30,8 @@ import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
 import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 import { lockingTxn } from './locking.ts';
 import { indexSpan } from '../storage/keys.ts';
+import { AuthReader } from '../auth/auth-catalog.ts';
+import { authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -42,6 +44,8 @@ export interface SessionDeps {
   readonly nowMicros: () => bigint;
   /** The node's sequence cache (nextval never rolls back, never repeats). */
   readonly sequences: SequenceCache;
+  /** Called once when the session closes (the per-role connection count). */
+  readonly onClose?: () => void;
 }
 
 interface Prepared {
@@ -82,6 +86,8 @@ export class SqlSession implements Session {
   private readonly advisory: SessionAdvisoryLocks;
   /** Transaction-level advisory locks being released after the transaction ended. */
   private advisoryRelease: Promise<void> = Promise.resolve();
+  /** Every table each plan's planning resolved: what its privilege check covers. */
+  private readonly referencedTables = new WeakMap<Planned, readonly TableDesc[]>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -92,6 +98,7 @@ export class SqlSession implements Session {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
     this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
     this.sequences = new SessionSequences(deps.sequences);
+    this.settings.setIdentity(user, this.authReader().role(user)?.superuser === true);
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -100,7 +107,7 @@ export class SqlSession implements Session {
       ['server_version', s('server_version')], ['server_encoding', 'UTF8'], ['client_encoding', s('client_encoding')],
       ['DateStyle', s('datestyle')], ['integer_datetimes', 'on'], ['standard_conforming_strings', 'on'],
       ['TimeZone', s('timezone')], ['IntervalStyle', 'postgres'], ['application_name', s('application_name')],
-      ['is_superuser', 'on'], ['session_authorization', this.user],
+      ['is_superuser', s('is_superuser')], ['session_authorization', s('session_authorization')],
     ];
   }
 
@@ -268,7 +275,42 @@ export class SqlSession implements Session {
   }
 
   private plan(stmt: Statement, declared: readonly (SqlType | null)[]): Planned {
-    return planStatement(stmt, declared, this.resolver(), this.settings);
+    const base = this.resolver();
+    const referenced: TableDesc[] = [];
+    const collecting = {
+      resolveTable: (schema: string | null, name: string, pos: number): TableDesc => {
+        const t = base.resolveTable(schema, name, pos);
+        referenced.push(t);
+        return t;
+      },
+    };
+    const planned = planStatement(stmt, declared, collecting, this.settings);
+    this.referencedTables.set(planned, referenced);
+    return planned;
+  }
+
+  /** Roles and privileges as this session sees them (its open transaction's changes included). */
+  private authReader(): AuthReader {
+    return new AuthReader(this.deps.catalog, this.open?.changes ?? null);
+  }
+
+  /** current_user: the session user unless SET ROLE chose another role. */
+  private currentRole(): string {
+    const role = this.settings.get('role');
+    return role === null || role === 'none' ? this.user : role;
+  }
+
+  private authHost(): SessionAuthHost {
+    return {
+      user: this.currentRole(),
+      sessionUser: this.user,
+      databaseId: this.database.id,
+      catalog: this.deps.catalog,
+      open: () => this.open,
+      ensureTxn: () => this.ensureTxn(),
+      lookupTable: (ref) => this.lookupTable(ref),
+      lookupName: (ref) => this.lookupName(ref),
+    };
   }
 
   /** A cached plan is stale when any table it read has a newer descriptor. */
@@ -303,7 +345,7 @@ export class SqlSession implements Session {
         return catalog.snapshot();
       },
       params,
-      user: this.user,
+      user: this.currentRole(),
       database: this.database.name,
       txnMicros: open === null ? this.deps.nowMicros() : open.txn.startNanos / 1000n,
       timeZone: settings.timeZone,
@@ -333,8 +375,9 @@ export class SqlSession implements Session {
     /** False: a DML statement's writes stay buffered (COPY sends them with its commit). */
     flushDml = true,
   ): AsyncGenerator<QueryEvent> {
+    authorize(this.authHost(), stmt, planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables));
     if (planned === null || planned.plan.kind === 'utility') {
-      for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
+      for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
         // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
         if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
         if (e.kind === 'notice' && !this.settings.sendsNotice(e.notice.severity)) continue;
@@ -431,6 +474,7 @@ export class SqlSession implements Session {
       format: this.settings,
       execContext: () => this.execContext(this.ensureTxn(), []),
       describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
+      runAuth: (stmt) => runAuth(this.authHost(), stmt),
     };
   }
 
@@ -569,7 +613,13 @@ export class SqlSession implements Session {
     this.stopReason ??= 'cancel';
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.deps.onClose?.();
+    }
     this.endStatement();
     const open = this.open;
     await this.closeCursors();

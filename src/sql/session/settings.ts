@@ -32,6 +32,8 @@ export const settingDefaults: ReadonlyMap<string, string> = new Map([
   ['max_identifier_length', '63'],
   ['is_superuser', 'on'],
   ['session_authorization', 'root'],
+  /** SET ROLE: the role whose privileges the session uses ('none' = the session user); checked by session-auth.ts. */
+  ['role', 'none'],
   ['row_security', 'on'],
   ['jit', 'off'],
   ['max_parallel_workers_per_gather', '0'],
@@ -72,7 +74,7 @@ export const reportedSettings: ReadonlySet<string> = new Set([
   'integer_datetimes', 'server_version', 'server_encoding', 'is_superuser', 'session_authorization',
 ]);
 
-const readOnly: ReadonlySet<string> = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser']);
+const readOnly: ReadonlySet<string> = new Set(['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser', 'session_authorization']);
 
 /** How a setting changed inside a transaction block: its value before, and whether SET LOCAL did it. */
 interface TxnUndo {
@@ -131,6 +133,12 @@ export class Settings {
     const u = this.txnUndo.get(name);
     if (u === undefined) this.txnUndo.set(name, { before: this.values.get(name) ?? null, local });
     else if (!local) u.local = false;
+  }
+
+  /** The session's user and whether it is a superuser (read-only settings, fixed at connect). */
+  setIdentity(user: string, superuser: boolean): void {
+    this.values.set('session_authorization', user);
+    this.values.set('is_superuser', superuser ? 'on' : 'off');
   }
 
   get(name: string): string | null {

@@ -36,6 +36,8 @@ export interface UtilityHost {
   execContext(): ExecContext;
   /** Plans a SELECT (for CREATE VIEW): its output column names. */
   describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
+  /** Runs a role or privilege statement (auth/auth-exec.ts) in the session's transaction. */
+  runAuth(stmt: Extract<Statement, { kind: 'auth' }>): AsyncGenerator<QueryEvent>;
 }
 
 const textColumn = { tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeMod: -1, format: 0 as const };
@@ -87,7 +89,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runSet(stmt, host);
       return;
     case 'reset': {
-      const names = stmt.name === null ? [...settingDefaults.keys()].filter((n) => !['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser'].includes(n)) : [stmt.name];
+      const names = stmt.name === null ? [...settingDefaults.keys()].filter((n) => !['server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', 'max_identifier_length', 'is_superuser', 'session_authorization'].includes(n)) : [stmt.name];
       for (const n of names) host.settings.set(n, null);
       yield { kind: 'command-complete', tag: 'RESET' };
       return;
@@ -101,6 +103,9 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       return;
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
       yield* runObjectDdl(stmt, host);
+      return;
+    case 'auth':
+      yield* host.runAuth(stmt);
       return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
       throw new Error(`${stmt.kind} is not a utility statement`);

@@ -37,6 +37,21 @@ export function roleSpan(): Span {
   return { startKey, endKey: prefixEnd(startKey) };
 }
 
+/** Owner and ACL of one object (database, schema, table, sequence) by its descriptor id. */
+export function privilegeKey(objectId: number): Uint8Array {
+  return systemKey(encodeKey([str('priv'), int(objectId)]));
+}
+
+export function privilegeSpan(): Span {
+  const startKey = systemKey(encodeKey([str('priv')]));
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
+/** A cluster setting by name (ALTER SYSTEM). */
+export function settingKey(name: string): Uint8Array {
+  return systemKey(encodeKey([str('setting'), str(name)]));
+}
+
 export function bootstrapKey(): Uint8Array {
   return systemKey(encodeKey([str('bootstrap')]));
 }
