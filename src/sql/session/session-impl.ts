@@ -277,7 +277,9 @@ export class SqlSession implements Session {
   private plan(stmt: Statement, declared: readonly (SqlType | null)[]): Planned {
     const base = this.resolver();
     const referenced: TableDesc[] = [];
-    const collecting = {
+    // The other lookups (views, types, sequences, foreign keys) pass through unchanged.
+    const collecting: TableResolver = {
+      ...base,
       resolveTable: (schema: string | null, name: string, pos: number): TableDesc => {
         const t = base.resolveTable(schema, name, pos);
         referenced.push(t);
