@@ -200,7 +200,10 @@ export class TxnHandle implements Txn {
         // A conflict ends the txn: give its locks up now rather than when the client rolls
         // back (PostgreSQL releases a failed transaction's locks at the error too), so the
         // other side of a deadlock proceeds at once.
-        if (err instanceof TxnError && err.code !== 'duplicate-key') await this.rollback();
+        // Under READ COMMITTED a serialization failure belongs to the statement: the caller
+        // may undo it (rollbackToSavepoint) and run it again at a fresh snapshot.
+        const statementLevel = this.isolation === 'read-committed' && err instanceof TxnError && err.code === 'txn-retry';
+        if (err instanceof TxnError && err.code !== 'duplicate-key' && !statementLevel) await this.rollback();
         throw err;
       }
     }

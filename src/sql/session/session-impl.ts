@@ -293,9 +293,13 @@ export class SqlSession implements Session {
     // serialization failure or deadlock, as long as it has sent no rows: the client never
     // learns of the conflict.
     const alone = this.open === null && lastInImplicit;
+    // A READ COMMITTED statement in a block that lost a write race is undone to a savepoint
+    // taken before it and run again at a fresh snapshot (PostgreSQL re-reads the row).
+    const rcBlock = this.open !== null && this.open.explicit && this.open.txn.isolation === 'read-committed' ? this.open : null;
     let describeNow = describe;
     for (let attempt = 0; ; attempt++) {
       let sentRows = false;
+      const savepoint = rcBlock?.txn.savepoint() ?? 0;
       try {
         for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit)) {
           if (e.kind === 'row-description') describeNow = false;
@@ -304,7 +308,12 @@ export class SqlSession implements Session {
         }
         return;
       } catch (err) {
-        if (!alone || sentRows || attempt >= IMPLICIT_TXN_RETRIES_MAX || !retryableCodes.has(errorCode(err) ?? '')) throw err;
+        const retryable = !sentRows && attempt < IMPLICIT_TXN_RETRIES_MAX && retryableCodes.has(errorCode(err) ?? '');
+        if (rcBlock !== null && retryable && errorCode(err) === 'txn-retry' && rcBlock.txn.status === 'pending') {
+          await rcBlock.txn.rollbackToSavepoint(savepoint);
+          continue;
+        }
+        if (!alone || !retryable) throw err;
         const failed = this.open;
         if (failed !== null) {
           this.setOpen(null, false);
