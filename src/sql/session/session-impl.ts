@@ -24,6 +24,7 @@ import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
 import { lockingTxn } from './locking.ts';
+import { decideStatementRetry, STATEMENT_RETRY_BACKOFF_MS_MAX } from './statement-retry.ts';
 import { indexSpan } from '../storage/keys.ts';
 
 export interface SessionDeps {
@@ -51,13 +52,6 @@ interface Portal {
   /** Created by the first Execute; holds the statement open while the portal is suspended. */
   cursor: PortalCursor | null;
 }
-
-/** Server-side retries of a statement that is its own implicit transaction. */
-const IMPLICIT_TXN_RETRIES_MAX = 20;
-/** The largest pause (ms) between them; each is a random part of min(2^attempt, this). */
-const IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX = 64;
-/** Lower-layer error codes after which such a statement is retried. */
-const retryableCodes: ReadonlySet<string> = new Set(['txn-retry', 'txn-aborted', 'deadlock']);
 
 /** Why the running statement must stop, if it must. */
 type StopReason = 'cancel' | 'statement-timeout' | null;
@@ -289,12 +283,8 @@ export class SqlSession implements Session {
       }
       return;
     }
-    // A statement that is its implicit transaction alone is retried here after a
-    // serialization failure or deadlock, as long as it has sent no rows: the client never
-    // learns of the conflict.
+    // Retried in the server when the client has seen nothing of it (statement-retry.ts).
     const alone = this.open === null && lastInImplicit;
-    // A READ COMMITTED statement in a block that lost a write race is undone to a savepoint
-    // taken before it and run again at a fresh snapshot (PostgreSQL re-reads the row).
     const rcBlock = this.open !== null && this.open.explicit && this.open.txn.isolation === 'read-committed' ? this.open : null;
     let describeNow = describe;
     for (let attempt = 0; ; attempt++) {
@@ -308,18 +298,19 @@ export class SqlSession implements Session {
         }
         return;
       } catch (err) {
-        const retryable = !sentRows && attempt < IMPLICIT_TXN_RETRIES_MAX && retryableCodes.has(errorCode(err) ?? '');
-        if (rcBlock !== null && retryable && errorCode(err) === 'txn-retry' && rcBlock.txn.status === 'pending') {
-          await rcBlock.txn.rollbackToSavepoint(savepoint);
+        const readCommittedBlock = rcBlock !== null && rcBlock.txn.status === 'pending';
+        const decision = decideStatementRetry({ alone, readCommittedBlock, sentRows, attempt, code: errorCode(err) });
+        if (decision === 'report') throw err;
+        if (decision === 'retry-from-savepoint') {
+          await rcBlock!.txn.rollbackToSavepoint(savepoint);
           continue;
         }
-        if (!alone || !retryable) throw err;
         const failed = this.open;
         if (failed !== null) {
           this.setOpen(null, false);
           await failed.rollback().catch(() => undefined);
         }
-        const ceilingMs = Math.min(2 ** attempt, IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX);
+        const ceilingMs = Math.min(2 ** attempt, STATEMENT_RETRY_BACKOFF_MS_MAX);
         await new Promise((resolve) => setTimeout(resolve, this.deps.random.next() * ceilingMs));
       }
     }
