@@ -45,8 +45,9 @@ test('a blocked reader waits in the queue and is woken by the commit, not by a t
   await db.close();
 });
 
-test('two transactions writing two keys in opposite order: one gets deadlock at once, the other commits', async () => {
+for (const split of [false, true]) test(`two transactions writing two keys in opposite order${split ? ' on two ranges' : ''}: one gets deadlock at once, the other commits`, async () => {
   const db = await realTimeDb();
+  if (split) await db.kv.store.adminSplit(tk('y'));
   const a = db.coord.begin();
   const b = db.coord.begin();
   a.put(tk('x'), enc('a'));
