@@ -7,7 +7,7 @@
  *
  * Spans are half-open [startKey, endKey). Keys are user keys (at or above /meta).
  */
-import type { RangeDescriptor, RangeId } from './range-descriptor.ts';
+import type { NodeId, RangeDescriptor, RangeId } from './range-descriptor.ts';
 import type { Timestamp } from './timestamp.ts';
 import type { Intent, TxnId, TxnMeta, TxnStatus } from './txn-meta.ts';
 
@@ -126,7 +126,13 @@ export type KvError =
   | { readonly kind: 'range-key-mismatch'; readonly descriptor: RangeDescriptor | null }
   | { readonly kind: 'range-not-found'; readonly rangeId: RangeId }
   /** The batch is malformed (a bug in the sender): e.g. a txn request without a txn. */
-  | { readonly kind: 'invalid-request'; readonly message: string };
+  | { readonly kind: 'invalid-request'; readonly message: string }
+  /** This replica does not hold the range's lease; `leaseholder` is the node it believes does. */
+  | { readonly kind: 'not-leaseholder'; readonly leaseholder: NodeId | null; readonly message: string }
+  /** A write was proposed but its outcome is unknown (it may or may not have been applied). */
+  | { readonly kind: 'ambiguous-result'; readonly message: string }
+  /** No replica of the range could be reached (after retries). */
+  | { readonly kind: 'range-unavailable'; readonly rangeId: RangeId; readonly message: string };
 
 export interface BatchRequest {
   readonly header: BatchHeader;

@@ -131,7 +131,9 @@ export async function mvccRefresh(
 ): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
   const it = new KeyStateIterator(reader, span.startKey, span.endKey, false, to);
   try {
-    for (let s = await it.next(); s !== undefined; s = await it.next()) {
+    for (;;) {
+      const s = it.nextBuffered() ?? (await it.next());
+      if (s === undefined) break;
       if (s.intent !== null && (txn === null || s.intent.txn.id !== txn.id) && tsLessEq(s.intent.txn.writeTimestamp, to)) {
         return { ok: false, error: { kind: 'write-intent', intents: [s.intent] } };
       }
@@ -166,7 +168,9 @@ export async function mvccScan(reader: EngineReader, span: KvSpan, options: Scan
   const blockers: Intent[] = [];
   let resumeSpan: KvSpan | null = null;
   try {
-    for (let state: KeyState | undefined = await it.next(); state !== undefined; state = await it.next()) {
+    for (;;) {
+      const state: KeyState | undefined = it.nextBuffered() ?? (await it.next());
+      if (state === undefined) break;
       const seen = resolveVisible(state.intent, state.visible, options);
       if ('blocker' in seen) {
         blockers.push(seen.blocker);

@@ -6,9 +6,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
-import { openEngine, createLocalKv } from '../kv/index.ts';
+import { openEngine, createLocalKv, type Sender, type Store } from '../kv/index.ts';
+import { startClusterNode, type ClusterConfig, type ClusterNode } from './cluster.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
-import { createSqlService } from '../sql/index.ts';
+import { createSqlService, type TesseraSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
 import { offsetClock } from './clock-offset.ts';
@@ -34,9 +35,13 @@ export interface NodeConfig {
   readonly clockOffsetFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
+  /** A node of a multi-node cluster (`tessera start`); absent: a single node (`start-single-node`). */
+  readonly cluster?: ClusterConfig;
 }
 
 export interface RunningNode {
+  /** This node's id (1 for a single node). */
+  readonly nodeId: number;
   readonly sqlAddr: HostPort;
   readonly httpAddr: HostPort;
   readonly storeDir: string;
@@ -77,12 +82,26 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const floored = flooredClock(env.clock, storeDir, logger);
     cleanups.push(async () => floored.close());
     env = { ...env, clock: floored };
-    const kv = await createLocalKv(env, engine, {});
-    cleanups.push(() => kv.close());
-    const txns = createTxnCoordinator(env, kv.sender, {});
+    let sender: Sender;
+    let store: Store;
+    let cluster: ClusterNode | null = null;
+    if (config.cluster !== undefined) {
+      cluster = await startClusterNode(env, engine, config.cluster, {});
+      cleanups.push((cluster as ClusterNode).close);
+      sender = cluster.kv.sender;
+      store = cluster.kv.store;
+    } else {
+      const kv = await createLocalKv(env, engine, {});
+      cleanups.push(() => kv.close());
+      sender = kv.sender;
+      store = kv.store;
+    }
+    const txns = createTxnCoordinator(env, sender, {});
     cleanups.push(async () => txns.close());
+    if (cluster !== null) await cluster.attach(txns);
     const sql = await createSqlService({ env, txns });
     await sql.bootstrap();
+    if (cluster !== null) cleanups.push(refreshCatalogPeriodically(sql, logger));
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
@@ -90,13 +109,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
-    const http = await startHttp(config.httpAddr, () => serving, registry);
+    const nodeId = cluster?.nodeId ?? 1;
+    const http = await startHttp(config.httpAddr, () => serving, registry, () => ({ nodeId, ranges: store.rangeStatus() }));
     cleanups.push(() => http.close());
     serving = true;
     logger.info({ version: TESSERA_VERSION, sqlAddr, httpAddr: http.address, storeDir }, 'node started');
 
     let stopped: Promise<void> | null = null;
     return {
+      nodeId: cluster?.nodeId ?? 1,
       sqlAddr,
       httpAddr: http.address,
       storeDir,
@@ -136,4 +157,25 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * DDL run on another node reaches this node's catalog cache by a reload every second,
+ * until the catalog has a descriptor lease protocol. Returns the cleanup that stops it.
+ */
+function refreshCatalogPeriodically(sql: TesseraSqlService, logger: Logger): () => Promise<void> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sql.refreshCatalog().then(
+      () => (running = false),
+      (err: unknown) => {
+        running = false;
+        logger.debug({ err: String(err) }, 'catalog refresh failed');
+      },
+    );
+  }, 1_000);
+  timer.unref();
+  return async () => clearInterval(timer);
 }

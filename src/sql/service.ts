@@ -35,6 +35,11 @@ export interface TesseraSqlService extends SqlService {
    * the first openSession.
    */
   bootstrap(): Promise<void>;
+  /**
+   * Reloads the catalog cache from KV: how a node of a cluster learns of DDL run on other
+   * nodes until a descriptor lease protocol replaces it (server calls it periodically).
+   */
+  refreshCatalog(): Promise<void>;
 }
 
 export async function createSqlService(options: SqlServiceOptions): Promise<TesseraSqlService> {
@@ -47,6 +52,9 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
     async bootstrap(): Promise<void> {
       await catalog.bootstrap(txns);
       ready = true;
+    },
+    async refreshCatalog(): Promise<void> {
+      await catalog.load(txns);
     },
     async openSession(params: StartupParams): Promise<Session> {
       if (!ready) {

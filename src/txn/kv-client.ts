@@ -135,6 +135,9 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
     case 'range-key-mismatch':
     case 'range-not-found':
     case 'invalid-request':
+    case 'not-leaseholder':
+    case 'ambiguous-result':
+    case 'range-unavailable':
       return new TesseraError('kv-error', `kv failed: ${JSON.stringify(error, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     default: {
       const never: never = error;

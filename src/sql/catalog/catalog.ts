@@ -148,6 +148,16 @@ export class Catalog {
     return this.names.get(nsCacheKey(databaseId, schemaId, name)) ?? null;
   }
 
+  /** Every committed descriptor (pg_catalog reads them, with a transaction's own changes over them). */
+  descriptorList(): Descriptor[] {
+    return [...this.descriptors.values()];
+  }
+
+  /** Every role, for pg_roles. */
+  roleList(): RoleDesc[] {
+    return [...this.roles.values()];
+  }
+
   /** Every table of a database, for introspection. */
   tables(databaseId: number): TableDesc[] {
     return [...this.descriptors.values()].filter((d): d is TableDesc => d.kind === 'table' && d.databaseId === databaseId);

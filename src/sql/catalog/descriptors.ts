@@ -5,7 +5,8 @@
  */
 import type { Direction } from '../../util/encoding/index.ts';
 import type { Expr } from '../parser/ast.ts';
-import type { SqlType } from '../types/types.ts';
+import type { EvalContext } from '../expr/bound.ts';
+import type { SqlType, Value } from '../types/types.ts';
 
 export interface DatabaseDesc {
   readonly kind: 'database';
@@ -41,6 +42,8 @@ export interface IndexDesc {
   readonly unique: boolean;
   readonly columnIds: readonly number[];
   readonly directions: readonly Direction[];
+  /** Made by a UNIQUE constraint (pg_constraint lists it), not by CREATE UNIQUE INDEX. */
+  readonly constraint?: boolean;
 }
 
 export interface TableDesc {
@@ -55,6 +58,17 @@ export interface TableDesc {
   readonly indexes: readonly IndexDesc[];
   readonly nextColumnId: number;
   readonly nextIndexId: number;
+  /**
+   * Set only on the virtual tables of pg_catalog and information_schema (src/sql/pgcatalog):
+   * never stored; scans of them read `rows` instead of KV.
+   */
+  readonly virtual?: VirtualSource;
+}
+
+/** The rows of a virtual table, computed at execution from the catalog the context carries. */
+export interface VirtualSource {
+  readonly oid: number;
+  rows(ctx: EvalContext): readonly (readonly Value[])[];
 }
 
 export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;
@@ -73,7 +87,7 @@ export const PRIMARY_INDEX_ID = 1;
 
 /** Table OIDs as clients see them (RowDescription, pg_class later): stable, derived from the id. */
 export function tableOid(table: TableDesc): number {
-  return 100_000 + table.id;
+  return table.virtual?.oid ?? 100_000 + table.id;
 }
 
 export function columnById(table: TableDesc, id: number): ColumnDesc {

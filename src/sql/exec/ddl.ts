@@ -74,6 +74,7 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
     unique: true,
     columnIds: cols.map(colId),
     directions: cols.map((): Direction => 'asc'),
+    constraint: true,
   }));
   const desc: TableDesc = { kind: 'table', id, version: 1, name, databaseId: ctx.databaseId, schemaId, columns, primaryIndex, indexes, nextColumnId: columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1 + indexes.length };
   ctx.catalog.writeTable(ctx.txn, desc, null);

@@ -37,6 +37,7 @@ type DmlStatement = Extract<Statement, { kind: 'insert' | 'update' | 'delete' }>
 
 export function planDml(stmt: DmlStatement, binder: Binder, resolver: TableResolver): DmlPlan {
   const table = resolver.resolveTable(stmt.table.schema, stmt.table.name, stmt.table.pos);
+  if (table.virtual !== undefined) throw sqlError('42501', `permission denied: "${table.name}" is a system catalog`);
   const scope = tableScope(table, stmt.table.alias);
   const returning = bindReturning(stmt.returning, binder, scope, table);
   if (stmt.kind === 'insert') {

@@ -95,11 +95,13 @@ export function buildOperator(node: PlanNode, ctx: ExecContext): Operator {
 
 /** The statement's subquery results live in one map that nested contexts share. */
 function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContext): Operator {
-  const inner = withEval(ctx, { subqueryResults: new Map() });
+  const asyncResults = new Map<number, Value>();
+  const inner = withEval(ctx, { subqueryResults: new Map(), asyncResults });
   let op: Operator | null = null;
   return {
     next: async () => {
       if (op === null) {
+        for (const c of node.asyncCalls ?? []) asyncResults.set(c.id, await c.run(c.args.map((a) => a.eval([], inner.eval)), inner.eval, () => ctx.checkCancelled()));
         for (const plan of node.initPlans) await runSubquery(plan, inner, null);
         op = buildOperator(node.input, inner);
       }
@@ -108,7 +110,7 @@ function subplans(node: Extract<PlanNode, { kind: 'subplans' }>, ctx: ExecContex
   };
 }
 
-function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults'>>): ExecContext {
+function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | 'subqueryResults' | 'asyncResults'>>): ExecContext {
   const props: PropertyDescriptorMap = {};
   for (const [k, v] of Object.entries(extra)) props[k] = { value: v, enumerable: true };
   // Object.create keeps the session's context (and its methods) as the prototype.
@@ -116,11 +118,16 @@ function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | '
   return Object.create(ctx, { eval: { value: evalCtx, enumerable: true } }) as ExecContext;
 }
 
-/** Runs a subquery (for `row` of the enclosing query when correlated); stores its first column. */
+/**
+ * Runs a subquery (for `row` of the enclosing query when correlated); stores its first
+ * column. Each subquery level adds one entry to `outer` (bound outer columns address it by
+ * nesting depth): an uncorrelated one adds an empty row, which nothing reads, so that the
+ * correlated subqueries nested in it still find their enclosing rows at the right depth.
+ */
 async function runSubquery(plan: SubqueryPlan, ctx: ExecContext, row: Row | null): Promise<void> {
   const results = ctx.eval.subqueryResults;
   if (results === undefined) throw new Error('internal: subquery outside a subplans root');
-  const inner = row === null ? ctx : withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row] });
+  const inner = withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row ?? []] });
   const op = buildOperator(plan.node, inner);
   const values: Value[] = [];
   for (;;) {
@@ -258,6 +265,12 @@ function scanSpan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): 
 }
 
 function scan(node: Extract<PlanNode, { kind: 'scan' }>, ctx: ExecContext): Operator {
+  const virtual = node.table.virtual;
+  if (virtual !== undefined) {
+    // pg_catalog / information_schema: rows computed from the in-memory catalog, one batch.
+    let done = false;
+    return { next: async () => (done ? null : ((done = true), virtual.rows(ctx.eval).map((r) => [...r]))) };
+  }
   const layout = layoutOf(node.table);
   const isPrimary = node.index.id === node.table.primaryIndex.id;
   let span: { startKey: Uint8Array; endKey: Uint8Array } | null | undefined;

@@ -10,7 +10,7 @@ import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
-import type { BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
+import type { AsyncCall, BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
 import { compareValues } from './bound.ts';
 import { canAssign, castExists, castValue, commonType } from './casts.ts';
 import { bindFunction, isAggregateName } from './functions.ts';
@@ -102,6 +102,21 @@ export class Binder {
 
   get hasSubqueries(): boolean {
     return this.subqueryCount > 0;
+  }
+
+  /** Calls that run before the statement (see AsyncCall), in order. */
+  readonly asyncCalls: AsyncCall[] = [];
+
+  /** Binds a call whose value comes from an AsyncCall run before the statement. */
+  deferred(label: string, type: SqlType, args: readonly BoundExpr[], run: AsyncCall['run'], pos: number): BoundExpr {
+    if (args.some(readsRow)) throw sqlError('0A000', `${label}() arguments must not read columns in Tessera`, positionOf(pos));
+    const id = this.asyncCalls.length;
+    this.asyncCalls.push({ id, label, args, run });
+    return call(label, type, args, (_row, ctx) => {
+      const results = ctx.asyncResults;
+      if (results === undefined || !results.has(id)) throw sqlError('0A000', `${label}() is supported in SELECT statements only`);
+      return results.get(id) ?? null;
+    });
   }
   /** Off while binding a term over one table of a join: it must not reach outer queries. */
   outerLookup = true;
@@ -285,9 +300,13 @@ export class Binder {
     const all = e.mode === 'all';
     return {
       kind: 'subquery', type: T.bool, plan, arg, eval: (row, ctx) => {
+        // Over no rows ANY is false and ALL true, and (as in PostgreSQL) the left operand is
+        // never evaluated: its errors do not happen.
+        const values = valuesOf(ctx);
+        if (values.length === 0) return all;
         const a = arg.eval(row, ctx);
         let sawNull = false;
-        for (const v of valuesOf(ctx)) {
+        for (const v of values) {
           const r = cmp.eval([a, v], ctx);
           if (r === null) sawNull = true;
           else if (r === !all) return !all;
@@ -350,7 +369,7 @@ export class Binder {
       const i = e.index;
       return { kind: 'param', type: target, index: i, eval: (_row, ctx) => ctx.params[i] ?? null };
     }
-    if (e.kind === 'const') return constant(target, castValue(e.value, T.unknown, target, explicit, this.format));
+    if (e.kind === 'const' && !readsCatalog(T.unknown, target)) return constant(target, castValue(e.value, T.unknown, target, explicit, this.format));
     return this.cast({ ...e, type: T.text }, target, explicit, -1);
   }
 
@@ -360,7 +379,7 @@ export class Binder {
       throw sqlError('42846', `cannot cast type ${typeDisplayName(e.type)} to ${typeDisplayName(target)}`, positionOf(pos));
     }
     const from = e.type;
-    if (e.kind === 'const') return constant(target, castValue(e.value, from, target, explicit, this.format));
+    if (e.kind === 'const' && !readsCatalog(from, target)) return constant(target, castValue(e.value, from, target, explicit, this.format));
     return call(`CAST AS ${typeDisplayName(target)}`, target, [e], (row, ctx) => castValue(e.eval(row, ctx), from, target, explicit, ctx));
   }
 
@@ -482,6 +501,26 @@ export class Binder {
       return null;
     });
   }
+}
+
+/** Whether an expression reads the input row or an enclosing query's (so cannot run before the rows). */
+function readsRow(e: BoundExpr): boolean {
+  switch (e.kind) {
+    case 'column': return true;
+    case 'const': case 'param': return false;
+    case 'subquery': return e.plan.correlated || (e.arg !== null && readsRow(e.arg));
+    case 'compare': return readsRow(e.left) || readsRow(e.right);
+    case 'in-list': return readsRow(e.arg) || e.list.some(readsRow);
+    case 'and': case 'or': return e.args.some(readsRow);
+    case 'call': return e.label.startsWith('outer(') || e.args.some(readsRow);
+  }
+}
+
+/** Casts between names and reg* OIDs look the catalog up, so they run at execution, not at bind. */
+function readsCatalog(from: SqlType, to: SqlType): boolean {
+  const named = (t: SqlType): boolean => t.kind === 'oid' && t.reg !== 'oid';
+  const textual = (t: SqlType): boolean => isStringType(t) || t.kind === 'unknown';
+  return (named(to) && textual(from)) || (named(from) && textual(to));
 }
 
 function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {

@@ -9,6 +9,8 @@ import type { TimeZone } from '../types/datetime.ts';
 import { Numeric } from '../types/numeric.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import type { PlanNode } from '../plan/plan.ts';
+import type { PgCatalog } from '../pgcatalog/snapshot.ts';
+import type { AdvisoryLocks } from '../advisory/advisory-locks.ts';
 import type { SqlType, Value } from '../types/types.ts';
 
 /** What an expression may read besides its input row. */
@@ -24,6 +26,14 @@ export interface EvalContext extends FormatContext {
   readonly outer?: readonly (readonly Value[])[];
   /** First-column values of each evaluated subquery, by SubqueryPlan id. */
   readonly subqueryResults?: Map<number, readonly Value[]>;
+  /** Results of the statement's AsyncCalls, by id (run before the statement's rows). */
+  readonly asyncResults?: Map<number, Value>;
+  /** The session's advisory locks (pg_advisory_*). */
+  readonly advisory?: AdvisoryLocks;
+  /** set_config(name, value, is_local): changes a session setting; returns its new value. */
+  setConfig?(name: string, value: string, local: boolean): string;
+  /** The catalog as pg_catalog tables and catalog functions read it (set by the session). */
+  readonly catalog?: PgCatalog;
 }
 
 /**
@@ -36,6 +46,18 @@ export interface SubqueryPlan {
   readonly mode: 'exists' | 'scalar' | 'any' | 'all';
   readonly node: PlanNode;
   readonly correlated: boolean;
+}
+
+/**
+ * A function call that needs I/O (advisory locks): evaluators are synchronous, so such a
+ * call runs once, before the statement's rows, with its arguments evaluated then (they
+ * may not read columns), and the call's evaluator reads the stored result.
+ */
+export interface AsyncCall {
+  readonly id: number;
+  readonly label: string;
+  readonly args: readonly BoundExpr[];
+  run(args: readonly Value[], ctx: EvalContext, checkCancelled: () => void): Promise<Value>;
 }
 
 export type Evaluator = (row: readonly Value[], ctx: EvalContext) => Value;
@@ -76,6 +98,21 @@ export function compareValues(a: Value, b: Value): number {
 }
 
 /** Equality for grouping and DISTINCT: NULLs are equal to each other here. */
+/**
+ * A Map key that is equal exactly when the values are equal for grouping and hash joins
+ * (as `groupKeyOf`). A single primitive stands for itself: JavaScript's Map compares
+ * strings, numbers (NaN equal to NaN, -0 to 0, as PostgreSQL groups floats), bigints and
+ * booleans by value, which spares building a string per row. One call site always passes
+ * the same number of values of the same types, so the two shapes never meet in one map.
+ */
+export function hashKeyOf(values: readonly Value[]): unknown {
+  if (values.length === 1) {
+    const v = values[0] as Value;
+    if (v === null || typeof v !== 'object') return v;
+  }
+  return groupKeyOf(values);
+}
+
 export function groupKeyOf(values: readonly Value[]): string {
   let key = '';
   for (const v of values) {

@@ -19,6 +19,9 @@ export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
   const b = numericRank[to.kind];
   if (a !== undefined && b !== undefined) return a <= b;
   if (isStringType(from) && isStringType(to)) return true;
+  // oid and its reg* aliases convert among themselves; integers become oids; oid widens to int8.
+  if (to.kind === 'oid') return from.kind === 'oid' || isIntegerType(from);
+  if (from.kind === 'oid') return to.kind === 'int8';
   if (from.kind === 'date') return to.kind === 'timestamp' || to.kind === 'timestamptz';
   if (from.kind === 'timestamp') return to.kind === 'timestamptz';
   return false;
@@ -54,6 +57,7 @@ function cannotCast(from: SqlType, to: SqlType): never {
 export function castExists(from: SqlType, to: SqlType): boolean {
   if (from.kind === to.kind || from.kind === 'unknown' || isStringType(from) || isStringType(to)) return true;
   if (isNumericType(from) && isNumericType(to)) return true;
+  if ((from.kind === 'oid' || isIntegerType(from)) && (to.kind === 'oid' || isIntegerType(to))) return true;
   if ((from.kind === 'bool' && to.kind === 'int4') || (from.kind === 'int4' && to.kind === 'bool')) return true;
   const times = ['date', 'timestamp', 'timestamptz'];
   return times.includes(from.kind) && times.includes(to.kind);
@@ -70,6 +74,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolea
     const text = formatValue(from, v, ctx) ?? '';
     return to.kind === 'text' ? text : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, text, explicit);
   }
+  if (to.kind === 'oid') return toOid(v, from, to);
   if (isIntegerType(to)) return toInteger(v, from, to);
   switch (to.kind) {
     case 'float4': case 'float8': {
@@ -97,6 +102,13 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolea
 
 function cannotConvertInfinity(): never {
   throw sqlError('22003', 'cannot convert infinity to numeric');
+}
+
+function toOid(v: Value, from: SqlType, to: SqlType): bigint {
+  if (typeof v !== 'bigint') return cannotCast(from, to);
+  if (from.kind === 'oid') return v;
+  if (v < -2147483648n || v > 4294967295n) throw sqlError('22003', 'OID out of range');
+  return v < 0n ? v + 4294967296n : v;
 }
 
 function toInteger(v: Value, from: SqlType, to: SqlType): bigint {

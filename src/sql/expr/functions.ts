@@ -8,6 +8,8 @@ import { Dec, Numeric } from '../types/numeric.ts';
 import { compareValues } from './bound.ts';
 import { commonType } from './casts.ts';
 import { bindMoreFunctions } from './functions-more.ts';
+import { bindCatalogFunction, bindRegexFunction } from './functions-catalog.ts';
+import { bindAdvisoryFunction } from './functions-advisory.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -48,9 +50,6 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'user':
       arity(name, args, 0, pos);
       return call(name, T.text, [], (_r, ctx) => ctx.user);
-    case 'current_schema':
-      arity(name, args, 0, pos);
-      return call(name, T.text, [], () => 'public');
     case 'now':
     case 'transaction_timestamp':
     case 'current_timestamp':
@@ -111,7 +110,7 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'pg_backend_pid':
       return call(name, T.int4, [], () => BigInt(process.pid));
     default: {
-      const more = bindMoreFunctions(name, args, binder, pos);
+      const more = bindMoreFunctions(name, args, binder, pos) ?? bindCatalogFunction(name, args, binder, pos) ?? bindRegexFunction(name, args, binder, pos) ?? bindAdvisoryFunction(name, args, binder, pos);
       if (more !== null) return more;
       if (name === 'mod' && args.length === 2) return binder.binaryOperator('%', args[0]!, args[1]!, pos);
       throw sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {

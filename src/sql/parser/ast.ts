@@ -116,7 +116,16 @@ export type FromItem =
   | { readonly kind: 'table'; readonly ref: TableRef }
   /** A derived table: (SELECT ...) AS alias [(column aliases)]. */
   | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number }
-  | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number };
+  | { readonly kind: 'join'; readonly joinType: JoinType; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly pos: number }
+  /** A function in FROM: generate_series(...) AS alias (columns) [WITH ORDINALITY], or any scalar function (one row). */
+  | {
+      readonly kind: 'function';
+      readonly call: Extract<Expr, { kind: 'func' }>;
+      readonly alias: string | null;
+      readonly columnAliases: readonly string[];
+      readonly ordinality: boolean;
+      readonly pos: number;
+    };
 
 export interface CommonTableExpr {
   readonly name: string;

@@ -8,6 +8,14 @@ import { convertSubselect } from './convert-stmt.ts';
 
 const binaryOps: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||']);
 
+/** POSIX regular expression operators, as PostgreSQL's functions behind them. */
+const regexFunctions: Readonly<Record<string, string>> = { '~': 'textregexeq', '!~': 'textregexne', '~*': 'texticregexeq', '!~*': 'texticregexne' };
+
+function collatable(name: readonly string[]): boolean {
+  const last = name[name.length - 1] ?? '';
+  return ['default', 'C', 'POSIX', 'ucs_basic'].includes(last);
+}
+
 export function convertExpr(node: unknown): Expr {
   const { type, body } = unwrap(node);
   const pos = location(body);
@@ -43,6 +51,9 @@ export function convertExpr(node: unknown): Expr {
       return { kind: 'default', pos };
     case 'SubLink':
       return convertSubLink(body, pos);
+    case 'CollateClause':
+      // Tessera compares strings by code point (C collation): COLLATE "default"/"C"/"POSIX" change nothing.
+      return collatable(stringList(body['collname'])) ? convertExpr(body['arg']) : { kind: 'unsupported-expr', what: `collation ${stringList(body['collname']).join('.')}`, pos };
     default:
       return { kind: 'unsupported-expr', what: `expression ${type}`, pos };
   }
@@ -75,7 +86,9 @@ function convertColumnRef(body: JsonObject, pos: number): Expr {
 
 function convertAExpr(body: JsonObject, pos: number): Expr {
   const kind = str(body['kind']);
-  const op = stringList(body['name']).join('.');
+  const names = stringList(body['name']);
+  // OPERATOR(pg_catalog.op) is the built-in op.
+  const op = (names.length === 2 && names[0] === 'pg_catalog' ? names.slice(1) : names).join('.');
   const left = body['lexpr'] === undefined ? null : convertExpr(body['lexpr']);
   const rightNode = body['rexpr'];
   switch (kind) {
@@ -83,6 +96,8 @@ function convertAExpr(body: JsonObject, pos: number): Expr {
       const right = convertExpr(rightNode);
       if (left === null && op === '-') return { kind: 'negate', operand: right, pos };
       if (left === null && op === '+') return right;
+      const regex = regexFunctions[op];
+      if (left !== null && regex !== undefined) return { kind: 'func', name: regex, args: [left, right], star: false, distinct: false, pos };
       if (left === null || !binaryOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op}`, pos };
       const normalized = (op === '!=' ? '<>' : op) as BinaryOp;
       return { kind: 'binary', op: normalized, left, right, pos };

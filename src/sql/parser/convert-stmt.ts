@@ -143,6 +143,7 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
     const alias = obj(body['alias']);
     return { kind: 'subquery', select, alias: str(alias['aliasname']) ?? 'unnamed_subquery', columnAliases: stringList(alias['colnames']), pos: -1 };
   }
+  if (type === 'RangeFunction') return convertRangeFunction(body);
   if (type !== 'JoinExpr') return { kind: 'unsupported', what: type === 'RangeSubselect' ? 'subqueries in FROM' : type === 'RangeFunction' ? 'functions in FROM' : 'this FROM item', pos: location(body) };
   if (body['isNatural'] === true) return { kind: 'unsupported', what: 'NATURAL JOIN', pos: -1 };
   if (body['usingClause'] !== undefined) return { kind: 'unsupported', what: 'JOIN ... USING', pos: -1 };
@@ -156,6 +157,20 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
   const on = optionalExpr(body['quals']);
   // CROSS JOIN parses as an inner join without a condition.
   return { kind: 'join', joinType: on === null && joinType === 'inner' ? 'cross' : joinType, left, right, on, pos: location(body) };
+}
+
+function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
+  const pos = location(body);
+  if (body['lateral'] === true) return { kind: 'unsupported', what: 'LATERAL', pos };
+  if (body['is_rowsfrom'] === true) return { kind: 'unsupported', what: 'ROWS FROM', pos };
+  const fns = list(body['functions']);
+  const items = fns.length === 1 ? list(unwrap(fns[0]).body['items']) : [];
+  const call = items[0] === undefined ? null : convertExpr(items[0]);
+  if (call === null || call.kind !== 'func' || (items[1] !== undefined && Object.keys(obj(items[1])).length > 0)) {
+    return { kind: 'unsupported', what: 'this function in FROM', pos };
+  }
+  const alias = obj(body['alias']);
+  return { kind: 'function', call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), ordinality: body['ordinality'] === true, pos };
 }
 
 /** The strictest wait policy of the locking clauses (NOWAIT, then SKIP LOCKED), or null. */
@@ -451,6 +466,9 @@ function convertSetTransaction(name: string, body: JsonObject): Statement {
   const values: Literal[] = [];
   for (const o of list(body['args'])) {
     const d = unwrap(o).body;
+    // READ ONLY / DEFERRABLE (pg_dump sends both with its isolation level) are accepted and
+    // not enforced yet: the isolation level is what changes how the transaction runs.
+    if (str(d['defname']) === 'transaction_read_only' || str(d['defname']) === 'transaction_deferrable') continue;
     const arg = convertConst(unwrap(d['arg']).body);
     if (str(d['defname']) !== 'transaction_isolation' || arg.kind !== 'string' || target === null) {
       return { kind: 'unsupported', what: `SET ${name.toUpperCase()} ${str(d['defname']) ?? ''}`, pos: -1 };

@@ -60,6 +60,8 @@ function columnPredicate(c: BoundExpr): ColumnPredicate | null {
 }
 
 export function decideAccess(table: TableDesc, where: readonly BoundExpr[], neededColumns: ReadonlySet<number>): AccessChoice {
+  // Virtual catalog tables have no keys: they are produced whole and filtered.
+  if (table.virtual !== undefined) return { node: fullScan(table), remaining: where };
   const preds = where.map(columnPredicate);
   const position = (id: number): number => table.columns.findIndex((c) => c.id === id);
   const pkPositions = table.primaryIndex.columnIds.map(position);

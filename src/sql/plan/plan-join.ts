@@ -10,6 +10,7 @@ import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Binder, ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr } from '../expr/bound.ts';
 import { T } from '../types/types.ts';
+import { planTableFunction } from '../expr/table-functions.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
@@ -52,6 +53,10 @@ export function planFrom(
   };
   const plan = (item: FromItem, nullable: boolean): PlannedFrom => {
     if (item.kind === 'subquery') return derived(planQuery(item.select), item.alias, item.columnAliases);
+    if (item.kind === 'function') {
+      const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality, binder);
+      return leafPlan({ table, alias: item.alias ?? item.call.name, nullable });
+    }
     if (item.kind === 'table') {
       const ref = item.ref;
       const cte = ref.schema === null ? binder.planCteReference(ref.name, (c) => ({ q: planQuery(c.select), aliases: c.columnAliases })) : null;

@@ -43,8 +43,9 @@ export function planSelect(stmt: SelectStmt, binder: Binder, resolver: TableReso
   const planned = planSelectBody(stmt, binder, resolver);
   if (!topLevel) return planned;
   binder.planSubquery = null;
-  if (!binder.hasSubqueries) return planned;
-  return { ...planned, node: { kind: 'subplans', input: planned.node, initPlans: [...binder.initPlans] } };
+  if (!binder.hasSubqueries && binder.asyncCalls.length === 0) return planned;
+  const asyncCalls = binder.asyncCalls.length > 0 ? { asyncCalls: [...binder.asyncCalls] } : {};
+  return { ...planned, node: { kind: 'subplans', input: planned.node, initPlans: [...binder.initPlans], ...asyncCalls } };
 }
 
 function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolver): PlannedQuery {

@@ -6,7 +6,7 @@
  */
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
-import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
+import type { AsyncCall, BoundExpr, SubqueryPlan } from '../expr/bound.ts';
 import type { JoinType } from '../parser/ast.ts';
 
 export interface KeyBound {
@@ -53,7 +53,7 @@ export type PlanNode =
     }
   | { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly BoundExpr[]; readonly subqueries?: readonly SubqueryPlan[] }
   /** The root of a statement with subqueries: runs the uncorrelated ones first, in order. */
-  | { readonly kind: 'subplans'; readonly input: PlanNode; readonly initPlans: readonly SubqueryPlan[] }
+  | { readonly kind: 'subplans'; readonly input: PlanNode; readonly initPlans: readonly SubqueryPlan[]; readonly asyncCalls?: readonly AsyncCall[] }
   | { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] }
   | { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: BoundExpr | null; readonly offset: BoundExpr | null }
   /** UNION streams both inputs; INTERSECT and EXCEPT hold the right input's row counts. */

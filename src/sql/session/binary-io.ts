@@ -40,6 +40,7 @@ export function encodeBinary(type: SqlType, v: Exclude<Value, null>): Uint8Array
       return b;
     }
     case 'uuid': return Buffer.from((v as string).replace(/-/g, ''), 'hex');
+    case 'oid': { const b = Buffer.allocUnsafe(4); b.writeUInt32BE(Number(v)); return b; }
     default: return assertNever(type, 'type');
   }
 }
@@ -53,6 +54,7 @@ export function decodeBinary(type: SqlType, buf: Buffer, index: number): Value {
     case 'int2': expect(2); return BigInt(buf.readInt16BE());
     case 'int4': expect(4); return BigInt(buf.readInt32BE());
     case 'int8': expect(8); return buf.readBigInt64BE();
+    case 'oid': expect(4); return BigInt(buf.readUInt32BE());
     case 'float4': expect(4); return buf.readFloatBE();
     case 'float8': expect(8); return buf.readDoubleBE();
     case 'bool': expect(1); return buf[0] !== 0;

@@ -23,6 +23,8 @@ import { declaredParamType, decodeParam } from './params.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
+import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
+import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 import { lockingTxn } from './locking.ts';
 import { decideStatementRetry, STATEMENT_RETRY_BACKOFF_MS_MAX } from './statement-retry.ts';
 import { indexSpan } from '../storage/keys.ts';
@@ -64,6 +66,9 @@ export class SqlSession implements Session {
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
+  private readonly advisory: SessionAdvisoryLocks;
+  /** Transaction-level advisory locks being released after the transaction ended. */
+  private advisoryRelease: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -72,6 +77,7 @@ export class SqlSession implements Session {
     applicationName: string,
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
+    this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -95,6 +101,7 @@ export class SqlSession implements Session {
   }
 
   private async *runQuery(sql: string): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       yield* this.runQueryString(sql);
@@ -191,9 +198,14 @@ export class SqlSession implements Session {
 
   /** The one place `open` changes, so that transactional settings follow the transaction. */
   private setOpen(open: OpenTxn | null, committed: boolean): void {
+    const ended = this.open !== null && open === null;
     this.open = open;
     if (open !== null) this.settings.beginTransaction();
     else this.settings.endTransaction(committed);
+    if (ended) {
+      // Starts now (other sessions may be waiting); awaited before this session's next statement.
+      this.advisoryRelease = this.advisoryRelease.then(() => this.advisory.releaseAll('xact')).catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks failed'));
+    }
   }
 
   private async closeCursors(): Promise<void> {
@@ -212,7 +224,7 @@ export class SqlSession implements Session {
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
     return {
       resolveTable: (schema, name, pos) => {
-        const t = this.lookupTable({ schema, name, alias: null, pos });
+        const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
@@ -238,15 +250,34 @@ export class SqlSession implements Session {
   /** A cached plan is stale when any table it read has a newer descriptor. */
   private isStale(planned: Planned): boolean {
     for (const t of planned.tables) {
+      if (t.virtual !== undefined) continue;
       const current = this.lookupTable({ schema: null, name: t.name, alias: null, pos: -1 });
       if (current !== t) return true;
     }
     return false;
   }
 
-  private evalContext(params: readonly Value[], open: OpenTxn | null): EvalContext {
+  /** pg_catalog's view of the catalog for one statement: built on first use, then kept. */
+  private pgCatalog(open: OpenTxn | null): PgCatalog {
+    let snap: CatalogSnapshot | null = null;
+    return {
+      snapshot: () => (snap ??= CatalogSnapshot.build(this.deps.catalog, open?.changes ?? null, this.database.name, this.user, this.settings.get('search_path') ?? 'public')),
+    };
+  }
+
+  private evalContext(params: readonly Value[], open: OpenTxn | null, catalog: PgCatalog = this.pgCatalog(open)): EvalContext {
     const settings = this.settings;
     return {
+      catalog,
+      advisory: this.advisory,
+      setConfig: (name, value, local) => {
+        if (local) settings.setLocal(name, value);
+        else settings.set(name, value);
+        return settings.get(name) ?? value;
+      },
+      get objectNames() {
+        return catalog.snapshot();
+      },
       params,
       user: this.user,
       database: this.database.name,
@@ -273,6 +304,8 @@ export class SqlSession implements Session {
     binary: readonly boolean[],
     describe: boolean,
     lastInImplicit: boolean,
+    /** False: a DML statement's writes stay buffered (COPY sends them with its commit). */
+    flushDml = true,
   ): AsyncGenerator<QueryEvent> {
     if (planned === null || planned.plan.kind === 'utility') {
       for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
@@ -291,7 +324,7 @@ export class SqlSession implements Session {
       let sentRows = false;
       const savepoint = rcBlock?.txn.savepoint() ?? 0;
       try {
-        for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit)) {
+        for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit, flushDml)) {
           if (e.kind === 'row-description') describeNow = false;
           if (e.kind === 'rows') sentRows = true;
           yield e;
@@ -316,7 +349,7 @@ export class SqlSession implements Session {
     }
   }
 
-  private async *runPlanned(stmt: Statement, planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
+  private async *runPlanned(stmt: Statement, planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean, flushDml: boolean): AsyncGenerator<QueryEvent> {
     const locking = stmt.kind === 'select' ? stmt.locking : null;
     const open = this.ensureTxn();
     open.beginStatement();
@@ -324,8 +357,12 @@ export class SqlSession implements Session {
     const txn = locking === null ? open.txn : lockingTxn(open.txn, planned.tables.map((t) => indexSpan(t.id, t.primaryIndex.id)), locking.wait === 'skip-locked');
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
-    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), this.settings);
-    const gen = runPlan(planned.plan, { ...this.execContext(open, params), txn }, open.uniques, { types, binary }, encode);
+    const exec = { ...this.execContext(open, params), txn };
+    // reg* columns print names: the encoder reads them through the statement's catalog view.
+    const catalog = exec.eval.catalog;
+    const format = types.some((t) => t.kind === 'oid') && catalog !== undefined ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: catalog.snapshot() } : this.settings;
+    const encode = textRowEncoder(types, types.map((_t, i) => binary[i] ?? binary[0] ?? false), format);
+    const gen = runPlan(planned.plan, exec, open.uniques, { types, binary }, encode);
     for (;;) {
       const r = await gen.next();
       if (r.done === true) {
@@ -334,7 +371,7 @@ export class SqlSession implements Session {
         // completes; the last statement of an implicit transaction sends them with the
         // commit itself, which on one range is a single synced write (the one-phase commit).
         if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
-        else if (planned.plan.kind === 'dml' || locking !== null) await open.txn.flush(); // locks are taken now
+        else if ((planned.plan.kind === 'dml' && flushDml) || locking !== null) await open.txn.flush(); // locks are taken now
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
@@ -348,7 +385,9 @@ export class SqlSession implements Session {
       format: this.settings,
       lookupTable: (ref) => this.lookupTable(ref),
       plan: (stmt, declared) => this.plan(stmt, declared),
-      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false),
+      // In COPY's own implicit transactions the rows' writes go out with each commit: on
+      // one range a single synced write without intents (errors then name a line range).
+      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false, this.open?.explicit === true),
       inExplicitBlock: () => this.open?.explicit === true,
       commitImplicit: () => this.finishImplicit(true),
     };
@@ -421,7 +460,10 @@ export class SqlSession implements Session {
       if (params.length !== types.length) {
         throw sqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "${statement}" requires ${types.length}`);
       }
-      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), this.settings, i));
+      // reg* parameters given as names ('users' for a regclass) are looked up in the catalog.
+      const named = types.some((t) => t.kind === 'oid' && t.reg !== 'oid');
+      const format = named ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: this.pgCatalog(this.open).snapshot() } : this.settings;
+      const values = params.map((raw, i) => decodeParam(raw, types[i]!, paramFormats.length === 1 ? paramFormats[0]! : (paramFormats[i] ?? 0), format, i));
       const binary = resultFormats.map((f) => f === 1);
       this.portals.set(portal, { prepared: p, planned: p.planned, params: values, binary, cursor: null });
     } catch (err) {
@@ -444,6 +486,7 @@ export class SqlSession implements Session {
   }
 
   private async *runExecute(name: string, maxRows: number, lastBeforeSync: boolean): AsyncGenerator<QueryEvent> {
+    await this.advisoryRelease;
     this.startStatement();
     try {
       const portal = this.portals.get(name);
@@ -512,6 +555,8 @@ export class SqlSession implements Session {
     this.prepared.clear();
     this.portals.clear();
     if (open !== null) await open.rollback().catch(() => undefined);
+    await this.advisoryRelease;
+    await this.advisory.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks at session end failed'));
   }
 }
 

@@ -40,6 +40,17 @@ export const settingDefaults: ReadonlyMap<string, string> = new Map([
   ['lc_monetary', 'C'],
   ['lc_numeric', 'C'],
   ['lc_time', 'C'],
+  // Sent by pg_dump and pg_restore; accepted and shown, they change nothing in Tessera.
+  ['synchronize_seqscans', 'on'],
+  ['quote_all_identifiers', 'off'],
+  ['idle_session_timeout', '0'],
+  ['check_function_bodies', 'on'],
+  ['xmloption', 'content'],
+  ['default_table_access_method', 'heap'],
+  ['default_tablespace', ''],
+  ['default_toast_compression', 'pglz'],
+  ['lc_collate', 'C'],
+  ['lc_ctype', 'C'],
 ]);
 
 /** Names SHOW prints in mixed case, as PostgreSQL does in its column header. */

@@ -56,3 +56,8 @@ export function indexSpan(tableId: number, indexId: number): Span {
 export function indexKey(tableId: number, indexId: number, parts: readonly KeyPart[], directions: readonly Direction[]): Uint8Array {
   return tableKey(encodeKey([int(tableId), int(indexId), ...parts], ['asc', 'asc', ...directions]));
 }
+
+/** /system/advisory/<databaseId>/<key space>/<key>: the holders of one advisory lock (advisory/advisory-locks.ts). */
+export function advisoryLockKey(databaseId: number, space: number, key: bigint): Uint8Array {
+  return systemKey(encodeKey([str('advisory'), int(databaseId), int(space), int(key)]));
+}

@@ -21,7 +21,7 @@ import { decodeRow, encodeRow, type CodecColumn } from './row-codec.ts';
 export function keyPart(type: SqlType, v: Value): KeyPart {
   if (v === null) return nul();
   switch (type.kind) {
-    case 'int2': case 'int4': case 'int8': return int(v as bigint);
+    case 'int2': case 'int4': case 'int8': case 'oid': return int(v as bigint);
     case 'float4': case 'float8': return float(v as number);
     case 'numeric': return decimal((v as Numeric).toString());
     case 'text': case 'varchar': case 'bpchar': case 'unknown': return str(v as string);

@@ -8,12 +8,22 @@ import { sqlError } from '../sql-error.ts';
 import { formatDate, formatTimestamp, formatTimestampTz, parseDate, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
 import { formatFloat } from './float-format.ts';
 import { Numeric } from './numeric.ts';
-import { typeDisplayName, type SqlType, type Value } from './types.ts';
+import { typeDisplayName, type OidAlias, type SqlType, type Value } from './types.ts';
 
 /** Session settings that change how values read and print. */
 export interface FormatContext {
   readonly timeZone: TimeZone;
   readonly extraFloatDigits: number;
+  /** Names of objects for the reg* types (regclass...); without it they print as numbers. */
+  readonly objectNames?: ObjectNames;
+}
+
+/** Object names <-> OIDs, for reg* input and output (implemented by src/sql/pgcatalog). */
+export interface ObjectNames {
+  /** The name an OID prints as, or null when no such object exists (it prints as a number). */
+  nameOf(reg: OidAlias, oid: bigint): string | null;
+  /** The OID of a named object; throws PostgreSQL's error (42P01, 42704...) when there is none. */
+  oidOf(reg: OidAlias, name: string): bigint;
 }
 
 const HEX = '0123456789abcdef';
@@ -41,6 +51,10 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       return formatTimestamp(value as bigint);
     case 'timestamptz':
       return formatTimestampTz(value as bigint, ctx.timeZone);
+    case 'oid':
+      if (type.reg === 'oid') return String(value);
+      if (value === 0n) return '-';
+      return ctx.objectNames?.nameOf(type.reg, value as bigint) ?? String(value);
     default:
       return assertNever(type, 'type');
   }
@@ -96,6 +110,8 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
       return parseTimestampTz(text, ctx.timeZone);
     case 'uuid':
       return parseUuid(text);
+    case 'oid':
+      return parseOid(type.reg, text, ctx);
     default:
       return assertNever(type, 'type');
   }
@@ -181,4 +197,18 @@ function parseUuid(text: string): string {
   const hex = text.trim().replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(hex)) throw sqlError('22P02', `invalid input syntax for type uuid: "${text}"`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** oid input: a number (0 to 2^32-1; negatives wrap as in PostgreSQL); reg* also take names. */
+function parseOid(reg: OidAlias, text: string, ctx: FormatContext): bigint {
+  const t = text.trim();
+  if (/^[+-]?\d+$/.test(t)) {
+    const v = BigInt(t);
+    if (v < -2147483648n || v > 4294967295n) throw sqlError('22003', `value "${text}" is out of range for type oid`);
+    return v < 0n ? v + 4294967296n : v;
+  }
+  if (reg === 'oid') throw sqlError('22P02', `invalid input syntax for type oid: "${text}"`);
+  if (t === '-') return 0n;
+  if (ctx.objectNames === undefined) throw sqlError('0A000', `${reg} input needs the catalog`);
+  return ctx.objectNames.oidOf(reg, t);
 }

@@ -29,10 +29,25 @@ export type SqlType =
   | { readonly kind: 'timestamp' }
   | { readonly kind: 'timestamptz' }
   | { readonly kind: 'uuid' }
+  /**
+   * oid and its aliases (regclass, regtype, ...): unsigned 32-bit object ids, bigint at
+   * runtime. The aliases differ only in text input and output (names through the catalog).
+   */
+  | { readonly kind: 'oid'; readonly reg: OidAlias }
   /** A quoted literal or parameter whose type context has not decided yet. */
   | { readonly kind: 'unknown' };
 
 export type TypeKind = SqlType['kind'];
+
+/** The oid type and its reg* aliases, each with PostgreSQL's type OID. */
+export const OID_ALIASES = {
+  oid: 26, regclass: 2205, regtype: 2206, regproc: 24, regprocedure: 2202, regnamespace: 4089, regrole: 4096, regoper: 2203,
+} as const;
+export type OidAlias = keyof typeof OID_ALIASES;
+
+export function isOidAlias(name: string): name is OidAlias {
+  return Object.hasOwn(OID_ALIASES, name);
+}
 
 export type Value = null | boolean | bigint | number | string | Uint8Array | Numeric;
 
@@ -50,17 +65,19 @@ export const T = {
   timestamp: { kind: 'timestamp' },
   timestamptz: { kind: 'timestamptz' },
   uuid: { kind: 'uuid' },
+  oid: { kind: 'oid', reg: 'oid' },
+  regclass: { kind: 'oid', reg: 'regclass' },
   unknown: { kind: 'unknown' },
 } as const satisfies Record<string, SqlType>;
 
 const oids: Readonly<Record<TypeKind, number>> = {
   int2: 21, int4: 23, int8: 20, float4: 700, float8: 701, numeric: 1700, text: 25, varchar: 1043,
-  bpchar: 1042, bool: 16, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, uuid: 2950, unknown: 705,
+  bpchar: 1042, bool: 16, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, uuid: 2950, oid: 26, unknown: 705,
 };
 
 const sizes: Readonly<Record<TypeKind, number>> = {
   int2: 2, int4: 4, int8: 8, float4: 4, float8: 8, numeric: -1, text: -1, varchar: -1,
-  bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, unknown: -2,
+  bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, unknown: -2,
 };
 
 /** PostgreSQL's names of the types, as format_type prints them in messages. */
@@ -68,10 +85,11 @@ const displayNames: Readonly<Record<TypeKind, string>> = {
   int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision',
   numeric: 'numeric', text: 'text', varchar: 'character varying', bpchar: 'character', bool: 'boolean',
   bytea: 'bytea', date: 'date', timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone', uuid: 'uuid', unknown: 'unknown',
+  timestamptz: 'timestamp with time zone', uuid: 'uuid', oid: 'oid', unknown: 'unknown',
 };
 
 export function typeOid(type: SqlType): number {
+  if (type.kind === 'oid') return OID_ALIASES[type.reg];
   return oids[type.kind];
 }
 
@@ -92,6 +110,7 @@ export function typeMod(type: SqlType): number {
 }
 
 export function typeDisplayName(type: SqlType): string {
+  if (type.kind === 'oid') return type.reg;
   return displayNames[type.kind];
 }
 
@@ -99,6 +118,7 @@ const oidToType: ReadonlyMap<number, SqlType> = new Map<number, SqlType>([
   [21, T.int2], [23, T.int4], [20, T.int8], [700, T.float4], [701, T.float8], [1700, T.numeric],
   [25, T.text], [1043, { kind: 'varchar', length: null }], [1042, { kind: 'bpchar', length: null }],
   [16, T.bool], [17, T.bytea], [1082, T.date], [1114, T.timestamp], [1184, T.timestamptz], [2950, T.uuid],
+  ...Object.entries(OID_ALIASES).map(([reg, oid]): [number, SqlType] => [oid, { kind: 'oid', reg: reg as OidAlias }]),
 ]);
 
 /** The type of a parameter OID a client declared, or null for 0/unknown OIDs. */
@@ -132,6 +152,9 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   text: T.text, bool: T.bool, boolean: T.bool, bytea: T.bytea, date: T.date,
   timestamp: T.timestamp, timestamptz: T.timestamptz, uuid: T.uuid,
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
+  // PostgreSQL's `name` (identifiers) reads and prints as text.
+  name: T.text,
+  ...Object.fromEntries(Object.keys(OID_ALIASES).map((reg) => [reg, { kind: 'oid', reg } as SqlType])),
 };
 
 /** Resolves a type name as written in SQL; 42704 for an unknown type, 0A000 for arrays. */
