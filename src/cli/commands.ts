@@ -66,6 +66,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'drain-timeout', type: 'string', placeholder: 'MS', default: '10000', help: 'on SIGINT/SIGTERM, how long running statements may take to finish' },
       { name: 'certs-dir', type: 'string', placeholder: 'DIR', help: 'node.key and node.crt (PEM): clients may then connect with TLS' },
       { name: 'insecure', type: 'boolean', help: 'allow serving SQL on a non-loopback address without certificates' },
+      { name: 'testing-clock-offset-file', type: 'string', placeholder: 'PATH', help: 'testing: add the signed milliseconds in PATH (re-read every second) to the wall clock' },
     ],
   },
   {

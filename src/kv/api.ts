@@ -98,7 +98,11 @@ export type KvResponse =
   | { readonly kind: 'conditional-put' }
   | { readonly kind: 'delete' }
   | { readonly kind: 'delete-range'; readonly deletedKeys: number }
-  | { readonly kind: 'end-txn'; readonly status: 'committed' | 'aborted'; readonly onePhase: boolean }
+  /**
+   * `externalLockSpans`: some lock spans lie outside this range; their intents are left for
+   * the coordinator to resolve afterwards (the record keeps the outcome for pushers).
+   */
+  | { readonly kind: 'end-txn'; readonly status: 'committed' | 'aborted'; readonly onePhase: boolean; readonly externalLockSpans?: boolean }
   | { readonly kind: 'push-txn'; readonly pusheeStatus: TxnStatus; readonly pushed: boolean; readonly commitTimestamp: Timestamp | null }
   | { readonly kind: 'resolve-intent'; readonly resolved: number }
   | { readonly kind: 'heartbeat-txn'; readonly status: TxnStatus }

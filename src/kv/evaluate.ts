@@ -335,7 +335,7 @@ async function evaluateEndTxn(
   } else {
     batch.del(recordKeyOf(txn));
   }
-  return { ok: true, response: { kind: 'end-txn', status, onePhase: false } };
+  return { ok: true, response: { kind: 'end-txn', status, onePhase: false, ...(external ? { externalLockSpans: true } : {}) } };
 }
 
 async function evaluateHeartbeat(reader: EngineReader, batch: WriteBatch, txn: TxnMeta | null, ctx: EvalContext): Promise<One> {

@@ -3,8 +3,9 @@
  * repeats or decreases, but a node restarted with its wall clock behind (a clock fault, an
  * NTP step) would read below data it already wrote (invisible rows) and write below reads it
  * already served. So the node keeps an upper bound of its wall time in the store
- * directory, renewed every `renewMs` to `now + aheadMs`, and after a restart its clock
- * never reads below the bound it left behind. (CockroachDB persists such a bound too.) A
+ * directory, renewed every `renewMs` to `now + aheadMs` (and at once, before a reading
+ * beyond it is handed out, when the clock jumped), and after a restart its clock never
+ * reads below the bound it left behind. (CockroachDB persists such a bound too.) A
  * crash loses at most the page cache's last write of the file only when the machine
  * itself loses power.
  */
@@ -38,24 +39,31 @@ export function flooredClock(base: Clock, storeDir: string, logger: Logger, opti
   const floor = readWallFloor(storeDir);
   const behind = floor - base.nowNanos();
   if (behind > 0n) logger.warn({ behindMs: Number(behind / 1_000_000n) }, 'the wall clock is behind timestamps this store already used; timestamps continue from the store\'s');
-  const clock: Clock = {
-    nowNanos: () => {
-      const now = base.nowNanos();
-      return now > floor ? now : floor;
-    },
-    monotonicMs: () => base.monotonicMs(),
-  };
-  const renew = (): void => {
+  let persisted = 0n;
+  const renew = (now: bigint): void => {
     const path = join(storeDir, FILE);
+    const bound = now + aheadNanos;
     try {
-      writeFileSync(`${path}.tmp`, `${clock.nowNanos() + aheadNanos}\n`);
+      writeFileSync(`${path}.tmp`, `${bound}\n`);
       renameSync(`${path}.tmp`, path);
+      persisted = bound;
     } catch (err) {
       logger.warn({ err }, 'could not renew the wall time upper bound');
     }
   };
-  renew();
-  const timer = setInterval(renew, renewMs);
+  const clock: Clock = {
+    nowNanos: () => {
+      const physical = base.nowNanos();
+      const now = physical > floor ? physical : floor;
+      // Never hand out a time the persisted bound does not cover (the clock may have jumped
+      // forward since the last renewal): renew first, synchronously.
+      if (now >= persisted) renew(now);
+      return now;
+    },
+    monotonicMs: () => base.monotonicMs(),
+  };
+  clock.nowNanos(); // writes the first bound
+  const timer = setInterval(() => renew(clock.nowNanos()), renewMs);
   timer.unref();
   return { ...clock, close: () => clearInterval(timer) };
 }

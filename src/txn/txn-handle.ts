@@ -200,7 +200,10 @@ export class TxnHandle implements Txn {
         // A conflict ends the txn: give its locks up now rather than when the client rolls
         // back (PostgreSQL releases a failed transaction's locks at the error too), so the
         // other side of a deadlock proceeds at once.
-        if (err instanceof TxnError && err.code !== 'duplicate-key') await this.rollback();
+        // Under READ COMMITTED a serialization failure belongs to the statement: the caller
+        // may undo it (rollbackToSavepoint) and run it again at a fresh snapshot.
+        const statementLevel = this.isolation === 'read-committed' && err instanceof TxnError && err.code === 'txn-retry';
+        if (err instanceof TxnError && err.code !== 'duplicate-key' && !statementLevel) await this.rollback();
         throw err;
       }
     }
@@ -370,7 +373,22 @@ export class TxnHandle implements Txn {
     this.buffer = [];
     this.sentCount = this.writesCount;
     this.noteLockSpans(writes);
-    await this.send([...writes, { kind: 'end-txn', commit: true, lockSpans: this.lockSpans, onePhase: false }]);
+    const responses = await this.send([...writes, { kind: 'end-txn', commit: true, lockSpans: this.lockSpans, onePhase: false }]);
+    this.resolveExternalLater(responses[responses.length - 1], 'committed');
+  }
+
+  /**
+   * Intents on ranges other than the record's stay after end-txn; they are resolved here,
+   * in the background (asynchronous intent resolution), so that readers and waiters there
+   * need not push. Until then the record tells pushers the outcome.
+   */
+  private resolveExternalLater(endTxn: KvResponse | undefined, status: 'committed' | 'aborted'): void {
+    if (endTxn?.kind !== 'end-txn' || endTxn.externalLockSpans !== true) return;
+    const txn = this.meta();
+    const requests: KvRequest[] = this.lockSpans.map((span) => ({ kind: 'resolve-intent', span, txn, status, commitTimestamp: this.ts }));
+    this.deps.kv.send({ header: { timestamp: this.ts, txn: null }, requests }).catch((err: unknown) => {
+      this.deps.logger.warn({ err, txn: this.id }, 'resolving intents after the end of a transaction failed; pushers will');
+    });
   }
 
   async rollback(): Promise<void> {
@@ -380,7 +398,8 @@ export class TxnHandle implements Txn {
     this.finish();
     if (!this.recordWritten) return;
     try {
-      await this.deps.kv.send({ header: this.header(), requests: [{ kind: 'end-txn', commit: false, lockSpans: this.lockSpans, onePhase: false }] });
+      const responses = await this.deps.kv.send({ header: this.header(), requests: [{ kind: 'end-txn', commit: false, lockSpans: this.lockSpans, onePhase: false }] });
+      this.resolveExternalLater(responses[0], 'aborted');
     } catch (err) {
       // Intents left behind are cleaned up by pushers once the record expires.
       this.deps.logger.warn({ err, txn: this.id }, 'rollback could not clean up its intents');

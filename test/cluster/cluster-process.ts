@@ -59,7 +59,7 @@ export interface NodeStatus {
   readonly ranges: RangeStatus[];
 }
 
-export function startClusterNode(listenPort: number, joinPorts: readonly number[], storeDir = tempStoreDir('tessera-cluster-').path, timeoutMs = 60_000): ClusterNodeProcess {
+export function startClusterNode(listenPort: number, joinPorts: readonly number[], storeDir = tempStoreDir('tessera-cluster-').path, timeoutMs = 60_000, extraArgs: readonly string[] = []): ClusterNodeProcess {
   let stderr = '';
   let sqlPort = 0;
   let httpPort = 0;
@@ -89,6 +89,7 @@ export function startClusterNode(listenPort: number, joinPorts: readonly number[
       '--listen-addr', `127.0.0.1:${listenPort}`,
       '--join', joinPorts.map((p) => `127.0.0.1:${p}`).join(','),
       '--sql-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--log-level', process.env['CLUSTER_TEST_LOG'] ?? 'warn',
+      ...extraArgs,
     ];
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);

@@ -101,7 +101,7 @@ export function makeNemesis(name: string, nodeCount: number): Nemesis {
     case 'clock':
       return clockNemesis(false);
     case 'partition':
-      throw new Error(`nemesis partition needs at least 2 nodes and inter-node traffic through a proxy (issue 4); this cluster has ${nodeCount}`);
+      throw new Error(`nemesis partition needs a fault-injecting proxy between nodes, which is not built yet (cluster of ${nodeCount})`);
     default:
       throw new Error(`unknown nemesis "${name}" (known: ${nemesisNames.join(', ')})`);
   }

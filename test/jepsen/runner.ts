@@ -2,7 +2,7 @@
  * Runs one workload against a cluster: `clients` concurrent pgwire clients, each a
  * process in the history, issue operations until the time is up while the nemeses inject
  * faults; then the history is checked. Outcomes: `ok`; `fail` when the operation
- * definitely did not happen (the server aborted it: 40001, 40P01, 23505, 55P03, or the
+ * definitely did not happen (the server refused or aborted it, see `definiteClasses`, or the
  * workload's own DefiniteFailure; failed reads change nothing); `info` otherwise (a broken
  * connection, a timeout, an internal error): the client is dropped and a fresh process
  * takes its place, as in Jepsen.
@@ -53,7 +53,13 @@ export function seededRng(seed: number): Rng {
   return { next, int: (n) => Math.floor(next() * n) };
 }
 
-const definiteCodes = new Set(['40001', '40P01', '23505', '55P03', '25P02']);
+/**
+ * SQLSTATE classes after which the operation definitely did not happen: the server refused
+ * or aborted it (serialization failure, deadlock, constraint, lock not available, a table
+ * not yet known to this node's catalog, bad data, failed block). Others (XX000, 08, 57...)
+ * leave it unknown.
+ */
+const definiteClasses = /^(40|23|55|42|22|25)/;
 
 function errorKey(err: unknown): string {
   if (err instanceof DefiniteFailure) return 'definite';
@@ -120,7 +126,7 @@ export async function runWorkload(o: RunOptions): Promise<RunResult> {
       } catch (err) {
         const key = errorKey(err);
         errors[key] = (errors[key] ?? 0) + 1;
-        const definite = key === 'definite' || definiteCodes.has(key) || op.f === 'read';
+        const definite = key === 'definite' || (/^[0-9A-Z]{5}$/.test(key) && definiteClasses.test(key)) || op.f === 'read';
         recorder.record(process, definite ? 'fail' : 'info', op.f, op.value, key);
         const connectionAlive = key === 'definite' || /^[0-9A-Z]{5}$/.test(key);
         if (!connectionAlive || !definite) {

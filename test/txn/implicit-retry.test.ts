@@ -49,3 +49,22 @@ test('explicit blocks are not retried by the server: the conflict reaches the cl
   assert.deepEqual(await rows(a, 'SELECT v FROM t'), ['5']);
   await db.close();
 });
+
+test('statement retry policy: table of cases', async () => {
+  const { decideStatementRetry, STATEMENT_RETRIES_MAX } = await import('../../src/sql/session/statement-retry.ts');
+  const base = { alone: false, readCommittedBlock: false, sentRows: false, attempt: 0, code: 'txn-retry' as string | null };
+  const cases: [Partial<typeof base>, string][] = [
+    [{ alone: true }, 'retry-in-fresh-txn'],
+    [{ alone: true, code: 'deadlock' }, 'retry-in-fresh-txn'],
+    [{ alone: true, code: 'txn-aborted' }, 'retry-in-fresh-txn'],
+    [{ alone: true, code: 'duplicate-key' }, 'report'],
+    [{ alone: true, code: null }, 'report'],
+    [{ alone: true, sentRows: true }, 'report'],
+    [{ alone: true, attempt: STATEMENT_RETRIES_MAX }, 'report'],
+    [{ readCommittedBlock: true }, 'retry-from-savepoint'],
+    [{ readCommittedBlock: true, code: 'deadlock' }, 'report'], // a deadlock victim's txn is over
+    [{ readCommittedBlock: true, sentRows: true }, 'report'],
+    [{}, 'report'], // an explicit SERIALIZABLE block: the client retries
+  ];
+  for (const [c, expected] of cases) assert.equal(decideStatementRetry({ ...base, ...c }), expected, JSON.stringify(c));
+});

@@ -11,8 +11,12 @@ const all = async (db: Awaited<ReturnType<typeof memoryDb>>): Promise<string[]> 
   return rows;
 };
 
-test('rollback to a savepoint undoes flushed point writes and delete-ranges, restoring earlier own writes', async () => {
+for (const split of [false, true]) test(`rollback to a savepoint undoes flushed point writes and delete-ranges, restoring earlier own writes${split ? ' (three ranges)' : ''}`, async () => {
   const db = await memoryDb();
+  if (split) {
+    await db.kv.store.adminSplit(tk('b'));
+    await db.kv.store.adminSplit(tk('d'));
+  }
   const seed = db.coord.begin();
   for (const k of ['a', 'b', 'c']) seed.put(tk(k), enc(`${k}0`));
   await seed.commit();

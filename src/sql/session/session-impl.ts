@@ -29,6 +29,7 @@ import { OpenTxn } from './txn-state.ts';
 import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
 import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
 import { lockingTxn } from './locking.ts';
+import { decideStatementRetry, STATEMENT_RETRY_BACKOFF_MS_MAX } from './statement-retry.ts';
 import { indexSpan } from '../storage/keys.ts';
 import { AuthReader } from '../auth/auth-catalog.ts';
 import { authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
@@ -62,13 +63,6 @@ interface Portal {
   /** Created by the first Execute; holds the statement open while the portal is suspended. */
   cursor: PortalCursor | null;
 }
-
-/** Server-side retries of a statement that is its own implicit transaction. */
-const IMPLICIT_TXN_RETRIES_MAX = 20;
-/** The largest pause (ms) between them; each is a random part of min(2^attempt, this). */
-const IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX = 64;
-/** Lower-layer error codes after which such a statement is retried. */
-const retryableCodes: ReadonlySet<string> = new Set(['txn-retry', 'txn-aborted', 'deadlock']);
 
 /** Why the running statement must stop, if it must. */
 type StopReason = 'cancel' | 'statement-timeout' | null;
@@ -387,13 +381,13 @@ export class SqlSession implements Session {
       }
       return;
     }
-    // A statement that is its implicit transaction alone is retried here after a
-    // serialization failure or deadlock, as long as it has sent no rows: the client never
-    // learns of the conflict.
+    // Retried in the server when the client has seen nothing of it (statement-retry.ts).
     const alone = this.open === null && lastInImplicit;
+    const rcBlock = this.open !== null && this.open.explicit && this.open.txn.isolation === 'read-committed' ? this.open : null;
     let describeNow = describe;
     for (let attempt = 0; ; attempt++) {
       let sentRows = false;
+      const savepoint = rcBlock?.txn.savepoint() ?? 0;
       try {
         for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit, flushDml)) {
           if (e.kind === 'row-description') describeNow = false;
@@ -402,13 +396,19 @@ export class SqlSession implements Session {
         }
         return;
       } catch (err) {
-        if (!alone || sentRows || attempt >= IMPLICIT_TXN_RETRIES_MAX || !retryableCodes.has(errorCode(err) ?? '')) throw err;
+        const readCommittedBlock = rcBlock !== null && rcBlock.txn.status === 'pending';
+        const decision = decideStatementRetry({ alone, readCommittedBlock, sentRows, attempt, code: errorCode(err) });
+        if (decision === 'report') throw err;
+        if (decision === 'retry-from-savepoint') {
+          await rcBlock!.txn.rollbackToSavepoint(savepoint);
+          continue;
+        }
         const failed = this.open;
         if (failed !== null) {
           this.setOpen(null, false);
           await failed.rollback().catch(() => undefined);
         }
-        const ceilingMs = Math.min(2 ** attempt, IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX);
+        const ceilingMs = Math.min(2 ** attempt, STATEMENT_RETRY_BACKOFF_MS_MAX);
         await new Promise((resolve) => setTimeout(resolve, this.deps.random.next() * ceilingMs));
       }
     }
