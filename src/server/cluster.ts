@@ -142,6 +142,10 @@ class NodeDirectory {
     return [...this.book].map(([id, a]) => [id, a.host, a.port]);
   }
 
+  address(id: number): HostPort | undefined {
+    return this.book.get(id);
+  }
+
   known(): NodeId[] {
     return [...this.book.keys()].sort((a, b) => a - b) as NodeId[];
   }
@@ -196,6 +200,22 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     await rpc.close();
     throw new TesseraError('address-in-use', `cannot listen on ${formatHostPort(cfg.listenAddr)}: ${String(err)}`);
   }
+  rpc.handle('node.status', async () => encodeValue(localSummary(kv)));
+  rpc.handle('status', async () => {
+    const rows: NodeSummary[] = [];
+    for (const id of directory.known()) {
+      const addr = directory.address(id);
+      const base = { nodeId: id, address: addr === undefined ? '?' : formatHostPort(addr), live: directory.live().includes(id) };
+      let summary: Partial<NodeSummary> = {};
+      try {
+        summary = id === ident.nodeId ? localSummary(kv) : (decodeValue(await rpc.request(id, 'node.status', new Uint8Array(0), { timeoutMs: 1_000 })) as Partial<NodeSummary>);
+      } catch {
+        // unreachable: counts unknown
+      }
+      rows.push({ replicas: -1, leases: -1, ...summary, ...base });
+    }
+    return encodeValue({ clusterId: ident.clusterId, nodes: rows });
+  });
   rpc.handle('init', async () => {
     throw new RpcError('rpc-remote', `cluster ${ident.clusterId} is already initialized`, false);
   });
@@ -228,6 +248,32 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
       await rpc.close();
     },
   };
+}
+
+export interface NodeSummary {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly live: boolean;
+  /** Replicas this node holds and leases it holds now; -1 when the node did not answer. */
+  readonly replicas: number;
+  readonly leases: number;
+}
+
+function localSummary(kv: ClusterKv | null): { replicas: number; leases: number } {
+  if (kv === null) return { replicas: 0, leases: 0 };
+  const ranges = kv.store.rangeStatus().filter((r) => r.initialized);
+  const self = kv.store.driver.nodeId as number;
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return { replicas: ranges.length, leases: ranges.filter((r) => r.leaseholder === self && r.leaseExpiration > now).length };
+}
+
+/** `tessera node ls` / `node status`: the nodes the node at `host` knows, with their counts. */
+export async function clusterStatus(host: HostPort): Promise<{ clusterId: string; nodes: NodeSummary[] }> {
+  try {
+    return decodeValue(await oneShotRequest(host, 'status', new Uint8Array(0), 10_000)) as { clusterId: string; nodes: NodeSummary[] };
+  } catch (err) {
+    throw new TesseraError('status-failed', `status of ${formatHostPort(host)} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Retries a small transaction on txn-retry (bounded). */
