@@ -50,7 +50,7 @@ test('three nodes join, init bootstraps once, SQL written through node 1 is read
   // Every range reaches three replicas; `tessera node status` shows the nodes and counts.
   const { runCli } = await import('../integration/node-process.ts');
   const deadline = Date.now() + 30_000;
-  let status = '';
+  let status: string;
   for (;;) {
     const r = await runCli(['node', 'status', '--host', `127.0.0.1:${ports[2]}`]);
     assert.equal(r.code, 0, r.stderr);
