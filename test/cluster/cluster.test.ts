@@ -73,4 +73,17 @@ test('three nodes join, init bootstraps once, SQL written through node 1 is read
   } finally {
     await c2.end();
   }
+
+  // The whole cluster stops (SIGTERM) and starts again on its stores: no init, same data.
+  await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+  for (const n of nodes) n.restart();
+  await Promise.all(nodes.map((n) => n.serving));
+  const c = await (nodes[1] as ClusterNodeProcess).client();
+  try {
+    const rows = await eventually('read after the restart', async () => (await c.query('SELECT k FROM kv ORDER BY k')).rows, 30_000);
+    assert.deepEqual(rows.map((r: { k: number }) => r.k), [1, 2, 3, 4]);
+    await c.query("INSERT INTO kv VALUES (5, 'five')");
+  } finally {
+    await c.end();
+  }
 });
