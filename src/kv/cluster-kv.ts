@@ -15,7 +15,7 @@ import { decideSplitKey, measureRange } from './split-queue.ts';
 import { leaseState } from './lease.ts';
 import { encodeRangeDescriptor, rangeContainsKey, type NodeId, type RangeDescriptor, type RangeId, type StoreId } from './range-descriptor.ts';
 import { encodeChangeContext, type RangeGroup } from './range-group.ts';
-import { decideReplicate } from './replicate-queue.ts';
+import { decideLeaseTransfer, decideReplicate } from './replicate-queue.ts';
 import { ReplicaRouter } from './replica-router.ts';
 import { FIRST_RANGE_ID, Store } from './store.ts';
 import { RpcRaftTransport } from './rpc/raft-transport.ts';
@@ -69,6 +69,7 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
   };
   const sender = new DistSender({ transportFor: (d) => router.senderFor(d), firstRange }, c);
   const splitting = new Set<RangeId>();
+  let lastLeaseMoveMs = 0;
   const threshold = options.splitThresholdBytes ?? 64 * 1024 * 1024;
   const timer = setInterval(() => {
     for (const g of store.driver.groups.values()) {
@@ -84,6 +85,9 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
         );
       }
     }
+    // At most one lease move at a time per node, then time for it to settle.
+    const nowMs = env.clock.monotonicMs();
+    if (nowMs - lastLeaseMoveMs > c.leaseDurationMs * 2 && rebalanceLeases(env, store, options)) lastLeaseMoveMs = nowMs;
   }, options.replicateIntervalMs);
   timer.unref();
   return {
@@ -95,6 +99,33 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
       await store.close();
     },
   };
+}
+
+/**
+ * Moves one lease off this node when it holds clearly more than a live peer: the Raft
+ * leadership goes to the peer, this node stops extending the lease (only a leader may), and
+ * the peer takes the lease when it expires. Returns whether a move started.
+ */
+function rebalanceLeases(env: Env, store: Store, options: ClusterKvOptions): boolean {
+  const live = new Set(options.liveNodes());
+  const now = env.clock.nowNanos();
+  const counts = new Map<NodeId, number>();
+  for (const n of live) counts.set(n, 0);
+  for (const g of store.driver.groups.values()) {
+    const holder = g.state.lease.holder;
+    if (g.desc !== null && live.has(holder) && g.state.lease.expiration > now) counts.set(holder, (counts.get(holder) ?? 0) + 1);
+  }
+  for (const g of store.driver.groups.values()) {
+    if (!canLead(env, store, g)) continue;
+    const voterNodes = g.state.confState.voters.map((v) => v as number as NodeId).filter((n) => live.has(n));
+    const target = decideLeaseTransfer({ self: store.driver.nodeId, leaseCounts: counts, voterNodes });
+    if (target === null) return false;
+    env.logger.info({ rangeId: g.rangeId, to: target }, 'lease rebalancing: moving the lease');
+    g.node.transferLeader(target as number as ReplicaId);
+    store.driver.markDirty(g);
+    return true;
+  }
+  return false;
 }
 
 /** Whether this node leads the range and holds its lease (queues act only there). */

@@ -17,6 +17,7 @@ import {
 } from './range-descriptor.ts';
 import { CachingEngine, MvccCache } from './mvcc-cache.ts';
 import { Replica } from './replica.ts';
+import { requestAddressSpan } from './request-span.ts';
 import { EMPTY_CONF_STATE, replicaId } from '../raft/index.ts';
 import { NO_LEASE } from './lease.ts';
 import { RangeRaftStorage } from './raft-storage.ts';
@@ -267,7 +268,15 @@ export class Store implements Sender {
     const rangeId = ba.header.rangeId ?? FIRST_RANGE_ID;
     const replica = this.replicas.get(rangeId);
     if (replica === undefined) return { ok: false, error: { kind: 'range-not-found', rangeId } };
-    return replica.send(ba);
+    const res = await replica.send(ba);
+    if (res.ok || res.error.kind !== 'range-key-mismatch') return res;
+    // After a split the sender's descriptor is stale and /meta may lag: name the range
+    // that holds the batch's first key here, if this store has it, so it can route at once.
+    const first = ba.requests[0];
+    if (first === undefined) return res;
+    const key = requestAddressSpan(first, ba.header).startKey;
+    const holder = [...this.replicas.values()].find((r) => rangeContainsKey(r.descriptor, key));
+    return holder === undefined ? res : { ok: false, error: { kind: 'range-key-mismatch', descriptor: holder.descriptor } };
   }
 
   /**

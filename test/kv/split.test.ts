@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { openEngine, type Engine, type NodeId } from '../../src/kv/index.ts';
 import { createClusterKv, type ClusterKv } from '../../src/kv/cluster-kv.ts';
 import { decideSplitKey } from '../../src/kv/split-queue.ts';
+import { decideLeaseTransfer } from '../../src/kv/replicate-queue.ts';
 import { FIRST_RANGE_ID } from '../../src/kv/store.ts';
 import { Nodes, eventually } from './rpc/helpers.ts';
 import { enc, tk } from './helpers.ts';
@@ -32,6 +33,17 @@ test('decideSplitKey: the key that halves the bytes; nothing below the threshold
   // Never at the range's own start key, never below /system.
   assert.deepEqual(decideSplitKey([{ userKey: tk('a'), bytes: 1 }, { userKey: tk('b'), bytes: 100 }, { userKey: tk('c'), bytes: 1 }], 10, tk('b')), tk('c'));
   assert.equal(decideSplitKey([{ userKey: Uint8Array.of(2, 1), bytes: 50 }, { userKey: Uint8Array.of(2, 2), bytes: 50 }], 10, new Uint8Array(0)), null);
+});
+
+test('decideLeaseTransfer: move one lease to the least loaded live voter when two or more ahead', () => {
+  const n = (x: number): NodeId => x as NodeId;
+  const counts = (...c: number[]): Map<NodeId, number> => new Map(c.map((v, i) => [n(i + 1), v]));
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(1, 0, 0), voterNodes: [n(1), n(2), n(3)] }), null);
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(2, 0, 0), voterNodes: [n(1), n(2), n(3)] }), 2);
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(5, 3, 1), voterNodes: [n(1), n(2), n(3)] }), 3);
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(5, 3, 1), voterNodes: [n(1), n(2)] }), 2);
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(5, 4, 4), voterNodes: [n(1), n(2), n(3)] }), null);
+  assert.equal(decideLeaseTransfer({ self: n(1), leaseCounts: counts(5), voterNodes: [n(1)] }), null);
 });
 
 test('a table grown past the threshold splits into ranges on every node; scans see every row once, also during splits', { timeout: 120_000 }, async () => {
@@ -102,5 +114,13 @@ test('a table grown past the threshold splits into ranges on every node; scans s
   const ranges = k3.store.rangeStatus().filter((r) => r.initialized);
   assert.ok(ranges.length >= 3, `ranges: ${ranges.length}`);
   for (const r of ranges) assert.equal(r.voters.length, 3);
+
+  // Leases spread over the nodes (rebalancing moves them off the node that split them).
+  const leasesOf = (k: ClusterKv): number => {
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    return k.store.rangeStatus().filter((r) => r.leaseholder === (k.store.driver.nodeId as number) && r.leaseExpiration > nowNs).length;
+  };
+  await eventually('every node holds leases', () => kvs.every((k) => leasesOf(k) >= 2), 60_000);
+  assert.deepEqual(await scanAll(k3), [...Array(700).keys()]);
   console.log(`split: ${ranges.length} ranges on node 3, ${scans} scans during the load`);
 });
