@@ -34,7 +34,7 @@ async function timed(
   inflight: number,
   secs: number,
   op: (worker: number, i: number) => Promise<void>,
-): Promise<{ opsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerOp: number }> {
+): Promise<{ ops: number; opsPerSec: number; p50Ms: number; p99Ms: number; cpuUsPerOp: number }> {
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
   const deadline = performance.now() + secs * 1000;
@@ -56,7 +56,7 @@ async function timed(
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
   // CPU of the whole process (main thread and libuv's pool) per operation: on a 2-core
   // machine shared with clients, this is what bounds throughput.
-  return { opsPerSec: done / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, done) };
+  return { ops: done, opsPerSec: done / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, done) };
 }
 
 function line(r: BenchResult): void {
@@ -94,15 +94,16 @@ export async function benchKv(): Promise<BenchResult[]> {
     }
     const value = new TextEncoder().encode('payload');
     for (const writers of [1, 16, 64]) {
-      const gc = kv.store.groupCommitter.stats;
-      const [syncs0, batches0] = [gc.syncs, gc.batches];
+      // Every synced write is one Raft driver cycle carrying the commands of many writers.
+      const driver = kv.store.driver.stats;
+      const syncs0 = driver.syncedWrites;
       const base = 1_000_000 + writers * 10_000_000;
       const r = await timed(writers, seconds, async (w, i) => {
         const t = coord.begin({ implicit: true });
         t.insert(rowKey(base + w * 100_000 + i), value);
         await t.commit();
       });
-      const perSync = (gc.batches - batches0) / Math.max(1, gc.syncs - syncs0);
+      const perSync = r.ops / Math.max(1, driver.syncedWrites - syncs0);
       const result: BenchResult = {
         name: `kv durable implicit put @${writers}`,
         system: 'tessera',

@@ -76,6 +76,18 @@ export const commands: readonly CommandSpec[] = [
     flags: [{ name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a started node' }],
   },
   {
+    name: 'node ls',
+    summary: 'List the nodes of the cluster and whether they are live.',
+    usage: 'tessera node ls --host HOST:PORT',
+    flags: [{ name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a node of the cluster' }],
+  },
+  {
+    name: 'node status',
+    summary: 'Show each node of the cluster with its liveness, replica count and lease count.',
+    usage: 'tessera node status --host HOST:PORT',
+    flags: [{ name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a node of the cluster' }],
+  },
+  {
     name: 'demo',
     summary: 'Start a local N-node cluster in this process and print the SQL URLs (for trying things out).',
     usage: 'tessera demo [--nodes N] [--dir DIR]',

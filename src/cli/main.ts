@@ -7,6 +7,7 @@ import { commandHelp, findCommand, mainHelp, type CommandSpec } from './commands
 import {
   startNode,
   initCluster,
+  clusterStatus,
   startDemo,
   parseHostPort,
   type ClusterConfig,
@@ -106,6 +107,20 @@ async function runDemo(values: FlagValues): Promise<number> {
   return waitForSignal(() => demo.stop());
 }
 
+async function runNodeList(values: FlagValues, withCounts: boolean): Promise<number> {
+  const { clusterId, nodes } = await clusterStatus(addrFlag(values, 'host'));
+  const count = (n: number): string => (n < 0 ? '?' : String(n));
+  const header = withCounts ? ['id', 'address', 'live', 'replicas', 'leases'] : ['id', 'address', 'live'];
+  const rows = nodes.map((n) => {
+    const base = [String(n.nodeId), n.address, n.live ? 'true' : 'false'];
+    return withCounts ? [...base, count(n.replicas), count(n.leases)] : base;
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`cluster ${clusterId}\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  return 0;
+}
+
 async function runInit(values: FlagValues): Promise<number> {
   const { clusterId } = await initCluster(addrFlag(values, 'host'));
   process.stdout.write(`cluster initialized (id ${clusterId})\n`);
@@ -183,6 +198,10 @@ async function run(argv: readonly string[]): Promise<number> {
       return runInit(values);
     case 'demo':
       return runDemo(values);
+    case 'node ls':
+      return runNodeList(values, false);
+    case 'node status':
+      return runNodeList(values, true);
     case 'cert create-ca':
     case 'cert create-node':
     case 'cert create-client':

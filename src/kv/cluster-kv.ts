@@ -9,11 +9,13 @@ import type { BatchRequest, BatchResponse } from './api.ts';
 import { kvConfig, type KvConfig } from './config.ts';
 import { DistSender } from './dist-sender.ts';
 import type { Engine } from './engine.ts';
-import { KEY_MAX, KEY_MIN } from './keys.ts';
+import { KEY_MAX, KEY_MIN, metaKey, systemKey } from './keys.ts';
+import { prettyKey } from './bytes.ts';
+import { decideSplitKey, measureRange } from './split-queue.ts';
 import { leaseState } from './lease.ts';
-import type { NodeId, RangeDescriptor, StoreId } from './range-descriptor.ts';
+import { encodeRangeDescriptor, rangeContainsKey, type NodeId, type RangeDescriptor, type RangeId, type StoreId } from './range-descriptor.ts';
 import { encodeChangeContext, type RangeGroup } from './range-group.ts';
-import { decideReplicate } from './replicate-queue.ts';
+import { decideLeaseTransfer, decideReplicate } from './replicate-queue.ts';
 import { ReplicaRouter } from './replica-router.ts';
 import { FIRST_RANGE_ID, Store } from './store.ts';
 import { LockWaitSender } from './lock-wait-sender.ts';
@@ -31,6 +33,8 @@ export interface ClusterKvOptions {
   readonly replicationFactor: number;
   /** How often the replicate queue looks at the ranges this node leads. */
   readonly replicateIntervalMs: number;
+  /** A range past this many bytes is split in two (tests use tiny values). */
+  readonly splitThresholdBytes?: number;
 }
 
 export interface ClusterKv {
@@ -68,8 +72,26 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
     };
   };
   const sender = new DistSender({ transportFor: (d) => router.senderFor(d), firstRange }, c);
+  const splitting = new Set<RangeId>();
+  let lastLeaseMoveMs = 0;
+  const threshold = options.splitThresholdBytes ?? 64 * 1024 * 1024;
   const timer = setInterval(() => {
-    for (const g of store.driver.groups.values()) replicateTick(env, store, g, options);
+    for (const g of store.driver.groups.values()) {
+      replicateTick(env, store, g, options);
+      if (!splitting.has(g.rangeId) && g.appliedWriteBytes >= threshold / 4 && canLead(env, store, g)) {
+        splitting.add(g.rangeId);
+        splitTick(env, store, sender, g, threshold).then(
+          () => splitting.delete(g.rangeId),
+          (err: unknown) => {
+            splitting.delete(g.rangeId);
+            env.logger.warn({ rangeId: g.rangeId, err: String(err) }, 'split queue: split failed');
+          },
+        );
+      }
+    }
+    // At most one lease move at a time per node, then time for it to settle.
+    const nowMs = env.clock.monotonicMs();
+    if (nowMs - lastLeaseMoveMs > c.leaseDurationMs * 2 && rebalanceLeases(env, store, options)) lastLeaseMoveMs = nowMs;
   }, options.replicateIntervalMs);
   timer.unref();
   return {
@@ -83,11 +105,88 @@ export async function createClusterKv(env: Env, engine: Engine, rpc: RpcNode, co
   };
 }
 
+/**
+ * Moves one lease off this node when it holds clearly more than a live peer: the Raft
+ * leadership goes to the peer, this node stops extending the lease (only a leader may), and
+ * the peer takes the lease when it expires. Returns whether a move started.
+ */
+function rebalanceLeases(env: Env, store: Store, options: ClusterKvOptions): boolean {
+  const live = new Set(options.liveNodes());
+  const now = env.clock.nowNanos();
+  const counts = new Map<NodeId, number>();
+  for (const n of live) counts.set(n, 0);
+  for (const g of store.driver.groups.values()) {
+    const holder = g.state.lease.holder;
+    if (g.desc !== null && live.has(holder) && g.state.lease.expiration > now) counts.set(holder, (counts.get(holder) ?? 0) + 1);
+  }
+  for (const g of store.driver.groups.values()) {
+    if (!canLead(env, store, g)) continue;
+    const voterNodes = g.state.confState.voters.map((v) => v as number as NodeId).filter((n) => live.has(n));
+    const target = decideLeaseTransfer({ self: store.driver.nodeId, leaseCounts: counts, voterNodes });
+    if (target === null) return false;
+    env.logger.info({ rangeId: g.rangeId, to: target }, 'lease rebalancing: moving the lease');
+    g.node.transferLeader(target as number as ReplicaId);
+    store.driver.markDirty(g);
+    return true;
+  }
+  return false;
+}
+
+/** Whether this node leads the range and holds its lease (queues act only there). */
+function canLead(env: Env, store: Store, g: RangeGroup): boolean {
+  return g.desc !== null && g.isLeader && leaseState(store.driver.config, g.state.lease, store.driver.nodeId, env.clock.nowNanos()) === 'valid';
+}
+
+const RANGE_ID_COUNTER = systemKey(Uint8Array.from([0xfe, ...new TextEncoder().encode('range-id')]));
+
+/** The next range id, from a counter in KV (conditional puts: unique across the cluster). */
+async function allocateRangeId(env: Env, sender: DistSender, store: Store): Promise<RangeId> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const timestamp = { wall: env.clock.nowNanos(), logical: 0 };
+    const got = await sender.send({ header: { timestamp, txn: null }, requests: [{ kind: 'get', key: RANGE_ID_COUNTER }] });
+    if (!got.ok) continue;
+    const res = got.responses[0];
+    const current = res?.kind === 'get' && res.value !== null ? BigInt(new TextDecoder().decode(res.value)) : null;
+    const floor = BigInt(Math.max(1, ...[...store.driver.groups.keys()].map(Number)));
+    const next = (current === null || current < floor ? floor : current) + 1n;
+    const put = await sender.send({
+      header: { timestamp: { wall: env.clock.nowNanos(), logical: 0 }, txn: null },
+      requests: [{ kind: 'conditional-put', key: RANGE_ID_COUNTER, value: new TextEncoder().encode(String(next)), expected: res?.kind === 'get' && res.value !== null ? res.value : 'absent' }],
+    });
+    if (put.ok) return next as RangeId;
+  }
+  throw new Error('could not allocate a range id');
+}
+
+/** Measures a range that has grown and splits it at its middle key past the threshold. */
+async function splitTick(env: Env, store: Store, sender: DistSender, g: RangeGroup, thresholdBytes: number): Promise<void> {
+  const desc = g.desc;
+  if (desc === null) return;
+  g.appliedWriteBytes = 0;
+  const key = decideSplitKey(await measureRange(store.engine, desc, 1_000_000), thresholdBytes, desc.startKey);
+  if (key === null) return;
+  const rightId = await allocateRangeId(env, sender, store);
+  const res = await store.splitRange(key, rightId);
+  if (!res.ok) return;
+  env.logger.info({ left: res.left.rangeId, right: res.right.rangeId, at: prettyKey(key) }, 'split queue: range split');
+  // The /meta records of a range that does not hold them live elsewhere (the first range).
+  if (!rangeContainsKey(res.left, metaKey(res.left.endKey))) {
+    const timestamp = { wall: env.clock.nowNanos(), logical: 0 };
+    const put = await sender.send({
+      header: { timestamp, txn: null },
+      requests: [
+        { kind: 'put', key: metaKey(res.left.endKey), value: encodeRangeDescriptor(res.left) },
+        { kind: 'put', key: metaKey(res.right.endKey), value: encodeRangeDescriptor(res.right) },
+      ],
+    });
+    if (!put.ok) env.logger.warn({ rangeId: desc.rangeId, err: put.error.kind }, 'split queue: /meta update failed');
+  }
+}
+
 /** One look at a range this node leads: propose the next membership step, if any. */
 function replicateTick(env: Env, store: Store, g: RangeGroup, options: ClusterKvOptions): void {
   const desc = g.desc;
-  if (desc === null || !g.isLeader) return;
-  if (leaseState(store.driver.config, g.state.lease, store.driver.nodeId, env.clock.nowNanos()) !== 'valid') return;
+  if (desc === null || !canLead(env, store, g)) return;
   const status = g.node.status();
   const action = decideReplicate({
     replicationFactor: options.replicationFactor,

@@ -50,7 +50,7 @@ export const defaultKvConfig: KvConfig = {
   latchRequestsMax: 100_000,
   txnExpiryMs: 4_000,
   rangeCacheEntriesMax: 10_000,
-  rangeRetriesMax: 10,
+  rangeRetriesMax: 16,
   tsCachePointsMax: 100_000,
   tsCacheSpansMax: 2_000,
   mvccCacheBytesMax: 64 * 1024 * 1024,

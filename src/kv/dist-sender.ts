@@ -50,6 +50,9 @@ export class DistSender implements Sender {
         if (attempt >= this.config.rangeRetriesMax) {
           return { ok: false, error: { kind: 'range-key-mismatch', descriptor: null } };
         }
+        // /meta may lag a split for a moment (its records are written right after): back
+        // off a little from the second retry on (1, 2, 4 ... ms, at most 256 ms).
+        if (attempt >= 1) await new Promise((r) => setTimeout(r, Math.min(256, 2 ** (attempt - 1))));
       }
     }
   }
@@ -76,7 +79,15 @@ export class DistSender implements Sender {
 
   private async sendToRange(desc: RangeDescriptor, ba: BatchRequest): Promise<BatchResponse> {
     const res = await this.deps.transportFor(desc).send({ header: { ...ba.header, rangeId: desc.rangeId }, requests: ba.requests });
-    if (!res.ok && (res.error.kind === 'range-key-mismatch' || res.error.kind === 'range-not-found')) throw new RetryRouting(desc);
+    if (!res.ok && (res.error.kind === 'range-key-mismatch' || res.error.kind === 'range-not-found')) {
+      // A newer descriptor from the replica beats a /meta lookup that may still be stale.
+      if (res.error.kind === 'range-key-mismatch' && res.error.descriptor !== null && res.error.descriptor.generation > desc.generation) {
+        this.cache.evict(desc);
+        this.cache.insert(res.error.descriptor);
+        throw new RetryRouting(null);
+      }
+      throw new RetryRouting(desc);
+    }
     return res;
   }
 

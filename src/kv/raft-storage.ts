@@ -119,6 +119,14 @@ export class RangeRaftStorage implements Storage {
     }
   }
 
+  /** The state `stageInitialRaftState` wrote, without reading it back (a range just split off). */
+  initBootstrapped(): void {
+    assert(this.ents.length === 0 && this.truncIndex === 0, 'initBootstrapped on a used log');
+    this.truncIndex = 1;
+    this.truncTerm = 1;
+    this.hardState = { term: 1, vote: 0 as ReplicaId, commit: 1 };
+  }
+
   initialState(): InitialState {
     return { hardState: this.hardState, confState: this.applied().confState };
   }

@@ -6,8 +6,11 @@
  */
 import { assert, type Random } from '../util/index.ts';
 import {
+  BOOTSTRAP_INDEX,
+  EMPTY_CONF_STATE,
   NO_REPLICA,
   RawNode,
+  bootstrapState,
   decodeConfChange,
   type ConfState,
   type Entry,
@@ -17,7 +20,8 @@ import type { KvError } from './api.ts';
 import { ByteReader, ByteWriter } from './codec.ts';
 import { WriteBatch } from './engine.ts';
 import { metaKey, rangeIdLocalKey } from './keys.ts';
-import { decideLeaseApply, decodeLease, encodeLease, type Lease } from './lease.ts';
+import { decideLeaseApply, decodeLease, encodeLease, NO_LEASE, type Lease } from './lease.ts';
+import { compareBytes } from './bytes.ts';
 import { encodeVersionValue, versionKey } from './mvcc-key.ts';
 import { decodeRangeDescriptor, encodeRangeDescriptor, rangeContainsKey, type NodeId, type RangeDescriptor, type RangeId } from './range-descriptor.ts';
 import { decodeConfState, encodeConfState, RangeRaftStorage } from './raft-storage.ts';
@@ -81,6 +85,19 @@ function decodeChangeContext(b: Uint8Array): { desc: RangeDescriptor; ts: Timest
   return { desc, ts };
 }
 
+/**
+ * The Raft state every initial replica of a new range starts from: the bootstrap snapshot
+ * position (index 1, term 1) with `voters`, and no lease.
+ */
+export function stageInitialRaftState(batch: WriteBatch, desc: RangeDescriptor, voters: readonly ReplicaId[]): void {
+  const boot = bootstrapState({ ...EMPTY_CONF_STATE, voters: [...voters] });
+  const state: AppliedState = { appliedIndex: BOOTSTRAP_INDEX, confState: boot.snapshot.meta.confState, lease: NO_LEASE };
+  const storage = new RangeRaftStorage(desc.rangeId, () => state);
+  storage.stageSnapshot(batch, boot.snapshot);
+  storage.stageHardState(batch, boot.hardState);
+  batch.put(appliedStateKey(desc.rangeId), encodeAppliedState(state));
+}
+
 export type ProposalResult = { readonly ok: true } | { readonly ok: false; readonly error: KvError };
 
 interface Pending {
@@ -98,12 +115,18 @@ export class RangeGroup {
   readonly storage: RangeRaftStorage;
   private readonly pending = new Map<bigint, Pending>();
   private changeWaiters: (() => void)[] = [];
+  /** Bytes of write commands applied since the split queue last measured this range. */
+  appliedWriteBytes = 0;
   /** When the last lease request was proposed (monotonic ms), to re-propose lost ones. */
   leaseRequestedAtMs = -Infinity;
   /** Called after the lease changed holder here (the replica raises its timestamp cache). */
   onLeaseApplied: (lease: Lease, previous: Lease) => void = () => undefined;
   /** Called after the descriptor changed by a conf change (or snapshot). */
   onDescriptorChanged: (desc: RangeDescriptor) => void = () => undefined;
+  /** Called after a split applied here: this range is now `left`; `right` is new. */
+  onSplit: (left: RangeDescriptor, right: RangeDescriptor) => void = () => undefined;
+  /** Whether this store already has a group for `rangeId` (an empty one created by a message). */
+  rangeExists: (rangeId: RangeId) => boolean = () => false;
 
   constructor(
     readonly rangeId: RangeId,
@@ -193,6 +216,13 @@ export class RangeGroup {
     if (mine !== undefined) this.pending.delete(id);
     // The proposer's own batch saves decoding; other replicas decode the entry.
     const cmd: Command = mine?.batch != null ? { kind: 'write', id, leaseSeq: mine.leaseSeq, batch: mine.batch } : decodeCommand(data);
+    if (cmd.kind === 'split') {
+      const applies = this.applySplit(cmd, batch, effects);
+      if (mine !== undefined) {
+        effects.push(() => mine.resolve(applies ? { ok: true } : { ok: false, error: { kind: 'not-leaseholder', leaseholder: null, message: 'the split did not apply (lease moved or bounds changed)' } }));
+      }
+      return;
+    }
     if (cmd.kind === 'lease') {
       const outcome = decideLeaseApply(this.state.lease, cmd.request);
       if (outcome.ok) {
@@ -210,11 +240,43 @@ export class RangeGroup {
       return;
     }
     const applies = cmd.leaseSeq === this.state.lease.seq;
-    if (applies) batch.append(cmd.batch);
+    if (applies) {
+      batch.append(cmd.batch);
+      this.appliedWriteBytes += cmd.batch.byteSize;
+    }
     if (mine !== undefined) {
       const holder = this.state.lease.holder;
       effects.push(() => mine.resolve(applies ? { ok: true } : { ok: false, error: { kind: 'not-leaseholder', leaseholder: holder === 0 ? null : holder, message: 'the lease changed before the write applied' } }));
     }
+  }
+
+  /**
+   * A split: this range keeps [start, splitKey) and a new range takes [splitKey, end) with
+   * the same replicas, starting from the initial Raft state (every replica applies the same
+   * command, so every replica creates the same new range). Data stays where it is. /meta
+   * records inside this range are written here; others by the splitter (split queue).
+   */
+  private applySplit(cmd: Extract<Command, { kind: 'split' }>, batch: WriteBatch, effects: ApplyEffect[]): boolean {
+    const desc = this.desc;
+    if (desc === null || cmd.leaseSeq !== this.state.lease.seq) return false;
+    if (!rangeContainsKey(desc, cmd.splitKey) || compareBytes(desc.startKey, cmd.splitKey) === 0) return false;
+    const generation = desc.generation + 1n;
+    const left: RangeDescriptor = { ...desc, endKey: cmd.splitKey, generation };
+    const right: RangeDescriptor = { ...desc, rangeId: cmd.rightRangeId as RangeId, startKey: cmd.splitKey, generation };
+    const ts = { wall: cmd.wall, logical: 0 };
+    stageDescriptor(batch, left, ts);
+    batch.put(descriptorKey(right.rangeId), encodeRangeDescriptor(right));
+    const rightMeta = metaKey(right.endKey);
+    if (rangeContainsKey(left, rightMeta)) batch.put(versionKey(rightMeta, ts), encodeVersionValue(encodeRangeDescriptor(right)));
+    // An empty replica of the new range may exist already (a message from its first leader
+    // arrived before this split applied here): it catches up by snapshot instead.
+    if (!this.rangeExists(right.rangeId)) stageInitialRaftState(batch, right, this.state.confState.voters);
+    this.desc = left;
+    effects.push(() => {
+      this.onSplit(left, right);
+      this.notifyChange();
+    });
+    return true;
   }
 
   /** Writes proposed under an older lease will be refused when applied: fail them now. */

@@ -59,6 +59,13 @@ export class GroupReplication implements ReplicaReplication {
     this.driver.markDirty(this.group);
     return result;
   }
+
+  async proposeSplit(splitKey: Uint8Array, rightRangeId: bigint, leaseSeq: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
+    const cmd = { kind: 'split', id: this.driver.newCommandId(), leaseSeq, splitKey, rightRangeId, wall: this.env.clock.nowNanos() } as const;
+    const result = this.group.propose(cmd, encodeCommand(cmd), this.env.clock.monotonicMs());
+    this.driver.markDirty(this.group);
+    return result;
+  }
 }
 
 function notLeaseholder(holder: number | null, message: string): LeaseCheck {

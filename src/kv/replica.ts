@@ -6,8 +6,8 @@ import type { Timestamp } from './timestamp.ts';
 import type { EngineReader, WriteBatch } from './engine.ts';
 import { evaluateBatch } from './evaluate.ts';
 import type { MvccCache } from './mvcc-cache.ts';
-import { LatchManager } from './latch-manager.ts';
-import { rangeContainsSpan, type RangeDescriptor } from './range-descriptor.ts';
+import { LatchManager, type LatchSpan } from './latch-manager.ts';
+import { rangeContainsKey, rangeContainsSpan, type RangeDescriptor } from './range-descriptor.ts';
 import { batchLatchSpans, requestAddressSpan } from './request-span.ts';
 
 export type LeaseCheck = { readonly ok: true; readonly leaseSeq: number } | { readonly ok: false; readonly error: KvError };
@@ -20,7 +20,12 @@ export type LeaseCheck = { readonly ok: true; readonly leaseSeq: number } | { re
 export interface ReplicaReplication {
   leaseForRequest(): LeaseCheck | Promise<LeaseCheck>;
   propose(batch: WriteBatch, leaseSeq: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }>;
+  /** Proposes a split at `splitKey` (see RangeGroup.applySplit); resolves once applied here. */
+  proposeSplit(splitKey: Uint8Array, rightRangeId: bigint, leaseSeq: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }>;
 }
+
+/** A write latch over every key: a split waits for all requests in flight and holds off new ones. */
+const WHOLE_KEYSPACE: LatchSpan = { span: { startKey: Uint8Array.of(0), endKey: Uint8Array.of(0xff, 0xff, 0xff, 0xff) }, write: true };
 
 export interface ReplicaConfig {
   readonly latchRequestsMax: number;
@@ -56,6 +61,21 @@ export class Replica implements Sender {
 
   get descriptor(): RangeDescriptor {
     return this.desc;
+  }
+
+  /** Splits this range at `splitKey` through Raft (see ReplicaReplication.proposeSplit). */
+  async adminSplit(splitKey: Uint8Array, rightRangeId: bigint): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
+    const lease = await this.replication.leaseForRequest();
+    if (!lease.ok) return lease;
+    const guard = await this.latches.acquire([WHOLE_KEYSPACE]);
+    try {
+      if (!rangeContainsKey(this.desc, splitKey) || compareBytes(this.desc.startKey, splitKey) >= 0) {
+        return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
+      }
+      return await this.replication.proposeSplit(splitKey, rightRangeId, lease.leaseSeq);
+    } finally {
+      guard.release();
+    }
   }
 
   /** Waits until this replica holds the lease (or knows who does). */

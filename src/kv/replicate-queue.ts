@@ -34,3 +34,32 @@ export function decideReplicate(input: ReplicateInput): ReplicateAction {
   const candidate = input.liveNodes.find((n) => !have.has(n));
   return candidate === undefined ? { kind: 'none' } : { kind: 'add-learner', node: candidate };
 }
+
+export interface LeaseBalanceInput {
+  /** This node. */
+  readonly self: NodeId;
+  /** Valid leases per live node, as this node sees them (this node included). */
+  readonly leaseCounts: ReadonlyMap<NodeId, number>;
+  /** The live nodes holding a voter of the range whose lease this node holds. */
+  readonly voterNodes: readonly NodeId[];
+}
+
+/**
+ * Lease rebalancing: move one lease from this node to the live voter with the fewest
+ * leases when this node holds at least two more than it (so that moves converge instead of
+ * bouncing). Ties go to the lowest node id.
+ */
+export function decideLeaseTransfer(input: LeaseBalanceInput): NodeId | null {
+  const mine = input.leaseCounts.get(input.self) ?? 0;
+  let best: NodeId | null = null;
+  let bestCount = Infinity;
+  for (const n of [...input.voterNodes].sort((a, b) => a - b)) {
+    if (n === input.self) continue;
+    const c = input.leaseCounts.get(n) ?? 0;
+    if (c < bestCount) {
+      best = n;
+      bestCount = c;
+    }
+  }
+  return best !== null && mine - bestCount >= 2 ? best : null;
+}

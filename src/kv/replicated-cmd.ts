@@ -11,10 +11,13 @@ import { decodeLease, encodeLease, type Lease } from './lease.ts';
 export type Command =
   /** An evaluated write batch, applied only under the lease it was evaluated under. */
   | { readonly kind: 'write'; readonly id: bigint; readonly leaseSeq: number; readonly batch: WriteBatch }
-  | { readonly kind: 'lease'; readonly id: bigint; readonly request: Lease };
+  | { readonly kind: 'lease'; readonly id: bigint; readonly request: Lease }
+  /** Split the range at `splitKey`: the right part becomes range `rightRangeId`. */
+  | { readonly kind: 'split'; readonly id: bigint; readonly leaseSeq: number; readonly splitKey: Uint8Array; readonly rightRangeId: bigint; readonly wall: bigint };
 
 const FORMAT_WRITE = 1;
 const FORMAT_LEASE = 2;
+const FORMAT_SPLIT = 3;
 
 export function encodeCommand(cmd: Command): Uint8Array {
   switch (cmd.kind) {
@@ -27,6 +30,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
       }
       return w.finish();
     }
+    case 'split':
+      return new ByteWriter(64 + cmd.splitKey.length).u8(FORMAT_SPLIT).u64(cmd.id).u32(cmd.leaseSeq).bytes(cmd.splitKey).u64(cmd.rightRangeId).u64(cmd.wall).finish();
     case 'lease': {
       const w = new ByteWriter(48);
       w.u8(FORMAT_LEASE).u64(cmd.id);
@@ -44,6 +49,14 @@ export function decodeCommand(data: Uint8Array): Command {
     const request = decodeLease(r);
     r.expectDone('lease command');
     return { kind: 'lease', id, request };
+  }
+  if (format === FORMAT_SPLIT) {
+    const leaseSeq = r.u32();
+    const splitKey = r.bytes();
+    const rightRangeId = r.u64();
+    const wall = r.u64();
+    r.expectDone('split command');
+    return { kind: 'split', id, leaseSeq, splitKey, rightRangeId, wall };
   }
   assert(format === FORMAT_WRITE, () => `unknown command format ${format}`);
   const leaseSeq = r.u32();

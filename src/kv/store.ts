@@ -1,5 +1,5 @@
 import { assert, TesseraError, type Env } from '../util/index.ts';
-import type { BatchRequest, BatchResponse, Sender } from './api.ts';
+import type { BatchRequest, BatchResponse, KvError, Sender } from './api.ts';
 import { compareBytes, prettyKey } from './bytes.ts';
 import type { KvConfig } from './config.ts';
 import { WriteBatch, type Engine } from './engine.ts';
@@ -17,10 +17,11 @@ import {
 } from './range-descriptor.ts';
 import { CachingEngine, MvccCache } from './mvcc-cache.ts';
 import { Replica } from './replica.ts';
-import { BOOTSTRAP_INDEX, EMPTY_CONF_STATE, bootstrapState, replicaId } from '../raft/index.ts';
+import { requestAddressSpan } from './request-span.ts';
+import { EMPTY_CONF_STATE, replicaId } from '../raft/index.ts';
 import { NO_LEASE } from './lease.ts';
 import { RangeRaftStorage } from './raft-storage.ts';
-import { appliedStateKey, decodeAppliedState, DESCRIPTOR_SUFFIX, encodeAppliedState, RangeGroup, stageDescriptor, type AppliedState } from './range-group.ts';
+import { appliedStateKey, decodeAppliedState, DESCRIPTOR_SUFFIX, RangeGroup, stageDescriptor, stageInitialRaftState, type AppliedState } from './range-group.ts';
 import { GroupReplication } from './replica-replication.ts';
 import { StoreDriver } from './store-driver.ts';
 import type { Timestamp } from './timestamp.ts';
@@ -144,7 +145,7 @@ export class Store implements Sender {
     };
     const batch = new WriteBatch();
     stageDescriptor(batch, desc, { wall: this.env.clock.nowNanos(), logical: 0 });
-    stageInitialRaftState(batch, desc);
+    stageInitialRaftStateOf(batch, desc);
     await this.engine.write(batch, { sync: true });
     this.env.logger.info('bootstrapped the first range');
     await this.openReplica(desc);
@@ -157,7 +158,7 @@ export class Store implements Sender {
     if (stored === undefined) {
       // A store written before replication: the range starts from the initial Raft state.
       const batch = new WriteBatch();
-      stageInitialRaftState(batch, desc);
+      stageInitialRaftStateOf(batch, desc);
       await this.engine.write(batch, { sync: true });
     }
     const state = decodeAppliedState((await this.engine.get(appliedStateKey(desc.rangeId))) as Uint8Array);
@@ -169,10 +170,11 @@ export class Store implements Sender {
   }
 
   private newGroup(rangeId: RangeId, desc: RangeDescriptor | null, state: AppliedState, load: true): Promise<RangeGroup>;
-  private newGroup(rangeId: RangeId, desc: RangeDescriptor | null, state: AppliedState, load: false): RangeGroup;
-  private newGroup(rangeId: RangeId, desc: RangeDescriptor | null, state: AppliedState, load: boolean): RangeGroup | Promise<RangeGroup> {
+  private newGroup(rangeId: RangeId, desc: RangeDescriptor | null, state: AppliedState, load: false, init?: (s: RangeRaftStorage) => void): RangeGroup;
+  private newGroup(rangeId: RangeId, desc: RangeDescriptor | null, state: AppliedState, load: boolean, init?: (s: RangeRaftStorage) => void): RangeGroup | Promise<RangeGroup> {
     // The group's state object is shared with its storage (the core reads the configuration).
     const storage = new RangeRaftStorage(rangeId, () => state);
+    init?.(storage);
     const make = (): RangeGroup => new RangeGroup(rangeId, this.config.nodeId as NodeId, desc, state, storage, {
       electionTicks: this.config.raftElectionTicks,
       heartbeatTicks: this.config.raftHeartbeatTicks,
@@ -181,7 +183,23 @@ export class Store implements Sender {
     return load ? storage.load(this.engine).then(make) : make();
   }
 
+  /** A split applied on `left`'s group: start the new range's group and replica here. */
+  private splitApplied(left: RangeDescriptor, right: RangeDescriptor, leftGroup: RangeGroup): void {
+    this.replicas.get(left.rangeId)?.setDescriptor(left);
+    if (this.driver.groups.has(right.rangeId)) return; // an empty replica exists: it gets a snapshot
+    const state: AppliedState = { appliedIndex: 1, confState: { ...leftGroup.state.confState, learners: [], learnersNext: [], votersOutgoing: [] }, lease: NO_LEASE };
+    const group = this.newGroup(right.rangeId, right, state, false, (s) => s.initBootstrapped());
+    this.startGroup(group);
+    // Reads of the right half may have been served under the left's lease until now.
+    this.addReplica(right, group, { wall: this.env.clock.nowNanos(), logical: 0 });
+    // The left's leaseholder starts the election at once, so the new range has a leader soon.
+    if (leftGroup.state.lease.holder === (this.config.nodeId as number)) group.node.campaign();
+    this.env.logger.info({ left: left.rangeId, right: right.rangeId }, 'range split');
+  }
+
   private startGroup(group: RangeGroup): void {
+    group.onSplit = (left, right) => this.splitApplied(left, right, group);
+    group.rangeExists = (rangeId) => this.driver.groups.has(rangeId);
     group.onDescriptorChanged = (desc) => {
       const r = this.replicas.get(desc.rangeId);
       if (r === undefined) this.addReplica(desc, group);
@@ -203,10 +221,10 @@ export class Store implements Sender {
     return group;
   }
 
-  private addReplica(desc: RangeDescriptor, group: RangeGroup): void {
+  private addReplica(desc: RangeDescriptor, group: RangeGroup, tsCacheLowWater: Timestamp = this.tsCacheLowWater): void {
     assert(!this.replicas.has(desc.rangeId), () => `replica r${desc.rangeId} exists`);
     const replication = new GroupReplication(this.env, group, this.driver, this.config.leaseWaitMs);
-    const replica = new Replica(desc, this.engine, replication, this.env, this.config, this.tsCacheLowWater, this.mvccCache);
+    const replica = new Replica(desc, this.engine, replication, this.env, this.config, tsCacheLowWater, this.mvccCache);
     this.replicas.set(desc.rangeId, replica);
     this.onReplicaAdded(replica);
   }
@@ -250,7 +268,33 @@ export class Store implements Sender {
     const rangeId = ba.header.rangeId ?? FIRST_RANGE_ID;
     const replica = this.replicas.get(rangeId);
     if (replica === undefined) return { ok: false, error: { kind: 'range-not-found', rangeId } };
-    return replica.send(ba);
+    const res = await replica.send(ba);
+    if (res.ok || res.error.kind !== 'range-key-mismatch') return res;
+    // After a split the sender's descriptor is stale and /meta may lag: name the range
+    // that holds the batch's first key here, if this store has it, so it can route at once.
+    const first = ba.requests[0];
+    if (first === undefined) return res;
+    const key = requestAddressSpan(first, ba.header).startKey;
+    const holder = [...this.replicas.values()].find((r) => rangeContainsKey(r.descriptor, key));
+    return holder === undefined ? res : { ok: false, error: { kind: 'range-key-mismatch', descriptor: holder.descriptor } };
+  }
+
+  /**
+   * Splits the range containing `splitKey` through Raft (this store must hold its lease):
+   * every replica applies the split and starts range `rightRangeId` (unique in the cluster:
+   * the caller allocates it). Resolves with the two descriptors, or an error.
+   */
+  async splitRange(splitKey: Uint8Array, rightRangeId: RangeId): Promise<{ ok: true; left: RangeDescriptor; right: RangeDescriptor } | { ok: false; error: KvError }> {
+    if (splitKey.length === 0 || (splitKey[0] as number) < SYSTEM_PREFIX) {
+      return { ok: false, error: { kind: 'invalid-request', message: `cannot split at ${prettyKey(splitKey)}: /local and /meta stay in the first range` } };
+    }
+    const replica = [...this.replicas.values()].find((r) => rangeContainsKey(r.descriptor, splitKey));
+    if (replica === undefined) return { ok: false, error: { kind: 'range-key-mismatch', descriptor: null } };
+    const res = await replica.adminSplit(splitKey, rightRangeId);
+    if (!res.ok) return res;
+    const right = this.replicas.get(rightRangeId)?.descriptor;
+    assert(right !== undefined, 'split applied without the right replica');
+    return { ok: true, left: replica.descriptor, right };
   }
 
   /**
@@ -273,7 +317,7 @@ export class Store implements Sender {
     const ts = { wall: this.env.clock.nowNanos(), logical: 0 };
     writeMetaAndLocal(batch, left, ts);
     writeMetaAndLocal(batch, right, ts);
-    stageInitialRaftState(batch, right);
+    stageInitialRaftStateOf(batch, right);
     await this.engine.write(batch, { sync: true });
     replica.setDescriptor(left);
     const leftGroup = this.driver.groups.get(old.rangeId);
@@ -296,15 +340,6 @@ function writeMetaAndLocal(batch: WriteBatch, desc: RangeDescriptor, ts: Timesta
   batch.put(versionKey(metaKey(desc.endKey), ts), encodeVersionValue(encoded));
 }
 
-/**
- * The Raft state every initial replica of a new range starts from: the bootstrap snapshot
- * position (index 1, term 1) with the descriptor's replicas as voters, and no lease.
- */
-function stageInitialRaftState(batch: WriteBatch, desc: RangeDescriptor): void {
-  const voters = desc.replicas.map((r) => replicaId(r.replicaId));
-  const boot = bootstrapState({ ...EMPTY_CONF_STATE, voters });
-  const storage = new RangeRaftStorage(desc.rangeId, () => ({ appliedIndex: BOOTSTRAP_INDEX, confState: boot.snapshot.meta.confState }));
-  storage.stageSnapshot(batch, boot.snapshot);
-  storage.stageHardState(batch, boot.hardState);
-  batch.put(appliedStateKey(desc.rangeId), encodeAppliedState({ appliedIndex: BOOTSTRAP_INDEX, confState: boot.snapshot.meta.confState, lease: NO_LEASE }));
+function stageInitialRaftStateOf(batch: WriteBatch, desc: RangeDescriptor): void {
+  stageInitialRaftState(batch, desc, desc.replicas.map((r) => replicaId(r.replicaId)));
 }

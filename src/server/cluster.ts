@@ -57,8 +57,22 @@ function nodeIdCounterKey(): Uint8Array {
   return systemKey(Uint8Array.from([CLUSTER_KEY_TAG, ...enc.encode('node-id')]));
 }
 
+function u32(id: number): number[] {
+  return [id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255];
+}
+
+const LIVENESS_PREFIX = Uint8Array.from([CLUSTER_KEY_TAG, ...enc.encode('liveness/')]);
+
+function livenessKey(id: number): Uint8Array {
+  return systemKey(Uint8Array.from([...LIVENESS_PREFIX, ...u32(id)]));
+}
+
+/** How long a liveness record vouches for its node, and how often nodes renew theirs. */
+const LIVENESS_TTL_MS = 4_500;
+const LIVENESS_HEARTBEAT_MS = 1_000;
+
 function nodeRecordKey(id: number): Uint8Array {
-  return systemKey(Uint8Array.from([CLUSTER_KEY_TAG, ...enc.encode('node/'), id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255]));
+  return systemKey(Uint8Array.from([CLUSTER_KEY_TAG, ...enc.encode('node/'), ...u32(id)]));
 }
 
 /** Reads this store's identity, or waits until `tessera init` or a join gives it one. */
@@ -142,12 +156,37 @@ class NodeDirectory {
     return [...this.book].map(([id, a]) => [id, a.host, a.port]);
   }
 
+  address(id: number): HostPort | undefined {
+    return this.book.get(id);
+  }
+
   known(): NodeId[] {
     return [...this.book.keys()].sort((a, b) => a - b) as NodeId[];
   }
 
+  /** Liveness records read from KV: node id -> expiration (ms since the epoch). */
+  private liveness = new Map<number, number>();
+  private livenessRead = false;
+
+  setLiveness(records: Map<number, number>): void {
+    this.liveness = records;
+    this.livenessRead = true;
+  }
+
+  /**
+   * Live nodes: this one, and those whose liveness record in KV has not expired and that
+   * this node can reach. Before the first read of the records, reachability alone.
+   */
   live(): NodeId[] {
-    return this.known().filter((id) => id === this.rpc.nodeId || this.rpc.isConnected(id));
+    const now = Date.now();
+    return this.known().filter(
+      (id) => id === this.rpc.nodeId || (this.rpc.isConnected(id) && (!this.livenessRead || (this.liveness.get(id) ?? 0) > now)),
+    );
+  }
+
+  /** Whether `id`'s liveness record is current (null: not read yet). */
+  isLive(id: number): boolean | null {
+    return this.livenessRead ? (this.liveness.get(id) ?? 0) > Date.now() : null;
   }
 
   start(): void {
@@ -196,6 +235,22 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     await rpc.close();
     throw new TesseraError('address-in-use', `cannot listen on ${formatHostPort(cfg.listenAddr)}: ${String(err)}`);
   }
+  rpc.handle('node.status', async () => encodeValue(localSummary(kv)));
+  rpc.handle('status', async () => {
+    const rows: NodeSummary[] = [];
+    for (const id of directory.known()) {
+      const addr = directory.address(id);
+      const base = { nodeId: id, address: addr === undefined ? '?' : formatHostPort(addr), live: directory.isLive(id) ?? directory.live().includes(id) };
+      let summary: Partial<NodeSummary> = {};
+      try {
+        summary = id === ident.nodeId ? localSummary(kv) : (decodeValue(await rpc.request(id, 'node.status', new Uint8Array(0), { timeoutMs: 1_000 })) as Partial<NodeSummary>);
+      } catch {
+        // unreachable: counts unknown
+      }
+      rows.push({ replicas: -1, leases: -1, ...summary, ...base });
+    }
+    return encodeValue({ clusterId: ident.clusterId, nodes: rows });
+  });
   rpc.handle('init', async () => {
     throw new RpcError('rpc-remote', `cluster ${ident.clusterId} is already initialized`, false);
   });
@@ -208,12 +263,14 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
   if (bootstrap) await kv.store.bootstrap([ident.nodeId as NodeId]);
   directory.start();
   const clusterKv = kv;
+  let stopLiveness = (): void => undefined;
   return {
     kv: clusterKv,
     rpc,
     nodeId: ident.nodeId,
     attach: async (txns) => {
       if (bootstrap) await writeNodeRecord(txns, ident.nodeId, advertise, true);
+      stopLiveness = startLiveness(env, txns, ident.nodeId, directory);
       rpc.handle('join', async (payload) => {
         const addr = decodeValue(payload) as HostPort;
         const nodeId = await allocateNodeId(txns, addr);
@@ -223,10 +280,76 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
       });
     },
     close: async () => {
+      stopLiveness();
       directory.stop();
       await clusterKv.close();
       await rpc.close();
     },
+  };
+}
+
+export interface NodeSummary {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly live: boolean;
+  /** Replicas this node holds and leases it holds now; -1 when the node did not answer. */
+  readonly replicas: number;
+  readonly leases: number;
+}
+
+function localSummary(kv: ClusterKv | null): { replicas: number; leases: number } {
+  if (kv === null) return { replicas: 0, leases: 0 };
+  const ranges = kv.store.rangeStatus().filter((r) => r.initialized);
+  const self = kv.store.driver.nodeId as number;
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return { replicas: ranges.length, leases: ranges.filter((r) => r.leaseholder === self && r.leaseExpiration > now).length };
+}
+
+/** `tessera node ls` / `node status`: the nodes the node at `host` knows, with their counts. */
+export async function clusterStatus(host: HostPort): Promise<{ clusterId: string; nodes: NodeSummary[] }> {
+  try {
+    return decodeValue(await oneShotRequest(host, 'status', new Uint8Array(0), 10_000)) as { clusterId: string; nodes: NodeSummary[] };
+  } catch (err) {
+    throw new TesseraError('status-failed', `status of ${formatHostPort(host)} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Node liveness: every second this node extends its record in KV (expiration = now + TTL)
+ * and reads everyone's, which the directory uses for placement and `node status`.
+ */
+function startLiveness(env: Env, txns: TxnCoordinator, nodeId: number, directory: NodeDirectory): () => void {
+  let running = false;
+  let stopped = false;
+  const beat = async (): Promise<void> => {
+    await withTxn(txns, async (txn) => {
+      txn.put(livenessKey(nodeId), enc.encode(JSON.stringify({ nodeId, expirationMs: Date.now() + LIVENESS_TTL_MS })));
+    });
+    const start = systemKey(LIVENESS_PREFIX);
+    const end = systemKey(Uint8Array.from([...LIVENESS_PREFIX, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    const rows = await withTxn(txns, async (txn) => (await txn.scan({ startKey: start, endKey: end })).rows);
+    const records = new Map<number, number>();
+    for (const r of rows) {
+      const rec = JSON.parse(new TextDecoder().decode(r.value)) as { nodeId: number; expirationMs: number };
+      records.set(rec.nodeId, rec.expirationMs);
+    }
+    directory.setLiveness(records);
+  };
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = true;
+    beat().then(
+      () => (running = false),
+      (err: unknown) => {
+        running = false;
+        env.logger.debug({ err: String(err) }, 'liveness heartbeat failed');
+      },
+    );
+  }, LIVENESS_HEARTBEAT_MS);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
   };
 }
 

@@ -47,11 +47,43 @@ test('three nodes join, init bootstraps once, SQL written through node 1 is read
   } finally {
     await c3.end();
   }
+  // Every range reaches three replicas; `tessera node status` shows the nodes and counts.
+  const { runCli } = await import('../integration/node-process.ts');
+  const deadline = Date.now() + 30_000;
+  let status: string;
+  for (;;) {
+    const r = await runCli(['node', 'status', '--host', `127.0.0.1:${ports[2]}`]);
+    assert.equal(r.code, 0, r.stderr);
+    status = r.stdout;
+    const lines = status.trim().split('\n').slice(2);
+    const complete = lines.length === 3 && lines.every((l) => /^\d+\s+127\.0\.0\.1:\d+\s+true\s+1\s+[01]$/.test(l));
+    if (complete) break;
+    if (Date.now() > deadline) assert.fail(`node status never showed 3 live nodes with 1 replica each:\n${status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(status.trim().split('\n').slice(2).filter((l) => l.endsWith(' 1')).length, 1, `exactly one leaseholder:\n${status}`);
+  const ls = await runCli(['node', 'ls', '--host', `127.0.0.1:${ports[0]}`]);
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.match(ls.stdout, /^id\s+address\s+live$/m);
+
   const c2 = await (nodes[1] as ClusterNodeProcess).client();
   try {
     const count = await eventually('node 2 counts', async () => (await c2.query('SELECT count(*) AS n FROM kv')).rows, 20_000);
     assert.equal(Number(count[0]?.n), 4);
   } finally {
     await c2.end();
+  }
+
+  // The whole cluster stops (SIGTERM) and starts again on its stores: no init, same data.
+  await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+  for (const n of nodes) n.restart();
+  await Promise.all(nodes.map((n) => n.serving));
+  const c = await (nodes[1] as ClusterNodeProcess).client();
+  try {
+    const rows = await eventually('read after the restart', async () => (await c.query('SELECT k FROM kv ORDER BY k')).rows, 30_000);
+    assert.deepEqual(rows.map((r: { k: number }) => r.k), [1, 2, 3, 4]);
+    await c.query("INSERT INTO kv VALUES (5, 'five')");
+  } finally {
+    await c.end();
   }
 });

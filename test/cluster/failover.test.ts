@@ -133,6 +133,16 @@ test('kill -9 of the leaseholder loses no acknowledged write; writes resume with
   }
   assert.ok(resumedMs < 10_000, `writes resumed after ${resumedMs} ms`);
 
+  // The dead node's liveness record expires: `tessera node status` reports it not live.
+  const { runCli } = await import('../integration/node-process.ts');
+  const victimId = leaseholder as number;
+  await until('the killed node shows as not live', async () => {
+    const r = await runCli(['node', 'status', '--host', `127.0.0.1:${(survivors[0] as ClusterNodeProcess).listenPort}`]);
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`${victimId} `));
+    if (process.env['CLUSTER_TEST_DUMP'] !== undefined) console.log('node status:', r.code, r.stdout, r.stderr);
+    return line !== undefined && /\sfalse\s/.test(line);
+  }, 20_000);
+
   // The killed node restarts on its store and catches up with the others' log.
   victim.restart();
   await victim.serving;

@@ -41,8 +41,8 @@ export interface ConnectionOwner {
 }
 
 const KEEPALIVE_DELAY_MS = 10_000;
-/** What a dialer without a node id or cluster id (a joining node, `tessera init`) may call. */
-export const JOINER_METHODS: ReadonlySet<string> = new Set(['join', 'init']);
+/** What a dialer without a node id or cluster id (a joining node, `tessera init`, `tessera node ls`) may call. */
+export const JOINER_METHODS: ReadonlySet<string> = new Set(['join', 'init', 'status']);
 
 /** How long a closing connection may take to deliver what it already wrote. */
 const CLOSE_GRACE_MS = 1_000;

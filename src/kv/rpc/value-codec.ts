@@ -35,8 +35,12 @@ function write(w: BufWriter, v: unknown): void {
       return void w.u8(v ? T_TRUE : T_FALSE);
     case 'number':
       if (Number.isSafeInteger(v) && v >= 0) return void w.u8(T_UINT).uint(v);
-      w.u8(T_FLOAT);
-      return void w.bytes(new Uint8Array(Float64Array.of(v).buffer));
+      {
+        const f = new Uint8Array(8);
+        new DataView(f.buffer).setFloat64(0, v, true);
+        w.u8(T_FLOAT);
+        return void w.bytes(f);
+      }
     case 'bigint':
       w.u8(v < 0n ? T_NEG_BIGINT : T_BIGINT);
       return void w.string((v < 0n ? -v : v).toString(16));
@@ -84,8 +88,10 @@ function read(r: BufReader): unknown {
     case T_UINT:
       return r.uint();
     case T_FLOAT: {
-      const b = r.bytes();
-      return new Float64Array(b.slice().buffer)[0];
+      // A view into the frame (often a Buffer from the pool): read through its own offset.
+      const b = r.bytesView();
+      if (b.length !== 8) throw new RpcError('rpc-protocol', `float of ${b.length} bytes`, false);
+      return new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
     }
     case T_BIGINT:
       return BigInt('0x' + r.string());

@@ -20,6 +20,14 @@ test('values round-trip: null, undefined fields, booleans, numbers, bigints, str
   assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype, 'plain Uint8Array, not a Buffer');
 });
 
+test('values decode from a view at an offset into a larger buffer (as frames arrive)', () => {
+  const value = { n: -1.5, m: -7, b: Uint8Array.of(9, 8), s: 'x' };
+  const encoded = encodeValue(value);
+  const pool = Buffer.alloc(encoded.length + 13, 0xaa);
+  pool.set(encoded, 5);
+  assert.deepEqual(decodeValue(pool.subarray(5, 5 + encoded.length)), value);
+});
+
 test('truncated or unknown input is an rpc-protocol error', () => {
   const encoded = encodeValue({ key: Uint8Array.of(1, 2, 3), n: 300, s: 'text' });
   for (let cut = 0; cut < encoded.length; cut++) {
