@@ -89,7 +89,8 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   {
     schema: PG, name: 'pg_proc', oid: 1255, relkind: 'r',
     columns: columns('oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prosupport regproc, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], proargdefaults pg_node_tree, protrftypes oid[], prosrc text, probin text, prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]'),
-    rows: () => BUILTIN_PROCS.map((p) => ({ oid: p.oid, proname: p.name, pronamespace: PG_CATALOG_NAMESPACE_OID, proowner: SUPERUSER_OID, prolang: 12, procost: 1, prorows: 0, provariadic: 0, prosupport: 0, prokind: p.kind, prosecdef: false, proleakproof: false, proisstrict: true, proretset: false, provolatile: 'v', proparallel: 's', pronargs: p.args.length, pronargdefaults: 0, prorettype: p.result, proargtypes: p.args.join(' '), prosrc: p.name })),
+    rows: () => [],
+    fixedRows: () => BUILTIN_PROCS.map((p) => ({ oid: p.oid, proname: p.name, pronamespace: PG_CATALOG_NAMESPACE_OID, proowner: SUPERUSER_OID, prolang: 12, procost: 1, prorows: 0, provariadic: 0, prosupport: 0, prokind: p.kind, prosecdef: false, proleakproof: false, proisstrict: true, proretset: false, provolatile: 'v', proparallel: 's', pronargs: p.args.length, pronargdefaults: 0, prorettype: p.result, proargtypes: p.args.join(' '), prosrc: p.name })),
   },
   {
     schema: PG, name: 'pg_am', oid: 2601, relkind: 'r',
