@@ -41,11 +41,28 @@ function generateSeries(args: readonly BoundExpr[], binder: Binder, pos: number)
   };
 }
 
+/**
+ * pg_partition_ancestors(rel): a partition and its ancestors, no rows for anything that
+ * is not a partition or partitioned table — which is every Tessera table.
+ */
+function partitionAncestors(args: readonly BoundExpr[], binder: Binder, pos: number): TableFunction {
+  if (args.length !== 1) throw sqlError('42883', 'function pg_partition_ancestors takes one argument', positionOf(pos));
+  const rel = binder.coerce(args[0]!, T.regclass, pos);
+  return {
+    columns: [{ name: 'relid', type: T.regclass }],
+    rows: (ctx) => {
+      rel.eval([], ctx);
+      return [];
+    },
+  };
+}
+
 /** The virtual table of `call` in FROM; `alias` names its only column when no column list does. */
 export function planTableFunction(call: Extract<Expr, { kind: 'func' }>, alias: string | null, columnAliases: readonly string[], ordinality: boolean, binder: Binder): TableDesc {
   const args = call.args.map((a) => binder.bind(a, []));
   let fn: TableFunction;
   if (call.name === 'generate_series') fn = generateSeries(args, binder, call.pos);
+  else if (call.name === 'pg_partition_ancestors') fn = partitionAncestors(args, binder, call.pos);
   else {
     const value = binder.bind(call, []);
     const type = value.type.kind === 'unknown' ? T.text : value.type;
