@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { commandHelp, findCommand, mainHelp, type CommandSpec } from './commands.ts';
 import {
   startNode,
+  initCluster,
+  startDemo,
   parseHostPort,
+  type ClusterConfig,
   formatHostPort,
   TESSERA_VERSION,
   PG_COMPAT_VERSION,
@@ -71,8 +74,48 @@ function intFlag(values: FlagValues, name: string): number {
   return n;
 }
 
-async function runStartSingleNode(values: FlagValues): Promise<number> {
+function clusterFlags(values: FlagValues): ClusterConfig {
+  const join = String(values['join'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const parsed = parseHostPort(s);
+      if ('error' in parsed) throw new UsageError(`--join: ${parsed.error}`);
+      return parsed;
+    });
+  return {
+    listenAddr: addrFlag(values, 'listen-addr'),
+    advertiseAddr: typeof values['advertise-addr'] === 'string' ? addrFlag(values, 'advertise-addr') : null,
+    join,
+  };
+}
+
+async function runDemo(values: FlagValues): Promise<number> {
+  const demo = await startDemo({
+    nodes: intFlag(values, 'nodes'),
+    dir: typeof values['dir'] === 'string' ? values['dir'] : null,
+    logLevel: String(values['log-level']),
+  });
+  process.stdout.write(`Tessera ${TESSERA_VERSION} demo cluster of ${demo.nodes.length} nodes (stores under ${demo.dir}):\n`);
+  for (const n of demo.nodes) {
+    const sql = formatHostPort(n.sqlAddr);
+    process.stdout.write(`  node ${n.nodeId}: postgres://root@${sql}/defaultdb  (HTTP ${formatHostPort(n.httpAddr)})\n`);
+  }
+  process.stdout.write('Press Ctrl-C to stop.\n');
+  return waitForSignal(() => demo.stop());
+}
+
+async function runInit(values: FlagValues): Promise<number> {
+  const { clusterId } = await initCluster(addrFlag(values, 'host'));
+  process.stdout.write(`cluster initialized (id ${clusterId})\n`);
+  return 0;
+}
+
+async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): Promise<number> {
+  if (cluster !== undefined) process.stderr.write(`Tessera node listening for nodes on ${formatHostPort(cluster.listenAddr)}\n`);
   const node: RunningNode = await startNode({
+    ...(cluster !== undefined ? { cluster } : {}),
     storeDir: String(values['store']),
     sqlAddr: addrFlag(values, 'sql-addr'),
     httpAddr: addrFlag(values, 'http-addr'),
@@ -80,12 +123,18 @@ async function runStartSingleNode(values: FlagValues): Promise<number> {
     drainTimeoutMs: intFlag(values, 'drain-timeout'),
     certsDir: typeof values['certs-dir'] === 'string' ? values['certs-dir'] : null,
     insecure: values['insecure'] === true,
+    clockOffsetFile: typeof values['testing-clock-offset-file'] === 'string' ? values['testing-clock-offset-file'] : null,
   });
   const sql = formatHostPort(node.sqlAddr);
   process.stderr.write(
-    `Tessera ${TESSERA_VERSION} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
+    `Tessera ${TESSERA_VERSION} node ${node.nodeId} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
       `HTTP on ${formatHostPort(node.httpAddr)}, store ${node.storeDir}\n`,
   );
+  return waitForSignal(() => node.stop());
+}
+
+/** Resolves with the exit code once SIGINT/SIGTERM stopped the service (a second signal exits at once). */
+function waitForSignal(stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -95,7 +144,7 @@ async function runStartSingleNode(values: FlagValues): Promise<number> {
       }
       stopping = true;
       process.stderr.write(`received ${signal}: draining and stopping\n`);
-      node.stop().then(
+      stop().then(
         () => resolve(0),
         (err: unknown) => {
           process.stderr.write(`error while stopping: ${String(err)}\n`);
@@ -127,6 +176,12 @@ async function run(argv: readonly string[]): Promise<number> {
   switch (spec.name) {
     case 'start-single-node':
       return runStartSingleNode(values);
+    case 'start':
+      return runStartSingleNode(values, clusterFlags(values));
+    case 'init':
+      return runInit(values);
+    case 'demo':
+      return runDemo(values);
     case 'cert create-ca':
     case 'cert create-node':
     case 'cert create-client':

@@ -7,7 +7,7 @@
  *
  * Spans are half-open [startKey, endKey). Keys are user keys (at or above /meta).
  */
-import type { RangeDescriptor, RangeId } from './range-descriptor.ts';
+import type { NodeId, RangeDescriptor, RangeId } from './range-descriptor.ts';
 import type { Timestamp } from './timestamp.ts';
 import type { Intent, TxnId, TxnMeta, TxnStatus } from './txn-meta.ts';
 
@@ -28,14 +28,29 @@ export interface BatchHeader {
   readonly txn: TxnMeta | null;
   /** 'inconsistent' reads ignore intents (used for range lookups). */
   readonly readConsistency?: 'consistent' | 'inconsistent';
+  /**
+   * On meeting other transactions' intents, wait up to this long in the store's lock
+   * wait-queue for them to be released before answering 'write-intent' (0 or absent: answer
+   * at once). A wait that would close a waits-for cycle answers 'deadlock' instead.
+   */
+  readonly lockWaitMs?: number;
   /** Set by the DistSender: the range this (part of the) batch is meant for. */
   readonly rangeId?: RangeId;
 }
 
 export type KvRequest =
-  | { readonly kind: 'get'; readonly key: Uint8Array }
-  /** Rows in key order (descending when reverse); `limit` 0 or absent: no limit. */
-  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number }
+  /**
+   * `lock`: a locking read (SELECT ... FOR UPDATE) of the header's txn: a value found is
+   * written back as the txn's intent in the same evaluation, so reading and locking are one
+   * step, and the read conflicts with other txns' intents like a write does. `skipLocked`:
+   * a key holding another txn's intent reads as absent (SKIP LOCKED) instead.
+   */
+  | { readonly kind: 'get'; readonly key: Uint8Array; readonly lock?: boolean; readonly skipLocked?: boolean }
+  /**
+   * Rows in key order (descending when reverse); `limit` 0 or absent: no limit. `lock` as
+   * for get. `skipLocked` (with `lock`): rows holding other txns' intents are left out.
+   */
+  | { readonly kind: 'scan'; readonly span: KvSpan; readonly reverse?: boolean; readonly limit?: number; readonly lock?: boolean; readonly skipLocked?: boolean }
   | { readonly kind: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
   /** Writes only if the current value equals `expected` ('absent': no live value). */
   | { readonly kind: 'conditional-put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly expected: Uint8Array | 'absent' }
@@ -92,6 +107,8 @@ export type KvResponse =
 export type KvError =
   /** Intents of other transactions stand in the way (a write met any, a read one at or below its timestamp). */
   | { readonly kind: 'write-intent'; readonly intents: readonly Intent[] }
+  /** Waiting for the intents would close a waits-for cycle; `cycle` starts and ends with this txn. */
+  | { readonly kind: 'deadlock'; readonly txnId: TxnId; readonly cycle: readonly TxnId[] }
   /** A committed version at or above the writer's timestamp exists. */
   | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
   /** Another transaction read the key at or above the writer's timestamp (timestamp cache). */
@@ -105,7 +122,13 @@ export type KvError =
   | { readonly kind: 'range-key-mismatch'; readonly descriptor: RangeDescriptor | null }
   | { readonly kind: 'range-not-found'; readonly rangeId: RangeId }
   /** The batch is malformed (a bug in the sender): e.g. a txn request without a txn. */
-  | { readonly kind: 'invalid-request'; readonly message: string };
+  | { readonly kind: 'invalid-request'; readonly message: string }
+  /** This replica does not hold the range's lease; `leaseholder` is the node it believes does. */
+  | { readonly kind: 'not-leaseholder'; readonly leaseholder: NodeId | null; readonly message: string }
+  /** A write was proposed but its outcome is unknown (it may or may not have been applied). */
+  | { readonly kind: 'ambiguous-result'; readonly message: string }
+  /** No replica of the range could be reached (after retries). */
+  | { readonly kind: 'range-unavailable'; readonly rangeId: RangeId; readonly message: string };
 
 export interface BatchRequest {
   readonly header: BatchHeader;
@@ -130,5 +153,6 @@ export function pointSpan(key: Uint8Array): KvSpan {
 
 /** True for requests that write (take write latches, produce a write batch). */
 export function isWriteRequest(req: KvRequest): boolean {
-  return req.kind !== 'get' && req.kind !== 'scan' && req.kind !== 'refresh';
+  if (req.kind === 'get' || req.kind === 'scan') return req.lock === true;
+  return req.kind !== 'refresh';
 }

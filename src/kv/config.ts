@@ -21,6 +21,24 @@ export interface KvConfig {
   readonly mvccCacheBytesMax: number;
   /** Bytes of intents the store's lock mirror may hold; 0 turns it off (see MvccCache). */
   readonly lockMirrorBytesMax: number;
+  /** Raft: one tick every this many ms; elections after raftElectionTicks..2× ticks of silence. */
+  readonly raftTickMs: number;
+  readonly raftElectionTicks: number;
+  readonly raftHeartbeatTicks: number;
+  /** A range lease lasts this long from its start; the holder renews at half of it. */
+  readonly leaseDurationMs: number;
+  /** Clocks may disagree by this much: a holder stops serving that long before expiry. */
+  readonly maxClockOffsetMs: number;
+  /** How long a request waits here for a lease being acquired or an election. */
+  readonly leaseWaitMs: number;
+  /** A proposal not applied within this long fails as ambiguous. */
+  readonly proposalTimeoutMs: number;
+  /** Applied entries a range keeps in its Raft log before truncating (followers behind get a snapshot). */
+  readonly raftLogEntriesMax: number;
+  /** Batches waiting in a store's lock wait-queue at once, at most (more answer at once). */
+  readonly lockWaitersMax: number;
+  /** Keys a lock wait-queue remembers as recently released (see LockWaitQueue). */
+  readonly lockRecentReleasesMax: number;
   /** This node's and store's ids (one store per node for now). */
   readonly nodeId: number;
   readonly storeId: number;
@@ -37,6 +55,16 @@ export const defaultKvConfig: KvConfig = {
   tsCacheSpansMax: 2_000,
   mvccCacheBytesMax: 64 * 1024 * 1024,
   lockMirrorBytesMax: 64 * 1024 * 1024,
+  raftTickMs: 100,
+  raftElectionTicks: 10,
+  raftHeartbeatTicks: 2,
+  leaseDurationMs: 4_000,
+  maxClockOffsetMs: 500,
+  leaseWaitMs: 4_000,
+  proposalTimeoutMs: 15_000,
+  raftLogEntriesMax: 1_000,
+  lockWaitersMax: 10_000,
+  lockRecentReleasesMax: 4_096,
   nodeId: 1,
   storeId: 1,
 };

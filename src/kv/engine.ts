@@ -27,6 +27,12 @@ export interface IteratorOptions {
 export interface EngineIterator {
   /** The next entry in iteration order, or undefined at the end. */
   next(): Promise<EngineEntry | undefined>;
+  /**
+   * The next entry if the iterator can tell without a round trip to the engine: an entry,
+   * undefined at the end, or null when only `next()` can tell. Hot loops call this first
+   * and await `next()` only on null, so rows already buffered cost no promise each.
+   */
+  nextBuffered(): EngineEntry | undefined | null;
   /** Idempotent; must be called when the caller stops early. */
   close(): Promise<void>;
 }
@@ -65,6 +71,17 @@ export type WriteOp =
 export class WriteBatch {
   private readonly byKey = new Map<string, WriteOp>();
   private bytes = 0;
+  /** Ids that `indexOf` gave the keys written so far (see `touches`). */
+  private readonly indexed: Set<string> | null;
+
+  /**
+   * `indexOf`, if given, maps a key to an id (or null) recorded for every operation, so
+   * that `touches(id)` can answer whether the batch wrote a key with that id. Evaluation
+   * indexes MVCC version keys by their user key: "has this batch written a version of k?"
+   */
+  constructor(private readonly indexOf: ((key: Uint8Array) => string | null) | null = null) {
+    this.indexed = indexOf === null ? null : new Set();
+  }
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.set({ kind: 'put', key, value });
@@ -75,6 +92,10 @@ export class WriteBatch {
   }
 
   private set(op: WriteOp): void {
+    if (this.indexOf !== null) {
+      const indexId = this.indexOf(op.key);
+      if (indexId !== null) this.indexed?.add(indexId);
+    }
     const id = keyString(op.key);
     const old = this.byKey.get(id);
     if (old !== undefined) {
@@ -83,6 +104,11 @@ export class WriteBatch {
     }
     this.byKey.set(id, op);
     this.bytes += opBytes(op);
+  }
+
+  /** True when an operation written so far had index id `id`; undefined for a batch built without an index. */
+  touches(id: string): boolean | undefined {
+    return this.indexed === null ? undefined : this.indexed.has(id);
   }
 
   /** The pending operation on `key`, if any. */
@@ -171,7 +197,19 @@ class MergingIterator implements EngineIterator {
 
   async next(): Promise<EngineEntry | undefined> {
     for (;;) {
-      if (this.baseHead === null) this.baseHead = await this.base.next();
+      const e = this.nextBuffered();
+      if (e !== null) return e;
+      this.baseHead = await this.base.next();
+    }
+  }
+
+  nextBuffered(): EngineEntry | undefined | null {
+    for (;;) {
+      if (this.baseHead === null) {
+        const head = this.base.nextBuffered();
+        if (head === null) return null;
+        this.baseHead = head;
+      }
       const op = this.ops[this.opAt];
       const head = this.baseHead;
       if (op === undefined) {

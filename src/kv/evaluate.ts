@@ -6,15 +6,16 @@
  * committer, with Raft (issue 4) a proposal that every replica applies.
  */
 import { assertNever } from '../util/index.ts';
-import type { BatchRequest, KvError, KvRequest, KvResponse, KvSpan } from './api.ts';
+import type { BatchRequest, KvError, KvKeyValue, KvRequest, KvResponse, KvSpan } from './api.ts';
 import { compareBytes, maxKey, minKey } from './bytes.ts';
 import { BatchReader, WriteBatch, type EngineReader } from './engine.ts';
 import { lockTableKey, txnRecordKey } from './keys.ts';
-import type { MvccCache, NewestVersionFact } from './mvcc-cache.ts';
-import { mvccGet, mvccRefresh, mvccScan, type PointMemo, type ReadOptions } from './mvcc-read.ts';
+import { decodeVersionValue, versionKeyTs, versionsEnd, versionsStart } from './mvcc-key.ts';
+import { userKeyId, versionOwnerId, type MvccCache, type NewestVersionFact } from './mvcc-cache.ts';
+import { mvccGet, mvccRefresh, mvccScan, newestVersion, type PointMemo, type ReadOptions } from './mvcc-read.ts';
 import { hasIntentOf, mvccConditionalPut, mvccDeleteRange, mvccPut, mvccResolveSpan, type WriteContext } from './mvcc-write.ts';
 import type { RangeDescriptor } from './range-descriptor.ts';
-import type { Timestamp } from './timestamp.ts';
+import { TS_MAX, type Timestamp } from './timestamp.ts';
 import { decodeTxnRecord, encodeTxnRecord, txnIdBytes, type TxnId, type TxnMeta, type TxnRecord, type TxnStatus } from './txn-meta.ts';
 
 export interface EvalContext {
@@ -28,12 +29,21 @@ export interface EvalContext {
   readonly mvccCache: MvccCache | null;
 }
 
+/** Engine seeks a batch's prefetch keeps in flight at once. */
+const PREFETCH_CONCURRENCY = 16;
+/** A prefetch scan reads at most this many versions per wanted key before it seeks instead. */
+const PREFETCH_SCAN_ENTRIES_PER_KEY = 4;
+
 /**
  * The memo of one evaluation: the batch's own pending writes first (as `BatchReader`
- * does), then the store's cache. The version cache is consulted only while the batch is
- * empty, since the batch may hold versions the engine does not have yet.
+ * does), then the store's cache, then what `prefetch` read for this batch. A key whose
+ * versions the batch has written is never answered from memory (the batch may hold a
+ * version the engine does not have yet); any other key reads the same through the batch
+ * as in the engine, so cache answers and fills stay valid for it.
  */
 class BatchMemo implements PointMemo {
+  private readonly prefetched = new Map<string, NewestVersionFact>();
+
   constructor(
     private readonly cache: MvccCache,
     private readonly batch: WriteBatch,
@@ -50,16 +60,106 @@ class BatchMemo implements PointMemo {
   }
 
   newest(key: Uint8Array): NewestVersionFact | undefined {
-    return this.batch.size === 0 ? this.cache.newest(key) : undefined;
+    const id = userKeyId(key);
+    if (this.batch.touches(id) !== false) return undefined;
+    return this.cache.newestById(id) ?? this.prefetched.get(id);
   }
 
   fillToken(): number {
-    return this.batch.size === 0 ? this.cache.fillToken() : -1;
+    return this.cache.fillToken();
   }
 
   fill(key: Uint8Array, fact: NewestVersionFact, token: number): void {
-    if (token >= 0 && this.batch.size === 0) this.cache.fill(key, fact, token);
+    const id = userKeyId(key);
+    if (this.batch.touches(id) === false) this.cache.fillById(id, fact, token);
   }
+
+  /**
+   * Reads the newest version of every key in `keys` that memory does not know, several
+   * seeks at a time, before evaluation walks the batch one request after another (each
+   * engine seek is an async hop; a batch of 10,000 inserts would otherwise make them one
+   * by one). Call while the batch is still empty.
+   */
+  async prefetch(engine: EngineReader, keys: readonly PointKey[]): Promise<void> {
+    const todo = new Map<string, Uint8Array>();
+    const reads = new Set<string>();
+    for (const { key, read } of keys) {
+      const id = userKeyId(key);
+      if (read) reads.add(id);
+      if (!todo.has(id) && this.cache.newestById(id) === undefined) todo.set(id, key);
+    }
+    if (todo.size === 0) return;
+    const token = this.cache.fillToken();
+    // Only keys the batch reads go to the store's cache: a bulk write would fill it with
+    // facts about keys it is about to replace (and the garbage collector with the churn).
+    const learn = (id: string, fact: NewestVersionFact): void => {
+      this.prefetched.set(id, fact);
+      if (reads.has(id)) this.cache.fillById(id, fact, token);
+    };
+    // Ids are escaped keys one char per byte: string order is key order.
+    const sorted = [...todo.keys()].sort();
+    const left = await this.prefetchByScan(engine, sorted, todo, learn);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < left.length) {
+        const id = left[next++] as string;
+        const v = await newestVersion(engine, todo.get(id) as Uint8Array, TS_MAX);
+        learn(id, v ?? { ts: null, value: null });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, left.length) }, worker));
+  }
+
+  /**
+   * One scan from the smallest to the largest wanted key, learning each wanted key's newest
+   * version (versions come newest first) and the absence of the others. Cheap when the keys
+   * are clustered (a bulk insert of new keys scans nothing); when the span holds much other
+   * data the scan stops after a budget of entries and returns the ids it did not settle.
+   */
+  private async prefetchByScan(engine: EngineReader, sorted: readonly string[], todo: ReadonlyMap<string, Uint8Array>, learn: (id: string, fact: NewestVersionFact) => void): Promise<readonly string[]> {
+    const first = todo.get(sorted[0] as string) as Uint8Array;
+    const last = todo.get(sorted.at(-1) as string) as Uint8Array;
+    let budget = PREFETCH_SCAN_ENTRIES_PER_KEY * sorted.length;
+    let at = 0; // sorted[at] is the first wanted id not yet settled
+    let lastOwner: string | null = null;
+    const it = engine.iterator({ gte: versionsStart(first), lt: versionsEnd(last) });
+    try {
+      for (;;) {
+        const e = it.nextBuffered() ?? (await it.next());
+        if (e === undefined) break;
+        if (--budget < 0) return sorted.slice(at);
+        const owner = versionOwnerId(e.key) as string;
+        if (owner === lastOwner) continue; // an older version of a key already seen
+        lastOwner = owner;
+        while (at < sorted.length && (sorted[at] as string) < owner) learn(sorted[at++] as string, { ts: null, value: null });
+        if (at < sorted.length && sorted[at] === owner) {
+          learn(owner, { ts: versionKeyTs(e.key), value: decodeVersionValue(e.value) });
+          at++;
+        }
+        if (at >= sorted.length) return [];
+      }
+    } finally {
+      await it.close();
+    }
+    // The span is exhausted: every wanted key not met has no version.
+    for (; at < sorted.length; at++) learn(sorted[at] as string, { ts: null, value: null });
+    return [];
+  }
+}
+
+interface PointKey {
+  readonly key: Uint8Array;
+  readonly read: boolean;
+}
+
+/** The keys of the batch's point requests (reads and writes of single keys). */
+function pointKeys(ba: BatchRequest): PointKey[] {
+  const keys: PointKey[] = [];
+  for (const req of ba.requests) {
+    if (req.kind === 'get') keys.push({ key: req.key, read: true });
+    else if (req.kind === 'put' || req.kind === 'delete' || req.kind === 'conditional-put') keys.push({ key: req.key, read: false });
+  }
+  return keys;
 }
 
 export type EvalResult =
@@ -79,10 +179,11 @@ export function isOnePhaseBatch(ba: BatchRequest): boolean {
 }
 
 export async function evaluateBatch(engine: EngineReader, ba: BatchRequest, ctx: EvalContext): Promise<EvalResult> {
-  const writeBatch = new WriteBatch();
+  const writeBatch = new WriteBatch(versionOwnerId);
   const reader = new BatchReader(engine, writeBatch);
   const txn = ba.header.txn;
   const memo = ctx.mvccCache === null ? null : new BatchMemo(ctx.mvccCache, writeBatch);
+  if (memo !== null && ba.requests.length > 1) await memo.prefetch(engine, pointKeys(ba));
   const readOptions: ReadOptions = {
     ts: ba.header.timestamp,
     txn,
@@ -116,12 +217,22 @@ async function evaluateOne(
 ): Promise<One> {
   switch (req.kind) {
     case 'get': {
-      const r = await mvccGet(reader, req.key, readOptions);
-      return r.ok ? { ok: true, response: { kind: 'get', value: r.value } } : r;
+      const r = await mvccGet(reader, req.key, req.skipLocked === true ? { ...readOptions, skipLocked: true } : readOptions);
+      if (!r.ok) return r;
+      if (req.lock === true && r.value !== null) {
+        const locked = await lockRows(reader, batch, [{ key: req.key, value: r.value }], writeCtx);
+        if (!locked.ok) return locked;
+      }
+      return { ok: true, response: { kind: 'get', value: r.value } };
     }
     case 'scan': {
-      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0 });
-      return r.ok ? { ok: true, response: { kind: 'scan', rows: r.rows, resumeSpan: r.resumeSpan } } : r;
+      const r = await mvccScan(reader, req.span, { ...readOptions, reverse: req.reverse === true, limit: req.limit ?? 0, skipLocked: req.skipLocked === true });
+      if (!r.ok) return r;
+      if (req.lock === true) {
+        const locked = await lockRows(reader, batch, r.rows, writeCtx);
+        if (!locked.ok) return locked;
+      }
+      return { ok: true, response: { kind: 'scan', rows: r.rows, resumeSpan: r.resumeSpan } };
     }
     case 'put':
     case 'delete': {
@@ -153,6 +264,16 @@ async function evaluateOne(
     default:
       return assertNever(req, 'kv request');
   }
+}
+
+/** A locking read's lock: each row read is written back unchanged as the txn's intent. */
+async function lockRows(reader: EngineReader, batch: WriteBatch, rows: readonly KvKeyValue[], writeCtx: WriteContext): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
+  if (writeCtx.txn === null || writeCtx.onePhase) return { ok: false, error: { kind: 'invalid-request', message: 'a locking read needs a transaction with a record' } };
+  for (const row of rows) {
+    const r = await mvccPut(reader, batch, row.key, row.value, writeCtx);
+    if (!r.ok) return r;
+  }
+  return { ok: true };
 }
 
 async function readRecord(reader: EngineReader, txn: TxnMeta): Promise<TxnRecord | null> {

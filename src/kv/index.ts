@@ -39,3 +39,8 @@ export { type KvConfig, defaultKvConfig, kvConfig } from './config.ts';
 export { createLocalKv, type LocalKv } from './local-kv.ts';
 export { Store } from './store.ts';
 export { DistSender } from './dist-sender.ts';
+export { storeLocalKey } from './keys.ts';
+export { createClusterKv, type ClusterKv, type ClusterKvOptions } from './cluster-kv.ts';
+export { RpcNode, RpcError, oneShotRequest, PreInitServer, encodeValue, decodeValue, type PeerAddress } from './rpc/index.ts';
+export { LockWaitSender } from './lock-wait-sender.ts';
+export { LockWaitQueue, type WaiterId, type WaitRequest, type EnqueueResult } from './lock-wait-queue.ts';

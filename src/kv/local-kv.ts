@@ -3,6 +3,8 @@ import type { Sender } from './api.ts';
 import { kvConfig, type KvConfig } from './config.ts';
 import { DistSender } from './dist-sender.ts';
 import type { Engine } from './engine.ts';
+import { LockWaitSender } from './lock-wait-sender.ts';
+import { systemTimers } from './rpc/timers.ts';
 import { Store } from './store.ts';
 
 /** kv on one node: the store, and the DistSender that routes to it. */
@@ -10,6 +12,8 @@ export interface LocalKv {
   /** Routes batches by range (the Sender the txn layer uses). */
   readonly sender: DistSender;
   readonly store: Store;
+  /** The store's lock wait-queue driver: every batch for the store goes through it. */
+  readonly locks: LockWaitSender;
   /** Waits for writes in flight; does not close the engine (its opener does). */
   close(): Promise<void>;
 }
@@ -21,9 +25,10 @@ export interface LocalKv {
 export async function createLocalKv(env: Env, engine: Engine, config: Partial<KvConfig> = {}): Promise<LocalKv> {
   const c = kvConfig(config);
   const store = await Store.open(env, engine, c);
+  const locks = new LockWaitSender(store, env.clock, systemTimers, c);
   const sender = new DistSender(
     {
-      transportFor: (): Sender => store,
+      transportFor: (): Sender => locks,
       firstRange: () => store.firstRangeDescriptor(),
     },
     c,
@@ -31,6 +36,7 @@ export async function createLocalKv(env: Env, engine: Engine, config: Partial<Kv
   return {
     sender,
     store,
+    locks,
     close: () => store.close(),
   };
 }

@@ -51,6 +51,21 @@ const TOUCHED_KEYS_MAX = 4096;
 /** The suffix of a version key: ~wall u64, ~logical u32. */
 const TS_SUFFIX_BYTES = 12;
 
+/** The id under which the cache (and an evaluation's write batch) knows user key `key`. */
+export function userKeyId(key: Uint8Array): string {
+  return keyString(escapeKey(key));
+}
+
+/**
+ * The `userKeyId` of the user key whose version `engineKey` is, or null for a /local key.
+ * (Every non-local engine key is an MVCC version key: escape(userKey) + 12-byte timestamp.)
+ */
+export function versionOwnerId(engineKey: Uint8Array): string | null {
+  if (engineKey[0] === LOCAL_PREFIX) return null;
+  assert(engineKey.length > TS_SUFFIX_BYTES, 'a non-local engine key must be an MVCC version key');
+  return keyString(engineKey.subarray(0, engineKey.length - TS_SUFFIX_BYTES));
+}
+
 export class MvccCache {
   private lockMirror: Map<string, Uint8Array> | null;
   private lockBytes = 0;
@@ -113,8 +128,12 @@ export class MvccCache {
 
   /** The cached newest-version fact of user key `key`, if any. The value must not be mutated. */
   newest(key: Uint8Array): NewestVersionFact | undefined {
+    return this.newestById(userKeyId(key));
+  }
+
+  /** `newest` by the key's id (`userKeyId`). */
+  newestById(id: string): NewestVersionFact | undefined {
     if (!this.versionsOn) return undefined;
-    const id = keyString(escapeKey(key));
     const e = this.versions.get(id);
     if (e === undefined) {
       this.stats.versionMisses++;
@@ -138,8 +157,12 @@ export class MvccCache {
    * versions was applied since.
    */
   fill(key: Uint8Array, fact: NewestVersionFact, token: number): void {
+    this.fillById(userKeyId(key), fact, token);
+  }
+
+  /** `fill` by the key's id (`userKeyId`). */
+  fillById(id: string, fact: NewestVersionFact, token: number): void {
     if (!this.versionsOn) return;
-    const id = keyString(escapeKey(key));
     if (token < this.fillFloor || (this.touched.get(id) ?? 0) > token) {
       this.stats.fillsRefused++;
       return;
@@ -186,8 +209,7 @@ export class MvccCache {
         continue;
       }
       if (!this.versionsOn) continue;
-      assert(key.length > TS_SUFFIX_BYTES, 'a non-local engine key must be an MVCC version key');
-      const id = keyString(key.subarray(0, key.length - TS_SUFFIX_BYTES));
+      const id = versionOwnerId(key) as string;
       this.noteTouched(id);
       const entry = this.versions.get(id);
       if (entry === undefined) continue;

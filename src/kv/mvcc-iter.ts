@@ -1,9 +1,9 @@
 import type { EngineIterator, EngineReader } from './engine.ts';
 import { compareBytes } from './bytes.ts';
 import { decodeLockTableKey, lockTableKey } from './keys.ts';
-import { decodeVersionKey, decodeVersionValue, versionSpan } from './mvcc-key.ts';
+import { decodeVersionValue, versionAtOrBelow, versionKeyTs, versionKeyUserKey, versionSpan, versionTsSuffix } from './mvcc-key.ts';
 import { decodeIntentValue, type Intent } from './txn-meta.ts';
-import { tsLessEq, type Timestamp } from './timestamp.ts';
+import type { Timestamp } from './timestamp.ts';
 
 /** One committed version of a user key. `value` null is a tombstone. */
 export interface Version {
@@ -24,91 +24,140 @@ export interface KeyState {
 
 interface VersionHead {
   readonly userKey: Uint8Array;
-  readonly version: Version;
+  readonly version: StoredVersion;
+}
+
+/** A version read from the engine; its timestamp is decoded only when asked for. */
+class StoredVersion implements Version {
+  private decoded: Timestamp | null = null;
+
+  constructor(
+    /** The version key (its last 12 bytes are the timestamp). */
+    readonly versionKey: Uint8Array,
+    readonly value: Uint8Array | null,
+  ) {}
+
+  get ts(): Timestamp {
+    return (this.decoded ??= versionKeyTs(this.versionKey));
+  }
 }
 
 /**
  * Walks the user keys in [startKey, endKey) in key order (or reverse), merging the MVCC
  * versions with the lock table so that each key is seen once with its intent and versions.
  * The caller must `close()` it.
+ *
+ * `nextBuffered()` answers from what the engine iterators already buffered and returns null
+ * when a round trip is due; `next()` makes it. Scans call the former first, so a chunk of
+ * rows costs one promise rather than one per row. A key's state may be assembled over
+ * several calls (its versions can straddle two chunks): the partial state lives in `cur`.
  */
 export class KeyStateIterator {
   private readonly versions: EngineIterator;
   private readonly locks: EngineIterator;
   private vHead: VersionHead | undefined | null = null; // null: not fetched
   private lHead: Intent | undefined | null = null;
+  /** The key being assembled, once its intent is settled; its versions may still follow. */
+  private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null } | null = null;
+  /** The read timestamp as a version-key suffix (visibility is a byte comparison). */
+  private readonly readSuffix: Uint8Array;
 
   constructor(
     reader: EngineReader,
     startKey: Uint8Array,
     endKey: Uint8Array,
     private readonly reverse: boolean,
-    private readonly readTs: Timestamp,
+    readTs: Timestamp,
   ) {
+    this.readSuffix = versionTsSuffix(readTs);
     const span = versionSpan(startKey, endKey);
     this.versions = reader.iterator({ gte: span.gte, lt: span.lt, reverse });
     this.locks = reader.iterator({ gte: lockTableKey(startKey), lt: lockTableKey(endKey), reverse });
   }
 
-  private async versionHead(): Promise<VersionHead | undefined> {
-    if (this.vHead === null) {
-      const e = await this.versions.next();
-      if (e === undefined) this.vHead = undefined;
-      else {
-        const { userKey, ts } = decodeVersionKey(e.key);
-        this.vHead = { userKey, version: { ts, value: decodeVersionValue(e.value) } };
-      }
-    }
-    return this.vHead;
+  /** Fills the version head from the buffer; false when a round trip is due. */
+  private fillVersionHead(): boolean {
+    if (this.vHead !== null) return true;
+    const e = this.versions.nextBuffered();
+    if (e === null) return false;
+    this.vHead = e === undefined ? undefined : versionHeadOf(e.key, e.value);
+    return true;
   }
 
-  private async lockHead(): Promise<Intent | undefined> {
-    if (this.lHead === null) {
-      const e = await this.locks.next();
-      if (e === undefined) this.lHead = undefined;
+  private fillLockHead(): boolean {
+    if (this.lHead !== null) return true;
+    const e = this.locks.nextBuffered();
+    if (e === null) return false;
+    this.lHead = e === undefined ? undefined : intentOf(e.key, e.value);
+    return true;
+  }
+
+  /** The next key's state, undefined when the span is exhausted, or null when a round trip is due. */
+  nextBuffered(): KeyState | undefined | null {
+    if (this.cur === null) {
+      if (!this.fillVersionHead() || !this.fillLockHead()) return null;
+      const v = this.vHead as VersionHead | undefined;
+      const l = this.lHead as Intent | undefined;
+      if (v === undefined && l === undefined) return undefined;
+      let key: Uint8Array;
+      if (v === undefined) key = (l as Intent).key;
+      else if (l === undefined) key = v.userKey;
       else {
-        const key = decodeLockTableKey(e.key);
-        if (key === null) throw new Error('lock table holds a malformed key');
-        this.lHead = decodeIntentValue(key, e.value);
+        const order = compareBytes(v.userKey, l.key);
+        key = (this.reverse ? order > 0 : order < 0) ? v.userKey : l.key;
       }
+      let intent: Intent | null = null;
+      if (l !== undefined && compareBytes(l.key, key) === 0) {
+        intent = l;
+        this.lHead = null;
+      }
+      this.cur = { key, intent, newest: null, visible: null };
     }
-    return this.lHead;
+    const cur = this.cur;
+    for (;;) {
+      if (!this.fillVersionHead()) return null;
+      const head = this.vHead as VersionHead | undefined;
+      if (head === undefined || compareBytes(head.userKey, cur.key) !== 0) break;
+      // Forward: versions arrive newest first; reverse: oldest first.
+      if (this.reverse) {
+        cur.newest = head.version;
+        if (versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
+      } else {
+        cur.newest ??= head.version;
+        if (cur.visible === null && versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
+      }
+      this.vHead = null;
+    }
+    this.cur = null;
+    return cur;
   }
 
   /** The next key's state, or undefined when the span is exhausted. */
   async next(): Promise<KeyState | undefined> {
-    const v = await this.versionHead();
-    const l = await this.lockHead();
-    if (v === undefined && l === undefined) return undefined;
-    let key: Uint8Array;
-    if (v === undefined) key = (l as Intent).key;
-    else if (l === undefined) key = v.userKey;
-    else {
-      const order = compareBytes(v.userKey, l.key);
-      key = (this.reverse ? order > 0 : order < 0) ? v.userKey : l.key;
-    }
-    let intent: Intent | null = null;
-    if (l !== undefined && compareBytes(l.key, key) === 0) {
-      intent = l;
-      this.lHead = null;
-    }
-    let newest: Version | null = null;
-    let visible: Version | null = null;
-    for (let head = await this.versionHead(); head !== undefined && compareBytes(head.userKey, key) === 0; head = await this.versionHead()) {
-      // Forward: versions arrive newest first; reverse: oldest first.
-      if (this.reverse) {
-        newest = head.version;
-        if (tsLessEq(head.version.ts, this.readTs)) visible = head.version;
+    for (;;) {
+      const s = this.nextBuffered();
+      if (s !== null) return s;
+      if (this.vHead === null) {
+        const e = await this.versions.next();
+        this.vHead = e === undefined ? undefined : versionHeadOf(e.key, e.value);
       } else {
-        newest ??= head.version;
-        if (visible === null && tsLessEq(head.version.ts, this.readTs)) visible = head.version;
+        const e = await this.locks.next();
+        this.lHead = e === undefined ? undefined : intentOf(e.key, e.value);
       }
-      this.vHead = null;
     }
-    return { key, intent, newest, visible };
   }
 
   async close(): Promise<void> {
     await Promise.all([this.versions.close(), this.locks.close()]);
   }
+}
+
+function versionHeadOf(key: Uint8Array, value: Uint8Array): VersionHead {
+  return { userKey: versionKeyUserKey(key), version: new StoredVersion(key, decodeVersionValue(value)) };
+}
+
+function intentOf(key: Uint8Array, value: Uint8Array): Intent {
+  const userKey = decodeLockTableKey(key);
+  if (userKey === null) throw new Error('lock table holds a malformed key');
+  return decodeIntentValue(userKey, value);
 }

@@ -34,6 +34,41 @@ export function decodeVersionKey(key: Uint8Array): { userKey: Uint8Array; ts: Ti
   };
 }
 
+/**
+ * The 12-byte timestamp suffix that `versionKey` appends for `ts`. Suffixes compare
+ * bytewise in reverse timestamp order: ts1 <= ts2 exactly when suffix(ts1) >= suffix(ts2).
+ */
+export function versionTsSuffix(ts: Timestamp): Uint8Array {
+  const out = new Uint8Array(TS_SUFFIX_BYTES);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, WALL_MAX - ts.wall);
+  view.setUint32(8, LOGICAL_MAX - ts.logical);
+  return out;
+}
+
+/** True when the version in `key` (a version key) is at or below the timestamp whose suffix is `suffix`. */
+export function versionAtOrBelow(key: Uint8Array, suffix: Uint8Array): boolean {
+  const at = key.length - TS_SUFFIX_BYTES;
+  for (let i = 0; i < TS_SUFFIX_BYTES; i++) {
+    const d = (key[at + i] as number) - (suffix[i] as number);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+/** The timestamp of a version key (its last 12 bytes). */
+export function versionKeyTs(key: Uint8Array): Timestamp {
+  const view = new DataView(key.buffer, key.byteOffset + key.length - TS_SUFFIX_BYTES, TS_SUFFIX_BYTES);
+  return { wall: WALL_MAX - view.getBigUint64(0), logical: LOGICAL_MAX - view.getUint32(8) };
+}
+
+/** The user key of a version key. */
+export function versionKeyUserKey(key: Uint8Array): Uint8Array {
+  const decoded = unescapeKey(key, 0);
+  assert(decoded !== null && decoded.end + TS_SUFFIX_BYTES === key.length, 'malformed MVCC version key');
+  return decoded.key;
+}
+
 /** The physical start of user key `key`'s versions (newest first). */
 export function versionsStart(userKey: Uint8Array): Uint8Array {
   return escapeKey(userKey);

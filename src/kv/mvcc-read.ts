@@ -39,6 +39,8 @@ export interface ReadOptions {
   readonly inconsistent: boolean;
   /** Memory shortcuts for point reads; null: read the engine. */
   readonly memo: PointMemo | null;
+  /** SKIP LOCKED: a key with another txn's intent (at any timestamp) reads as absent. */
+  readonly skipLocked?: boolean;
 }
 
 /** At most this many conflicting intents are collected by one scan. */
@@ -92,6 +94,7 @@ export async function readIntent(reader: EngineReader, key: Uint8Array, memo: Po
 function resolveVisible(intent: Intent | null, visible: Version | null, options: ReadOptions): { value: Uint8Array | null } | { blocker: Intent } {
   if (intent !== null) {
     if (options.txn !== null && intent.txn.id === options.txn.id) return { value: intent.value };
+    if (options.skipLocked === true) return { value: null };
     if (!options.inconsistent && tsLessEq(intent.txn.writeTimestamp, options.ts)) return { blocker: intent };
   }
   return { value: visible?.value ?? null };
@@ -128,7 +131,9 @@ export async function mvccRefresh(
 ): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }> {
   const it = new KeyStateIterator(reader, span.startKey, span.endKey, false, to);
   try {
-    for (let s = await it.next(); s !== undefined; s = await it.next()) {
+    for (;;) {
+      const s = it.nextBuffered() ?? (await it.next());
+      if (s === undefined) break;
       if (s.intent !== null && (txn === null || s.intent.txn.id !== txn.id) && tsLessEq(s.intent.txn.writeTimestamp, to)) {
         return { ok: false, error: { kind: 'write-intent', intents: [s.intent] } };
       }
@@ -163,7 +168,9 @@ export async function mvccScan(reader: EngineReader, span: KvSpan, options: Scan
   const blockers: Intent[] = [];
   let resumeSpan: KvSpan | null = null;
   try {
-    for (let state: KeyState | undefined = await it.next(); state !== undefined; state = await it.next()) {
+    for (;;) {
+      const state: KeyState | undefined = it.nextBuffered() ?? (await it.next());
+      if (state === undefined) break;
       const seen = resolveVisible(state.intent, state.visible, options);
       if ('blocker' in seen) {
         blockers.push(seen.blocker);

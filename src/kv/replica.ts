@@ -1,5 +1,5 @@
 import { assert, type Env } from '../util/index.ts';
-import type { BatchRequest, BatchResponse, KvResponse, KvSpan, Sender } from './api.ts';
+import type { BatchRequest, BatchResponse, KvError, KvResponse, KvSpan, Sender } from './api.ts';
 import { compareBytes } from './bytes.ts';
 import { TimestampCache } from './timestamp-cache.ts';
 import type { Timestamp } from './timestamp.ts';
@@ -10,8 +10,17 @@ import { LatchManager } from './latch-manager.ts';
 import { rangeContainsSpan, type RangeDescriptor } from './range-descriptor.ts';
 import { batchLatchSpans, requestAddressSpan } from './request-span.ts';
 
-/** How a replica makes an evaluated write batch durable (group commit; later Raft). */
-export type ApplyWriteBatch = (batch: WriteBatch) => Promise<void>;
+export type LeaseCheck = { readonly ok: true; readonly leaseSeq: number } | { readonly ok: false; readonly error: KvError };
+
+/**
+ * The seam between a replica's evaluation and its range's Raft group (see range-group.ts):
+ * whether this replica may serve now (holds a valid lease, acquiring it when it is the
+ * Raft leader), and proposing an evaluated write batch, resolved once applied here.
+ */
+export interface ReplicaReplication {
+  leaseForRequest(): LeaseCheck | Promise<LeaseCheck>;
+  propose(batch: WriteBatch, leaseSeq: number): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: KvError }>;
+}
 
 export interface ReplicaConfig {
   readonly latchRequestsMax: number;
@@ -33,7 +42,7 @@ export class Replica implements Sender {
   constructor(
     private desc: RangeDescriptor,
     private readonly engine: EngineReader,
-    private readonly apply: ApplyWriteBatch,
+    private readonly replication: ReplicaReplication,
     private readonly env: Env,
     private readonly config: ReplicaConfig,
     /** Reads below it may have been served before this replica existed (see TimestampCache). */
@@ -47,6 +56,16 @@ export class Replica implements Sender {
 
   get descriptor(): RangeDescriptor {
     return this.desc;
+  }
+
+  /** Waits until this replica holds the lease (or knows who does). */
+  async acquireLease(): Promise<LeaseCheck> {
+    return this.replication.leaseForRequest();
+  }
+
+  /** A new lease starts here: reads before its start may have been served elsewhere. */
+  leaseAcquired(start: Timestamp): void {
+    this.tsCache.raiseLowWater(start);
   }
 
   /** Replaces the descriptor (after a split shrank the range). */
@@ -85,6 +104,14 @@ export class Replica implements Sender {
   async send(ba: BatchRequest): Promise<BatchResponse> {
     const spans = ba.requests.map((req) => requestAddressSpan(req, ba.header));
     if (!this.containsAll(spans)) return { ok: false, error: { kind: 'range-key-mismatch', descriptor: this.desc } };
+    // Inconsistent reads (range lookups) may be served by any replica; all else needs the lease.
+    let leaseSeq = -1;
+    if (ba.header.readConsistency !== 'inconsistent') {
+      const lease = this.replication.leaseForRequest();
+      const checked = lease instanceof Promise ? await lease : lease;
+      if (!checked.ok) return checked;
+      leaseSeq = checked.leaseSeq;
+    }
     const guard = await this.latches.acquire(batchLatchSpans(ba.requests, ba.header));
     try {
       // The descriptor may have changed while we waited (a split); re-check after the await.
@@ -98,7 +125,10 @@ export class Replica implements Sender {
       });
       if (!result.ok) return result;
       this.recordReads(ba, result.responses);
-      if (result.writeBatch.size > 0) await this.apply(result.writeBatch);
+      if (result.writeBatch.size > 0) {
+        const proposed = await this.replication.propose(result.writeBatch, leaseSeq);
+        if (!proposed.ok) return proposed;
+      }
       return { ok: true, responses: result.responses };
     } finally {
       guard.release();

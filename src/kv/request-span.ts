@@ -37,7 +37,7 @@ export function batchLatchSpans(requests: readonly KvRequest[], header: BatchHea
       case 'get':
       case 'scan':
       case 'refresh':
-        out.push({ span: requestAddressSpan(req, header), write: false });
+        out.push({ span: requestAddressSpan(req, header), write: req.kind !== 'refresh' && req.lock === true });
         break;
       case 'put':
       case 'conditional-put':

@@ -37,6 +37,11 @@ export class TimestampCache {
     return this.low;
   }
 
+  /** Raises the low-water mark to `ts` (a new lease: earlier reads may have been served elsewhere). */
+  raiseLowWater(ts: Timestamp): void {
+    if (tsCompare(ts, this.low) > 0) this.low = ts;
+  }
+
   /** Records a read of the single key `key` at `ts`. */
   recordPointRead(key: Uint8Array, ts: Timestamp, txnId: TxnId | null): void {
     if (tsCompare(ts, this.low) <= 0) return;

@@ -16,6 +16,7 @@ export async function startHttp(
   addr: HostPort,
   isServing: () => boolean,
   registry: Registry,
+  status: () => unknown = () => ({}),
 ): Promise<HttpEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -23,6 +24,11 @@ export async function startHttp(
       const ok = isServing();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      return;
+    }
+    if (req.method === 'GET' && path === '/_status/node') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {

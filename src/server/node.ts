@@ -6,12 +6,15 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
-import { openEngine, createLocalKv } from '../kv/index.ts';
+import { openEngine, createLocalKv, type Sender, type Store } from '../kv/index.ts';
+import { startClusterNode, type ClusterConfig, type ClusterNode } from './cluster.ts';
 import { createTxnCoordinator } from '../txn/index.ts';
-import { createSqlService } from '../sql/index.ts';
+import { createSqlService, type TesseraSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
+import { offsetClock } from './clock-offset.ts';
 import { startHttp } from './http.ts';
+import { flooredClock } from './wall-floor.ts';
 import { listenOrExplain } from './listen.ts';
 import { createNodeLogger } from './logging.ts';
 import { TESSERA_VERSION } from './version.ts';
@@ -28,11 +31,17 @@ export interface NodeConfig {
   readonly certsDir?: string | null;
   /** Allows a non-loopback SQL address without certificates (plain text on the network). */
   readonly insecure?: boolean;
+  /** Testing only: a file holding milliseconds to add to the wall clock (see clock-offset.ts). */
+  readonly clockOffsetFile?: string | null;
   /** Tests pass their own logger; otherwise logs go to stderr and <store>/logs. */
   readonly logger?: Logger;
+  /** A node of a multi-node cluster (`tessera start`); absent: a single node (`start-single-node`). */
+  readonly cluster?: ClusterConfig;
 }
 
 export interface RunningNode {
+  /** This node's id (1 for a single node). */
+  readonly nodeId: number;
   readonly sqlAddr: HostPort;
   readonly httpAddr: HostPort;
   readonly storeDir: string;
@@ -49,7 +58,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storeDir = resolve(config.storeDir);
   mkdirSync(storeDir, { recursive: true });
   const logger = config.logger ?? createNodeLogger(storeDir, config.logLevel);
-  const env: Env = systemEnv(logger);
+  const baseEnv: Env = systemEnv(logger);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
@@ -61,14 +70,38 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     }
   };
   try {
+    let env = baseEnv;
+    if (config.clockOffsetFile !== undefined && config.clockOffsetFile !== null) {
+      const clock = await offsetClock(baseEnv.clock, config.clockOffsetFile, logger);
+      cleanups.push(async () => clock.close());
+      env = { ...baseEnv, clock };
+    }
     const engine = await openEngine({ path: resolve(storeDir, 'data') });
     cleanups.push(() => engine.close());
-    const kv = await createLocalKv(env, engine, {});
-    cleanups.push(() => kv.close());
-    const txns = createTxnCoordinator(env, kv.sender, {});
+    // Opened after the engine: its lock makes the store directory this process's alone.
+    const floored = flooredClock(env.clock, storeDir, logger);
+    cleanups.push(async () => floored.close());
+    env = { ...env, clock: floored };
+    let sender: Sender;
+    let store: Store;
+    let cluster: ClusterNode | null = null;
+    if (config.cluster !== undefined) {
+      cluster = await startClusterNode(env, engine, config.cluster, {});
+      cleanups.push((cluster as ClusterNode).close);
+      sender = cluster.kv.sender;
+      store = cluster.kv.store;
+    } else {
+      const kv = await createLocalKv(env, engine, {});
+      cleanups.push(() => kv.close());
+      sender = kv.sender;
+      store = kv.store;
+    }
+    const txns = createTxnCoordinator(env, sender, {});
     cleanups.push(async () => txns.close());
+    if (cluster !== null) await cluster.attach(txns);
     const sql = await createSqlService({ env, txns });
     await sql.bootstrap();
+    if (cluster !== null) cleanups.push(refreshCatalogPeriodically(sql, logger));
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
@@ -76,13 +109,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const wire = new WireServer(sql, { env, ...wireTls(config, logger) });
     const sqlAddr = await listenOrExplain(config.sqlAddr, () => wire.listen(config.sqlAddr.host, config.sqlAddr.port));
     cleanups.push(() => wire.close({ drainMs: config.drainTimeoutMs }));
-    const http = await startHttp(config.httpAddr, () => serving, registry);
+    const nodeId = cluster?.nodeId ?? 1;
+    const http = await startHttp(config.httpAddr, () => serving, registry, () => ({ nodeId, ranges: store.rangeStatus() }));
     cleanups.push(() => http.close());
     serving = true;
     logger.info({ version: TESSERA_VERSION, sqlAddr, httpAddr: http.address, storeDir }, 'node started');
 
     let stopped: Promise<void> | null = null;
     return {
+      nodeId: cluster?.nodeId ?? 1,
       sqlAddr,
       httpAddr: http.address,
       storeDir,
@@ -122,4 +157,25 @@ function wireTls(config: NodeConfig, logger: Logger): { tls?: { key: Buffer; cer
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * DDL run on another node reaches this node's catalog cache by a reload every second,
+ * until the catalog has a descriptor lease protocol. Returns the cleanup that stops it.
+ */
+function refreshCatalogPeriodically(sql: TesseraSqlService, logger: Logger): () => Promise<void> {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sql.refreshCatalog().then(
+      () => (running = false),
+      (err: unknown) => {
+        running = false;
+        logger.debug({ err: String(err) }, 'catalog refresh failed');
+      },
+    );
+  }, 1_000);
+  timer.unref();
+  return async () => clearInterval(timer);
 }

@@ -16,6 +16,12 @@ const lowerLayerCodes: Readonly<Record<string, (err: TesseraError) => SqlError>>
     sqlError('40001', `restart transaction: the transaction was aborted: ${err.message}`, {
       hint: 'The transaction was aborted by a concurrent one; retry the transaction.',
     }),
+  deadlock: (err) =>
+    sqlError('40P01', err.message, {
+      hint: 'Two transactions waited for each other\'s locks; this one was rolled back. Retry the transaction.',
+    }),
+  'lock-not-available': (err) => sqlError('55P03', err.message),
+  'savepoint-too-large': (err) => sqlError('0A000', err.message),
   // The executor attributes duplicates to a constraint itself; this is the fallback.
   'duplicate-key': () => sqlError('23505', 'duplicate key value violates unique constraint'),
   'statement-cancelled': () => sqlError('57014', 'canceling statement due to user request'),

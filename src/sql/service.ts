@@ -35,6 +35,11 @@ export interface TesseraSqlService extends SqlService {
    * the first openSession.
    */
   bootstrap(): Promise<void>;
+  /**
+   * Reloads the catalog cache from KV: how a node of a cluster learns of DDL run on other
+   * nodes until a descriptor lease protocol replaces it (server calls it periodically).
+   */
+  refreshCatalog(): Promise<void>;
 }
 
 export async function createSqlService(options: SqlServiceOptions): Promise<TesseraSqlService> {
@@ -48,6 +53,9 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       await catalog.bootstrap(txns);
       ready = true;
     },
+    async refreshCatalog(): Promise<void> {
+      await catalog.load(txns);
+    },
     async openSession(params: StartupParams): Promise<Session> {
       if (!ready) {
         await catalog.load(txns);
@@ -57,7 +65,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
       if (catalog.role(params.user) === null) throw sqlError('28000', `role "${params.user}" does not exist`, { severity: 'FATAL' });
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',

@@ -9,6 +9,8 @@ export interface SqlErrorFields {
   readonly severity?: 'ERROR' | 'FATAL' | 'PANIC';
   readonly detail?: string;
   readonly hint?: string;
+  /** PostgreSQL's CONTEXT: where the error happened, e.g. `COPY t, line 3, column v: "x"`. */
+  readonly where?: string;
   /** 1-based character position in the query string, as PostgreSQL reports it. */
   readonly position?: number;
   readonly schema?: string;
@@ -23,6 +25,7 @@ export class SqlError extends Error {
   readonly severity: 'ERROR' | 'FATAL' | 'PANIC';
   readonly detail: string | undefined;
   readonly hint: string | undefined;
+  readonly where: string | undefined;
   readonly position: number | undefined;
   readonly schema: string | undefined;
   readonly table: string | undefined;
@@ -37,6 +40,7 @@ export class SqlError extends Error {
     this.severity = fields.severity ?? 'ERROR';
     this.detail = fields.detail;
     this.hint = fields.hint;
+    this.where = fields.where;
     this.position = fields.position;
     this.schema = fields.schema;
     this.table = fields.table;

@@ -8,9 +8,14 @@ export interface TxnConfig {
    * coordinator died (a crash) outwaits the record's expiry and cleans up instead of failing.
    */
   readonly intentWaitMs: number;
-  /** First and largest pause between attempts while waiting on an intent. */
+  /** Pause between attempts when kv answered a conflict without waiting (no wait-queue). */
   readonly intentWaitBackoffMsMin: number;
   readonly intentWaitBackoffMsMax: number;
+  /**
+   * A blocked request waits in kv's lock wait-queue at most this long at a time, then
+   * pushes the holder again (finding a holder whose coordinator died).
+   */
+  readonly lockWaitSliceMs: number;
   /** Heartbeat period of a txn with intents; must stay well below kv's txnExpiryMs. */
   readonly txnHeartbeatIntervalMs: number;
   /**
@@ -20,6 +25,8 @@ export interface TxnConfig {
   readonly txnRefreshesMax: number;
   /** Read spans a txn remembers for refresh; beyond it they merge into one covering span. */
   readonly txnReadSpansMax: number;
+  /** Writes a txn remembers for ROLLBACK TO SAVEPOINT; beyond it savepoint rollback is refused. */
+  readonly txnWritesLogMax: number;
   /** Bound on clock offset between nodes (HLC sanity checks). */
   readonly maxClockOffsetMs: number;
 }
@@ -28,9 +35,11 @@ export const defaultTxnConfig: TxnConfig = {
   intentWaitMs: 5_000,
   intentWaitBackoffMsMin: 1,
   intentWaitBackoffMsMax: 20,
+  lockWaitSliceMs: 500,
   txnHeartbeatIntervalMs: 1_000,
   txnRefreshesMax: 5,
   txnReadSpansMax: 10_000,
+  txnWritesLogMax: 100_000,
   maxClockOffsetMs: 500,
 };
 

@@ -22,12 +22,14 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
  * Sends a transaction's batches and turns kv's expected failures into the Txn contract's
  * errors. When another transaction's intent blocks the batch, it pushes that transaction
  * (an expired or finished one is aborted/resolved and its intents cleaned up at once) and
- * otherwise waits with backoff, up to `intentWaitMs` in total, before giving up with
- * 'txn-retry'.
+ * otherwise waits in the store's lock wait-queue (`lockWaitMs`) in slices of
+ * `lockWaitSliceMs`, pushing again between slices (a holder may have died), up to
+ * `intentWaitMs` in total before giving up with 'txn-retry'. A wait that would close a
+ * waits-for cycle fails at once with 'deadlock'.
  */
 export class KvClient {
-  /** Pushes sent and intents resolved by this client (for tests and metrics). */
-  readonly stats = { pushes: 0, resolvedIntents: 0, intentWaits: 0 };
+  /** Pushes sent, intents resolved and waits in the lock wait-queue by this client (for tests and metrics). */
+  readonly stats = { pushes: 0, resolvedIntents: 0, intentWaits: 0, deadlocks: 0 };
 
   constructor(
     private readonly sender: Sender,
@@ -37,31 +39,43 @@ export class KvClient {
     private readonly logger: Logger,
   ) {}
 
-  async send(ba: BatchRequest): Promise<readonly KvResponse[]> {
+  /**
+   * `waitMs` overrides `intentWaitMs` for this batch (lock_timeout; 0 with `noWait`
+   * fails at the first conflict with 'lock-not-available').
+   */
+  async send(ba: BatchRequest, options: { readonly waitMs?: number; readonly noWait?: boolean } = {}): Promise<readonly KvResponse[]> {
+    const waitBudgetMs = options.waitMs ?? this.config.intentWaitMs;
     let waitedMs = 0;
-    let backoffMs = this.config.intentWaitBackoffMsMin;
+    let lockWaitMs = 0; // the first attempt does not wait: pushing may clear the way at once
     for (;;) {
-      const res = await this.sender.send(ba);
+      const res = await this.sender.send(lockWaitMs === 0 ? ba : { header: { ...ba.header, lockWaitMs }, requests: ba.requests });
       if (res.ok) return res.responses;
       const error = res.error;
       // A retry must land above what was seen: fold the conflicting timestamp into the HLC.
       if (error.kind === 'read-conflict') this.clock.update(error.readTimestamp);
       if (error.kind === 'write-too-old') this.clock.update(error.existingTimestamp);
+      if (error.kind === 'deadlock') this.stats.deadlocks++;
       if (error.kind !== 'write-intent') throw toTxnError(error, ba);
+      waitedMs += lockWaitMs;
       const own = ba.header.txn?.id;
       const others = error.intents.filter((i) => i.txn.id !== own);
       if (others.length === 0) throw new TesseraError('kv-error', 'kv reported a conflict with our own intent');
-      if (await this.pushAndResolve(others)) continue;
-      if (waitedMs >= this.config.intentWaitMs) {
-        const first = others[0] as Intent;
-        throw new TxnError('txn-retry', `conflict with transaction ${first.txn.id} on key ${prettyKey(first.key)} (waited ${waitedMs} ms)`, {
-          key: first.key,
-        });
+      const first = others[0] as Intent;
+      if (options.noWait === true) {
+        throw new TxnError('lock-not-available', `could not obtain lock on key ${prettyKey(first.key)}: held by transaction ${first.txn.id}`, { key: first.key });
+      }
+      if (await this.pushAndResolve(others)) {
+        lockWaitMs = 0;
+        continue;
+      }
+      if (waitedMs >= waitBudgetMs) {
+        const code = options.waitMs !== undefined ? 'lock-not-available' : 'txn-retry';
+        throw new TxnError(code, `conflict with transaction ${first.txn.id} on key ${prettyKey(first.key)} (waited ${waitedMs} ms)`, { key: first.key });
       }
       this.stats.intentWaits++;
-      await this.sleep(backoffMs);
-      waitedMs += backoffMs;
-      backoffMs = Math.min(backoffMs * 2, this.config.intentWaitBackoffMsMax);
+      lockWaitMs = Math.max(1, Math.min(this.config.lockWaitSliceMs, waitBudgetMs - waitedMs));
+      // A kv without a wait-queue (or with a full one) answers at once: do not spin.
+      if (waitedMs > 0) await this.sleep(this.config.intentWaitBackoffMsMin);
     }
   }
 
@@ -116,9 +130,14 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
       return new TxnError('txn-aborted', `transaction ${ba?.header.txn?.id ?? error.txnId} was aborted`);
     case 'write-intent':
       return new TxnError('txn-retry', 'conflict with another transaction', { key: (error.intents[0] as Intent).key });
+    case 'deadlock':
+      return new TxnError('deadlock', `deadlock detected: transaction ${error.txnId} waits for ${error.cycle.slice(1).join(' -> ')}; it was chosen to abort`);
     case 'range-key-mismatch':
     case 'range-not-found':
     case 'invalid-request':
+    case 'not-leaseholder':
+    case 'ambiguous-result':
+    case 'range-unavailable':
       return new TesseraError('kv-error', `kv failed: ${JSON.stringify(error, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     default: {
       const never: never = error;

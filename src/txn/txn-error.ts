@@ -1,11 +1,12 @@
 import { TesseraError } from '../util/index.ts';
 import type { Timestamp } from '../kv/index.ts';
 
-export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted';
+export type TxnErrorCode = 'duplicate-key' | 'txn-retry' | 'txn-aborted' | 'deadlock' | 'lock-not-available';
 
 /**
  * The errors of the Txn contract (see txn.ts). sql maps 'duplicate-key' to SQLSTATE 23505
- * and 'txn-retry' / 'txn-aborted' to 40001. `key` is the offending key when one is known.
+ * and 'txn-retry' / 'txn-aborted' to 40001, 'deadlock' to 40P01 and 'lock-not-available'
+ * (NOWAIT, lock_timeout) to 55P03. `key` is the offending key when one is known.
  */
 export class TxnError extends TesseraError {
   declare readonly code: TxnErrorCode;

@@ -1,8 +1,9 @@
-import { assert, type Logger } from '../util/index.ts';
+import { assert, TesseraError, type Logger } from '../util/index.ts';
 import {
   compareBytes,
   pointSpan,
   prettyKey,
+  tsCompare,
   type BatchHeader,
   type KvRequest,
   type KvResponse,
@@ -26,6 +27,17 @@ export interface TxnDeps {
   readonly startHeartbeat: (beat: () => Promise<void>) => () => void;
 }
 
+/** The key or span a write request touches. */
+function writeSpan(w: KvRequest): KvSpan {
+  if (w.kind === 'put' || w.kind === 'conditional-put' || w.kind === 'delete') return pointSpan(w.key);
+  assert(w.kind === 'delete-range', () => `${w.kind} is not a buffered write`);
+  return w.span;
+}
+
+function spansOverlap(a: KvSpan, b: KvSpan): boolean {
+  return compareBytes(a.startKey, b.endKey) < 0 && compareBytes(b.startKey, a.endKey) < 0;
+}
+
 function isOnePhaseFallback(err: unknown): boolean {
   return err instanceof Error && 'code' in err && err.code === 'kv-error' && err.message.includes('one-phase commit must not span ranges');
 }
@@ -41,6 +53,16 @@ export class TxnHandle implements Txn {
   status: 'pending' | 'committed' | 'aborted' = 'pending';
   private ts: Timestamp;
   private buffer: KvRequest[] = [];
+  /**
+   * Every write of the txn in order (for savepoints). The first `flushedCount` were
+   * written (their flush succeeded), the first `sentCount` may have been (a failed flush
+   * over several ranges can apply in part); the buffer is log[sentCount..]. Null once
+   * longer than txnWritesLogMax.
+   */
+  private log: KvRequest[] | null = [];
+  private flushedCount = 0;
+  private sentCount = 0;
+  private writesCount = 0;
   private lockSpans: KvSpan[] = [];
   private anchorKey: Uint8Array | null = null;
   private recordWritten = false;
@@ -48,17 +70,33 @@ export class TxnHandle implements Txn {
   private readSpans: KvSpan[] = [];
   readonly startNanos: bigint;
   private failure: Error | null = null;
+  private lockWait: { readonly waitMs?: number; readonly noWait?: boolean } = {};
+  private hasRead = false;
   private stopHeartbeat: (() => void) | null = null;
 
   constructor(
     readonly id: TxnId,
-    readonly isolation: IsolationLevel,
+    public isolation: IsolationLevel,
     private readonly implicit: boolean,
     private readonly deps: TxnDeps,
   ) {
     this.ts = deps.clock.now();
     this.startNanos = this.ts.wall;
     void this.implicit; // implicit txns need nothing special yet: refresh retries every txn
+  }
+
+  setIsolation(level: IsolationLevel): void {
+    assert(this.readSpans.length === 0 && this.buffer.length === 0 && !this.recordWritten, 'isolation changed after the transaction started working');
+    this.isolation = level;
+  }
+
+  beginStatement(): void {
+    if (this.isolation !== 'read-committed' || this.status !== 'pending' || this.failure !== null) return;
+    // A fresh snapshot: later than every commit that finished before the statement began.
+    // Earlier statements' reads need not hold any more, so refresh only this one's.
+    const now = this.deps.clock.now();
+    if (tsCompare(now, this.ts) > 0) this.ts = now;
+    this.readSpans = [];
   }
 
   /**
@@ -82,6 +120,51 @@ export class TxnHandle implements Txn {
     this.checkUsable();
     this.anchorKey ??= firstKey;
     this.buffer.push(req);
+    this.writesCount++;
+    if (this.log !== null && this.log.length >= this.deps.config.txnWritesLogMax) this.log = null;
+    this.log?.push(req);
+  }
+
+  setLockWait(policy: 'block' | 'nowait', timeoutMs = 0): void {
+    this.lockWait = policy === 'nowait' ? { noWait: true } : timeoutMs > 0 ? { waitMs: timeoutMs } : {};
+  }
+
+  savepoint(): number {
+    this.checkUsable();
+    return this.writesCount;
+  }
+
+  /**
+   * Undoes the writes made after `savepoint`: buffered ones are dropped; sent ones have
+   * their intents removed (resolve-intent 'aborted' on our own txn) and the earlier writes
+   * to the same keys and spans are laid again, in order. Clears an earlier failure that
+   * did not end the txn (e.g. duplicate-key).
+   */
+  async rollbackToSavepoint(savepoint: number): Promise<void> {
+    if (this.status !== 'pending') throw new TxnError('txn-aborted', `transaction ${this.id} is already ${this.status}`);
+    assert(savepoint >= 0 && savepoint <= this.writesCount, 'unknown savepoint');
+    const log = this.log;
+    if (log === null) throw new TesseraError('savepoint-too-large', `ROLLBACK TO SAVEPOINT is not supported after more than ${this.deps.config.txnWritesLogMax} writes`);
+    if (savepoint < this.sentCount) {
+      const undone = log.slice(savepoint, this.sentCount).map(writeSpan);
+      const confirmed = log.slice(0, Math.min(savepoint, this.flushedCount));
+      const meta = this.meta();
+      const requests: KvRequest[] = undone.map((span) => ({ kind: 'resolve-intent', span, txn: meta, status: 'aborted', commitTimestamp: this.ts }));
+      for (const w of confirmed) {
+        if (!undone.some((u) => spansOverlap(u, writeSpan(w)))) continue;
+        requests.push(w.kind === 'conditional-put' ? { kind: 'put', key: w.key, value: w.value } : w);
+      }
+      this.failure = null;
+      await this.send(requests);
+      this.flushedCount = confirmed.length;
+      this.sentCount = this.flushedCount;
+      this.lockSpans = confirmed.map(writeSpan);
+    }
+    // Writes before the savepoint that were not confirmed are sent again with the next flush.
+    log.length = savepoint;
+    this.writesCount = savepoint;
+    this.buffer = log.slice(this.sentCount);
+    this.failure = null;
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
@@ -109,11 +192,15 @@ export class TxnHandle implements Txn {
   private async send(requests: readonly KvRequest[]): Promise<readonly KvResponse[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.deps.kv.send({ header: this.header(), requests });
+        return await this.deps.kv.send({ header: this.header(), requests }, this.lockWait);
       } catch (err) {
         const movable = err instanceof TxnError && err.retryTimestamp !== undefined && attempt < this.deps.config.txnRefreshesMax;
         if (movable && (await this.refresh())) continue;
         this.failure = err instanceof Error ? err : new Error(String(err));
+        // A conflict ends the txn: give its locks up now rather than when the client rolls
+        // back (PostgreSQL releases a failed transaction's locks at the error too), so the
+        // other side of a deadlock proceeds at once.
+        if (err instanceof TxnError && err.code !== 'duplicate-key') await this.rollback();
         throw err;
       }
     }
@@ -138,6 +225,19 @@ export class TxnHandle implements Txn {
     return true;
   }
 
+  /**
+   * The snapshot is taken at the first read, as PostgreSQL takes it at the first query, not
+   * at BEGIN: with nothing read yet, moving the timestamp up needs no refresh. A locking read
+   * that waits then reads above the holder's commit instead of below it (which would make
+   * its lock write too old and the whole transaction retry).
+   */
+  private takeSnapshot(): void {
+    if (this.hasRead) return;
+    this.hasRead = true;
+    const now = this.deps.clock.now();
+    if (tsCompare(now, this.ts) > 0) this.ts = now;
+  }
+
   private noteRead(span: KvSpan): void {
     this.readSpans.push(span);
     if (this.readSpans.length > this.deps.config.txnReadSpansMax) {
@@ -156,8 +256,10 @@ export class TxnHandle implements Txn {
     if (this.buffer.length === 0) return;
     const writes = this.buffer;
     this.buffer = [];
+    this.sentCount = this.writesCount; // maybe written, even if the send fails part way
     const requests: KvRequest[] = this.recordWritten ? writes : [{ kind: 'heartbeat-txn' }, ...writes];
     await this.send(requests);
+    this.flushedCount = this.sentCount;
     this.recordWritten = true;
     this.noteLockSpans(writes);
     this.stopHeartbeat ??= this.deps.startHeartbeat(() => this.heartbeat());
@@ -184,21 +286,41 @@ export class TxnHandle implements Txn {
     return value ?? null;
   }
 
-  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  async getMany(keys: readonly Uint8Array[], options: { readonly lock?: boolean; readonly skipLocked?: boolean } = {}): Promise<(Uint8Array | null)[]> {
     await this.flush();
     if (keys.length === 0) return [];
-    const responses = await this.send(keys.map((key) => ({ kind: 'get', key })));
+    this.takeSnapshot();
+    const lock = options.lock === true;
+    const flags = lock ? { lock, ...(options.skipLocked === true ? { skipLocked: true } : {}) } : {};
+    const responses = await this.sendReads(keys.map((key) => ({ kind: 'get', key, ...flags })), lock);
     for (const key of keys) this.noteRead(pointSpan(key));
-    return responses.map((r) => {
+    const values = responses.map((r) => {
       assert(r.kind === 'get', 'get answered with another kind');
       return r.value;
     });
+    if (lock) keys.forEach((k, i) => values[i] !== null && this.lockSpans.push(pointSpan(k)));
+    return values;
+  }
+
+  /**
+   * Sends reads; locking ones lay intents, so the first of them also creates the txn
+   * record (and starts heartbeats), as the first flush does.
+   */
+  private async sendReads(requests: readonly KvRequest[], lock: boolean): Promise<readonly KvResponse[]> {
+    if (!lock || this.recordWritten) return this.send(requests);
+    const responses = await this.send([{ kind: 'heartbeat-txn' }, ...requests]);
+    this.recordWritten = true;
+    this.stopHeartbeat ??= this.deps.startHeartbeat(() => this.heartbeat());
+    return responses.slice(1);
   }
 
   async scan(span: Span, options: ScanOptions = {}): Promise<ScanResult> {
     await this.flush();
+    this.takeSnapshot();
     const reverse = options.reverse === true;
-    const [r] = await this.send([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0 }]);
+    const lock = options.lock === true;
+    const flags = lock ? { lock, ...(options.skipLocked === true ? { skipLocked: true } : {}) } : {};
+    const [r] = await this.sendReads([{ kind: 'scan', span: { startKey: span.startKey, endKey: span.endKey }, reverse, limit: options.limit ?? 0, ...flags }], lock);
     assert(r?.kind === 'scan', 'scan answered with another kind');
     const resume = r.resumeSpan;
     this.noteRead(
@@ -208,6 +330,7 @@ export class TxnHandle implements Txn {
           ? { startKey: resume.endKey, endKey: span.endKey }
           : { startKey: span.startKey, endKey: resume.startKey },
     );
+    if (lock) for (const row of r.rows) this.lockSpans.push(pointSpan(row.key));
     return { rows: r.rows as readonly KeyValue[], resumeSpan: r.resumeSpan };
   }
 
@@ -245,6 +368,7 @@ export class TxnHandle implements Txn {
   private async commitTwoPhase(): Promise<void> {
     const writes = this.buffer;
     this.buffer = [];
+    this.sentCount = this.writesCount;
     this.noteLockSpans(writes);
     await this.send([...writes, { kind: 'end-txn', commit: true, lockSpans: this.lockSpans, onePhase: false }]);
   }

@@ -22,6 +22,10 @@ export interface ScanOptions {
   readonly limit?: number;
   /** Newest key first. */
   readonly reverse?: boolean;
+  /** Lock the rows read (SELECT ... FOR UPDATE): see `Txn.getMany`'s `lock`. */
+  readonly lock?: boolean;
+  /** With `lock`: leave out rows other transactions hold locks on (SKIP LOCKED). */
+  readonly skipLocked?: boolean;
 }
 
 export interface ScanResult {
@@ -56,11 +60,26 @@ export interface BeginOptions {
 export interface Txn {
   readonly id: string;
   readonly isolation: IsolationLevel;
+  /**
+   * Changes the isolation level; only before the transaction read or wrote anything
+   * (SET TRANSACTION ISOLATION LEVEL). Throws an AssertionError otherwise.
+   */
+  setIsolation(level: IsolationLevel): void;
+  /**
+   * A SQL statement starts. READ COMMITTED takes a fresh snapshot here (the read timestamp
+   * moves to now, and only this statement's reads must hold if the txn's timestamp is later
+   * pushed); SERIALIZABLE keeps reading at one timestamp.
+   */
+  beginStatement(): void;
   /** Wall time of the read timestamp in nanoseconds: what SQL's now() returns. */
   readonly startNanos: bigint;
   get(key: Uint8Array): Promise<Uint8Array | null>;
-  /** Values in the order of `keys`; concurrent on the kv side. */
-  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  /**
+   * Values in the order of `keys`; concurrent on the kv side. `lock`: every key found is
+   * locked by this transaction in the same step (an intent holding the same value), so
+   * other writers and locking readers wait for it; waits follow `setLockWait`.
+   */
+  getMany(keys: readonly Uint8Array[], options?: { readonly lock?: boolean; readonly skipLocked?: boolean }): Promise<(Uint8Array | null)[]>;
   scan(span: Span, options?: ScanOptions): Promise<ScanResult>;
   /** Writes `value` at `key`, replacing any value. */
   put(key: Uint8Array, value: Uint8Array): void;
@@ -69,6 +88,21 @@ export interface Txn {
   del(key: Uint8Array): void;
   /** Deletes every key in the span. */
   delRange(span: Span): void;
+  /**
+   * How later requests wait for other transactions' locks: 'block' waits (up to
+   * `timeoutMs` when it is above 0, then TxnError 'lock-not-available'; otherwise up to the
+   * coordinator's intentWaitMs, then 'txn-retry'); 'nowait' fails at the first conflict with
+   * 'lock-not-available'. SQL sets it per statement (FOR UPDATE NOWAIT, lock_timeout).
+   */
+  setLockWait(policy: 'block' | 'nowait', timeoutMs?: number): void;
+  /** A savepoint: a token for `rollbackToSavepoint` (the count of writes so far). */
+  savepoint(): number;
+  /**
+   * Undoes every write made after `savepoint` and clears a failure that did not end the
+   * transaction (duplicate-key). Throws TxnError 'txn-aborted' if the transaction ended
+   * (a conflict rolled it back), TesseraError 'savepoint-too-large' beyond the write log.
+   */
+  rollbackToSavepoint(savepoint: number): Promise<void>;
   /** Sends buffered writes now (laying intents). */
   flush(): Promise<void>;
   commit(): Promise<void>;

@@ -25,6 +25,7 @@ export function sqlErrorFields(err: SqlError, severity: string = err.severity): 
     message: err.message,
     detail: err.detail,
     hint: err.hint,
+    where: err.where,
     position: err.position,
     schema: err.schema,
     table: err.table,

@@ -101,7 +101,7 @@ describe('COPY', () => {
     const stream = client.query(copyFrom('COPY strict FROM STDIN'));
     await assert.rejects(pipeline(Readable.from(['1\t1\n2\t2\n3\tnot a number\n4\t4\n']), stream), (err: unknown) => {
       assert.equal((err as { code?: string }).code, '22P02');
-      assert.match((err as { detail?: string }).detail ?? '', /line 3, column v: "not a number"/);
+      assert.match((err as { where?: string }).where ?? "", /^COPY strict, line 3, column v: "not a number"$/);
       return true;
     });
     const short = client.query(copyFrom('COPY strict FROM STDIN'));
@@ -111,6 +111,27 @@ describe('COPY', () => {
       return true;
     });
     assert.equal((await client.query('select count(*) as n from strict')).rows[0].n, '0');
+  });
+
+  test('a duplicate key fails the COPY with 23505 and the lines of its transaction, also inside BEGIN', async () => {
+    await client.query('create table uniq (k int primary key)');
+    await client.query('insert into uniq values (5)');
+    const rows = Array.from({ length: 1200 }, (_, i) => `${i + 100}\n`).join('') + '5\n';
+    await assert.rejects(pipeline(Readable.from([rows]), client.query(copyFrom('COPY uniq FROM STDIN'))), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, '23505');
+      assert.equal((err as { detail?: string }).detail, "Key (k)=(5) already exists.");
+      assert.match((err as { where?: string }).where ?? "", /COPY uniq, lines 1-1201/);
+      return true;
+    });
+    assert.equal((await client.query('select count(*) as n from uniq')).rows[0].n, '1', 'nothing of the failed load is visible');
+    await client.query('begin');
+    await assert.rejects(pipeline(Readable.from(['7\n5\n']), client.query(copyFrom('COPY uniq FROM STDIN'))), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, '23505');
+      return true;
+    });
+    await client.query('rollback');
+    await pipeline(Readable.from(['6\n7\n']), client.query(copyFrom('COPY uniq FROM STDIN')));
+    assert.deepEqual((await client.query('select k from uniq order by k')).rows, [{ k: 5 }, { k: 6 }, { k: 7 }]);
   });
 
   test('postgres.js COPY streams in and out', async () => {

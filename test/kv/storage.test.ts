@@ -114,3 +114,23 @@ test('committed data survives a reopen of a classic-level store', async () => {
   await e.close();
   rmSync(dir, { recursive: true });
 });
+
+test('a classic-level store: close waits for writes in flight, and refuses writes after it', async () => {
+  const dir = tempDir();
+  const e = await openEngine({ path: dir });
+  const batch = new WriteBatch();
+  for (let i = 0; i < 2000; i++) batch.put(Uint8Array.of(0x04, i >> 8, i & 0xff), Uint8Array.of(i & 0xff));
+  batch.del(Uint8Array.of(0x04, 0, 7));
+  const write = e.write(batch, { sync: true });
+  await e.close(); // issued while the write is in flight
+  await write;
+  const late = new WriteBatch();
+  late.put(Uint8Array.of(0x04, 0xff), Uint8Array.of(1));
+  await assert.rejects(e.write(late, { sync: false }), (err: unknown) => err instanceof TesseraError && err.code === 'engine-closed');
+  const again = await openEngine({ path: dir });
+  assert.deepEqual(await again.get(Uint8Array.of(0x04, 7, 207)), Uint8Array.of(207)); // i = 1999
+  assert.equal(await again.get(Uint8Array.of(0x04, 0, 7)), undefined);
+  assert.equal(await again.get(Uint8Array.of(0x04, 0xff)), undefined);
+  await again.close();
+  rmSync(dir, { recursive: true });
+});

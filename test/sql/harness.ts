@@ -11,9 +11,10 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startSql(): Promise<TestCluster> {
+/** One node's sql over kv in this process: memory-level, or classic-level in `storePath`. */
+export async function startSql(options: { readonly storePath?: string } = {}): Promise<TestCluster> {
   const env = testEnv(1, new ManualClock());
-  const engine = await openEngine({ memory: true });
+  const engine = await openEngine(options.storePath === undefined ? { memory: true } : { path: options.storePath });
   const kv = await createLocalKv(env, engine);
   const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20 }, sleep: () => new Promise((r) => setImmediate(r)) });
   const service = await createSqlService({ env, txns: coord });

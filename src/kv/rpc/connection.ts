@@ -41,6 +41,8 @@ export interface ConnectionOwner {
 }
 
 const KEEPALIVE_DELAY_MS = 10_000;
+/** What a dialer without a node id or cluster id (a joining node, `tessera init`) may call. */
+export const JOINER_METHODS: ReadonlySet<string> = new Set(['join', 'init']);
 
 /** How long a closing connection may take to deliver what it already wrote. */
 const CLOSE_GRACE_MS = 1_000;
@@ -55,6 +57,8 @@ export type ConnectionState = 'handshaking' | 'open' | 'closed';
 
 export class Connection {
   private stateValue: ConnectionState = 'handshaking';
+  /** Accepted from a node without an identity: only JOINER_METHODS may be called. */
+  private joiner = false;
   private peer = 0;
   private dialer = 0;
   private readonly decoder: FrameDecoder;
@@ -263,6 +267,15 @@ export class Connection {
     const { clusterId, nodeId } = this.owner;
     if (this.role === 'acceptor') {
       if (f.kind !== 'hello') return this.close(rpcError('rpc-protocol', `expected hello, got ${f.kind}`, false));
+      if (f.fromNode === 0 && f.clusterId === '' && f.version === PROTOCOL_VERSION) {
+        // A node without an identity yet (joining) or `tessera init`: one-shot requests only.
+        this.joiner = true;
+        this.send({ kind: 'hello-ok', nodeId });
+        if (this.handshakeTimer !== null) this.owner.timers.clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = null;
+        this.stateValue = 'open';
+        return;
+      }
       const why =
         f.version !== PROTOCOL_VERSION ? `protocol version ${f.version}, this node speaks ${PROTOCOL_VERSION}`
         : f.clusterId !== clusterId ? `cluster id mismatch: dialer is in cluster '${f.clusterId}', this node (n${nodeId}) in '${clusterId}'`
@@ -298,6 +311,10 @@ export class Connection {
   }
 
   private onFrame(f: Frame): void {
+    if (this.joiner) {
+      if (f.kind === 'request' && JOINER_METHODS.has(f.method)) return this.serveRequest(f.id, f.method, f.payload, f.timeoutMs);
+      return this.close(rpcError('rpc-protocol', `a joiner may only call ${[...JOINER_METHODS].join(', ')}`, false));
+    }
     switch (f.kind) {
       case 'request':
         return this.serveRequest(f.id, f.method, f.payload, f.timeoutMs);

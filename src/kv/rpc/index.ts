@@ -30,3 +30,6 @@ export {
 } from './raft-codec.ts';
 export type { RaftBatch, RangeMessages, RangeHeartbeat, RangeHeartbeatResp } from './raft-codec.ts';
 export { FrameDecoder, encodeFrame, decodeFrame, PROTOCOL_VERSION, type Frame, type FrameKind } from './frame.ts';
+export { oneShotRequest, PreInitServer, type OneShotHandler } from './one-shot.ts';
+export { encodeValue, decodeValue } from './value-codec.ts';
+export { JOINER_METHODS } from './connection.ts';

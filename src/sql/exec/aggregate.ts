@@ -5,14 +5,15 @@
  * exactly one output row, even for no input.
  */
 import type { AggregateCall } from '../expr/bind-expr.ts';
-import { compareValues, groupKeyOf, type EvalContext } from '../expr/bound.ts';
+import { compareValues, groupKeyOf, hashKeyOf, type EvalContext } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { Numeric } from '../types/numeric.ts';
 import { checkIntRange } from '../types/text-io.ts';
 import type { Value } from '../types/types.ts';
 
 interface Accumulator {
-  count: bigint;
+  /** Rows folded (a number while counting: exact far beyond any row count; bigint on output). */
+  count: number;
   value: Value;
   distinct: Set<string> | null;
 }
@@ -29,8 +30,8 @@ export async function aggregateStream(
   onBatch: () => void,
   limitError: () => Error,
 ): Promise<Value[][]> {
-  const groups = new Map<string, { keys: Value[]; accs: Accumulator[] }>();
-  const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0n, value: null, distinct: a.distinct ? new Set<string>() : null }));
+  const groups = new Map<unknown, { keys: Value[]; accs: Accumulator[] }>();
+  const fresh = (): Accumulator[] => node.aggregates.map((a) => ({ count: 0, value: null, distinct: a.distinct ? new Set<string>() : null }));
   if (node.groupBy.length === 0) groups.set('', { keys: [], accs: fresh() });
   const aggregates = node.aggregates;
   for (;;) {
@@ -39,7 +40,7 @@ export async function aggregateStream(
     onBatch();
     for (const row of rows) {
       const keys = node.groupBy.map((g) => g.eval(row, ctx));
-      const k = groupKeyOf(keys);
+      const k = hashKeyOf(keys);
       let g = groups.get(k);
       if (g === undefined) {
         g = { keys, accs: fresh() };
@@ -101,7 +102,7 @@ function add(a: Value, b: Value): Value {
 }
 
 function final(call: AggregateCall, acc: Accumulator): Value {
-  if (call.name === 'count') return acc.count;
+  if (call.name === 'count') return BigInt(acc.count);
   if (acc.value === null) return null;
   const v = acc.value;
   if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;
@@ -110,7 +111,7 @@ function final(call: AggregateCall, acc: Accumulator): Value {
     return v;
   }
   // avg
-  if (typeof v === 'number') return v / Number(acc.count);
+  if (typeof v === 'number') return v / acc.count;
   const sum = typeof v === 'bigint' ? Numeric.fromBigInt(v) : (v as Numeric);
-  return sum.div(Numeric.fromBigInt(acc.count));
+  return sum.div(Numeric.fromBigInt(BigInt(acc.count)));
 }

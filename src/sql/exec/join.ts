@@ -5,7 +5,7 @@
  * unmatched left row padded with NULLs; RIGHT/FULL emit unmatched right rows at the end.
  * Output comes in batches of at most `outputBatchRows`, so a large cross join streams.
  */
-import { groupKeyOf } from '../expr/bound.ts';
+import { groupKeyOf, hashKeyOf } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import type { Value } from '../types/types.ts';
 import { drain, type ExecContext, type Operator, type Row } from './operators.ts';
@@ -29,9 +29,9 @@ export function hashJoin(node: JoinNode, left: Operator, right: Operator, ctx: E
   };
 }
 
-async function build(node: JoinNode, right: Operator, ctx: ExecContext): Promise<{ buckets: Map<string, BuildEntry[]>; all: BuildEntry[] }> {
+async function build(node: JoinNode, right: Operator, ctx: ExecContext): Promise<{ buckets: Map<unknown, BuildEntry[]>; all: BuildEntry[] }> {
   const rows = await drain(right, ctx);
-  const buckets = new Map<string, BuildEntry[]>();
+  const buckets = new Map<unknown, BuildEntry[]>();
   const all: BuildEntry[] = [];
   const padding: Value[] = new Array<Value>(node.leftWidth).fill(null);
   for (const row of rows) {
@@ -46,10 +46,15 @@ async function build(node: JoinNode, right: Operator, ctx: ExecContext): Promise
   return { buckets, all };
 }
 
-function keyOf(exprs: JoinNode['leftKeys'], row: readonly Value[], ctx: ExecContext): string | null {
+/** The hash key of a row's join keys; null when one is NULL (it never matches). */
+function keyOf(exprs: JoinNode['leftKeys'], row: readonly Value[], ctx: ExecContext): unknown {
   if (exprs.length === 0) return '';
+  if (exprs.length === 1) {
+    const v = (exprs[0] as JoinNode['leftKeys'][number]).eval(row, ctx.eval);
+    return v === null ? null : typeof v !== 'object' ? v : groupKeyOf([v]);
+  }
   const values = exprs.map((e) => e.eval(row, ctx.eval));
-  return values.includes(null) ? null : groupKeyOf(values);
+  return values.includes(null) ? null : hashKeyOf(values);
 }
 
 async function* joinRows(node: JoinNode, left: Operator, right: Operator, ctx: ExecContext): AsyncGenerator<Row[]> {
@@ -67,7 +72,7 @@ async function* joinRows(node: JoinNode, left: Operator, right: Operator, ctx: E
       const bucket = key === null ? undefined : buckets.get(key);
       let matched = false;
       for (const entry of bucket ?? []) {
-        const row = [...l, ...entry.row];
+        const row = l.concat(entry.row);
         if (node.residual !== null && node.residual.eval(row, ctx.eval) !== true) continue;
         matched = true;
         entry.matched = true;

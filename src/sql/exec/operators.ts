@@ -118,11 +118,16 @@ function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'outer' | '
   return Object.create(ctx, { eval: { value: evalCtx, enumerable: true } }) as ExecContext;
 }
 
-/** Runs a subquery (for `row` of the enclosing query when correlated); stores its first column. */
+/**
+ * Runs a subquery (for `row` of the enclosing query when correlated); stores its first
+ * column. Each subquery level adds one entry to `outer` (bound outer columns address it by
+ * nesting depth): an uncorrelated one adds an empty row, which nothing reads, so that the
+ * correlated subqueries nested in it still find their enclosing rows at the right depth.
+ */
 async function runSubquery(plan: SubqueryPlan, ctx: ExecContext, row: Row | null): Promise<void> {
   const results = ctx.eval.subqueryResults;
   if (results === undefined) throw new Error('internal: subquery outside a subplans root');
-  const inner = row === null ? ctx : withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row] });
+  const inner = withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row ?? []] });
   const op = buildOperator(plan.node, inner);
   const values: Value[] = [];
   for (;;) {

@@ -1,8 +1,8 @@
 /**
  * UNION / INTERSECT / EXCEPT [ALL] over two inputs of the same column types. Rows compare
  * as in DISTINCT (NULLs equal). UNION streams (with a seen-set unless ALL); INTERSECT and
- * EXCEPT first count the right input's rows (bounded by resultRowsMax), then stream the
- * left: without ALL each distinct row comes out at most once; with ALL a row comes out
+ * EXCEPT first count the right input's rows (bounded by resultRowsMax; not at all when the
+ * left input is empty), then stream the left: without ALL each distinct row comes out at most once; with ALL a row comes out
  * min(l, r) times (INTERSECT) or max(l - r, 0) times (EXCEPT).
  */
 import { groupKeyOf } from '../expr/bound.ts';
@@ -34,10 +34,19 @@ export function setOperator(node: SetOpNode, left: Operator, right: Operator, ct
     };
   }
   let counts: Map<string, number> | null = null;
+  let first: Row[] | null = null;
   return {
     next: async () => {
-      counts ??= await countRows(right, ctx);
-      const batch = await left.next();
+      if (counts === null) {
+        // Like PostgreSQL, read the left input first: when it is empty the right one is
+        // never evaluated (its errors, say a division by zero, do not happen).
+        do first = await left.next();
+        while (first !== null && first.length === 0);
+        if (first === null) return null;
+        counts = await countRows(right, ctx);
+      }
+      const batch = first ?? (await left.next());
+      first = null;
       if (batch === null) return null;
       const out: Row[] = [];
       for (const r of batch) {

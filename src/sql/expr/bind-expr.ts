@@ -300,9 +300,13 @@ export class Binder {
     const all = e.mode === 'all';
     return {
       kind: 'subquery', type: T.bool, plan, arg, eval: (row, ctx) => {
+        // Over no rows ANY is false and ALL true, and (as in PostgreSQL) the left operand is
+        // never evaluated: its errors do not happen.
+        const values = valuesOf(ctx);
+        if (values.length === 0) return all;
         const a = arg.eval(row, ctx);
         let sawNull = false;
-        for (const v of valuesOf(ctx)) {
+        for (const v of values) {
           const r = cmp.eval([a, v], ctx);
           if (r === null) sawNull = true;
           else if (r === !all) return !all;

@@ -98,6 +98,21 @@ export function compareValues(a: Value, b: Value): number {
 }
 
 /** Equality for grouping and DISTINCT: NULLs are equal to each other here. */
+/**
+ * A Map key that is equal exactly when the values are equal for grouping and hash joins
+ * (as `groupKeyOf`). A single primitive stands for itself: JavaScript's Map compares
+ * strings, numbers (NaN equal to NaN, -0 to 0, as PostgreSQL groups floats), bigints and
+ * booleans by value, which spares building a string per row. One call site always passes
+ * the same number of values of the same types, so the two shapes never meet in one map.
+ */
+export function hashKeyOf(values: readonly Value[]): unknown {
+  if (values.length === 1) {
+    const v = values[0] as Value;
+    if (v === null || typeof v !== 'object') return v;
+  }
+  return groupKeyOf(values);
+}
+
 export function groupKeyOf(values: readonly Value[]): string {
   let key = '';
   for (const v of values) {

@@ -145,8 +145,11 @@ export interface SelectStmt {
   readonly limit: Expr | null;
   readonly offset: Expr | null;
   readonly distinct: boolean;
-  /** FOR UPDATE / FOR SHARE: accepted (serializable txns need no lock for correctness). */
-  readonly locking: boolean;
+  /**
+   * FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE, with NOWAIT or SKIP LOCKED:
+   * the rows read are locked for the rest of the transaction (null: a plain read).
+   */
+  readonly locking: { readonly wait: 'block' | 'nowait' | 'skip-locked' } | null;
   /**
    * UNION / INTERSECT / EXCEPT: when set, this statement is `left op right` and only its
    * orderBy / limit / offset apply (to the combined result); items, from... are empty.
@@ -232,6 +235,9 @@ export type Statement =
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
+  | { readonly kind: 'savepoint'; readonly name: string }
+  | { readonly kind: 'rollback-to'; readonly name: string }
+  | { readonly kind: 'release'; readonly name: string }
   | { readonly kind: 'set'; readonly name: string; readonly value: SetValue; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }

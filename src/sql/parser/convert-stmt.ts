@@ -11,6 +11,7 @@ import type {
   FromItem,
   IndexColumn,
   JoinType,
+  Literal,
   InsertSource,
   OrderItem,
   SelectItem,
@@ -173,6 +174,14 @@ function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
   return { kind: 'function', call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), ordinality: body['ordinality'] === true, pos };
 }
 
+/** The strictest wait policy of the locking clauses (NOWAIT, then SKIP LOCKED), or null. */
+function convertLocking(clauses: readonly unknown[]): SelectStmt['locking'] {
+  if (clauses.length === 0) return null;
+  const policies = clauses.map((c) => str(unwrap(c).body['waitPolicy']));
+  const wait = policies.includes('LockWaitError') ? 'nowait' : policies.includes('LockWaitSkip') ? 'skip-locked' : 'block';
+  return { wait };
+}
+
 function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt {
   const distinctClause = list(body['distinctClause']);
   return {
@@ -186,7 +195,7 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),
     offset: optionalExpr(body['limitOffset']),
     distinct: distinctClause.length > 0,
-    locking: list(body['lockingClause']).length > 0,
+    locking: convertLocking(list(body['lockingClause'])),
     with: [],
     setOp: null,
   };
@@ -412,6 +421,12 @@ function convertTransaction(body: JsonObject): Statement {
       return { kind: 'commit' };
     case 'TRANS_STMT_ROLLBACK':
       return { kind: 'rollback' };
+    case 'TRANS_STMT_SAVEPOINT':
+      return { kind: 'savepoint', name: str(body['savepoint_name']) ?? '' };
+    case 'TRANS_STMT_ROLLBACK_TO':
+      return { kind: 'rollback-to', name: str(body['savepoint_name']) ?? '' };
+    case 'TRANS_STMT_RELEASE':
+      return { kind: 'release', name: str(body['savepoint_name']) ?? '' };
     default:
       return { kind: 'unsupported', what: (str(body['kind']) ?? '').replace('TRANS_STMT_', '').replaceAll('_', ' '), pos: -1 };
   }
@@ -436,10 +451,31 @@ function convertSet(body: JsonObject): Statement {
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
     case 'VAR_SET_MULTI':
-      // SET TRANSACTION ISOLATION LEVEL ... (pg_dump): transactions are serializable, which every level allows.
-      if (name === 'transaction') return { kind: 'set', name, value: { kind: 'default' }, local: false };
-      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
+      return convertSetTransaction(name, body);
     default:
-      return { kind: 'unsupported', what: 'SET TRANSACTION and SET ... FROM CURRENT', pos: -1 };
+      return { kind: 'unsupported', what: 'SET ... FROM CURRENT', pos: -1 };
   }
+}
+
+/**
+ * SET TRANSACTION ISOLATION LEVEL x (and SET SESSION CHARACTERISTICS AS TRANSACTION ...)
+ * become SETs of transaction_isolation (default_transaction_isolation), as PostgreSQL
+ * itself treats them. Other transaction modes are unsupported.
+ */
+function convertSetTransaction(name: string, body: JsonObject): Statement {
+  const target = name === 'transaction' ? 'transaction_isolation' : name === 'session characteristics' ? 'default_transaction_isolation' : null;
+  const values: Literal[] = [];
+  for (const o of list(body['args'])) {
+    const d = unwrap(o).body;
+    // READ ONLY / DEFERRABLE (pg_dump sends both with its isolation level) are accepted and
+    // not enforced yet: the isolation level is what changes how the transaction runs.
+    if (str(d['defname']) === 'transaction_read_only' || str(d['defname']) === 'transaction_deferrable') continue;
+    const arg = convertConst(unwrap(d['arg']).body);
+    if (str(d['defname']) !== 'transaction_isolation' || arg.kind !== 'string' || target === null) {
+      return { kind: 'unsupported', what: `SET ${name.toUpperCase()} ${str(d['defname']) ?? ''}`, pos: -1 };
+    }
+    values.push(arg);
+  }
+  if (target === null || values.length !== 1) return { kind: 'unsupported', what: `SET ${name.toUpperCase()}`, pos: -1 };
+  return { kind: 'set', name: target, value: { kind: 'values', values }, local: false };
 }

@@ -16,7 +16,7 @@ import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Parser } from '../parser/parse.ts';
 import type { Statement, TableRef } from '../parser/ast.ts';
 import { isObject, list, obj, str } from '../parser/json.ts';
-import { sqlError, SqlError } from '../sql-error.ts';
+import { sqlError, SqlError, type SqlErrorFields } from '../sql-error.ts';
 import type { CopyInSink, QueryEvent } from '../session.ts';
 import { parseValue, type FormatContext } from '../types/text-io.ts';
 import type { SqlType, Value } from '../types/types.ts';
@@ -159,6 +159,9 @@ class CopyLoader implements CopyInSink {
   private ended = false;
   private inserted = 0;
   private insertedInTxn = 0;
+  /** Input lines of the rows in the current implicit transaction (for errors at commit). */
+  private txnFirstLine = 0;
+  private txnLastLine = 0;
   private readonly plans = new Map<number, { stmt: Statement; planned: Planned }>();
 
   constructor(
@@ -193,6 +196,7 @@ class CopyLoader implements CopyInSink {
       try {
         for (const row of this.reader.finish()) this.rows.push(row);
         while (this.rows.length > 0) await this.insertBatch(this.rows.splice(0, copyInsertBatchRows));
+        if (this.insertedInTxn > 0 && !this.host.inExplicitBlock()) await this.commit();
       } catch (err) {
         this.error = err;
       }
@@ -206,7 +210,7 @@ class CopyLoader implements CopyInSink {
     for (const row of batch) {
       if (row.fields.length !== this.columns.length) {
         const what = row.fields.length < this.columns.length ? 'missing data for column' : 'extra data after last expected column';
-        throw sqlError('22P04', row.fields.length < this.columns.length ? `${what} "${this.columns[row.fields.length]!.name}"` : what, { detail: `COPY ${this.table.name}, line ${row.line}` });
+        throw sqlError('22P04', row.fields.length < this.columns.length ? `${what} "${this.columns[row.fields.length]!.name}"` : what, { where: `COPY ${this.table.name}, line ${row.line}` });
       }
       row.fields.forEach((f, i) => {
         const col = this.columns[i]!;
@@ -214,7 +218,7 @@ class CopyLoader implements CopyInSink {
           params.push(f === null ? null : parseValue(col.type, f, this.host.format));
         } catch (err) {
           if (!(err instanceof SqlError)) throw err;
-          throw sqlError(err.code, err.message, { detail: `COPY ${this.table.name}, line ${row.line}, column ${col.name}: "${f}"` });
+          throw withWhere(err, `COPY ${this.table.name}, line ${row.line}, column ${col.name}: "${f}"`);
         }
       });
     }
@@ -222,16 +226,25 @@ class CopyLoader implements CopyInSink {
     try {
       for await (const e of this.host.run(stmt, planned, params)) void e;
     } catch (err) {
-      if (!(err instanceof SqlError) || err.detail !== undefined) throw err;
-      const lines = `lines ${batch[0]!.line}-${batch.at(-1)!.line}`;
-      throw sqlError(err.code, err.message, { detail: `COPY ${this.table.name}, ${lines}` });
+      if (!(err instanceof SqlError) || err.where !== undefined) throw err;
+      throw withWhere(err, `COPY ${this.table.name}, lines ${batch[0]!.line}-${batch.at(-1)!.line}`);
     }
+    if (this.insertedInTxn === 0) this.txnFirstLine = batch[0]!.line;
+    this.txnLastLine = batch.at(-1)!.line;
     this.inserted += batch.length;
     this.insertedInTxn += batch.length;
-    if (this.insertedInTxn >= copyRowsPerTxnMax && !this.host.inExplicitBlock()) {
+    if (this.insertedInTxn >= copyRowsPerTxnMax && !this.host.inExplicitBlock()) await this.commit();
+  }
+
+  /** Commits COPY's implicit transaction; its rows' errors (say 23505) surface here. */
+  private async commit(): Promise<void> {
+    try {
       await this.host.commitImplicit();
-      this.insertedInTxn = 0;
+    } catch (err) {
+      if (!(err instanceof SqlError) || err.where !== undefined) throw err;
+      throw withWhere(err, `COPY ${this.table.name}, lines ${this.txnFirstLine}-${this.txnLastLine}`);
     }
+    this.insertedInTxn = 0;
   }
 
   private planFor(rowCount: number): { stmt: Statement; planned: Planned } {
@@ -246,4 +259,9 @@ class CopyLoader implements CopyInSink {
     this.plans.set(rowCount, entry);
     return entry;
   }
+}
+
+/** `err` with PostgreSQL's CONTEXT set to `where` (the rest of its fields kept). */
+function withWhere(err: SqlError, where: string): SqlError {
+  return new SqlError({ ...err, message: err.message, severity: err.severity, where } as SqlErrorFields, { cause: err.cause });
 }

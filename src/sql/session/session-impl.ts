@@ -4,34 +4,37 @@
  * then run inside the session's open transaction, which is implicit (committed at the end
  * of a query string or at Sync) unless BEGIN opened it.
  */
-import { assertNever, type Logger } from '../../util/index.ts';
+import { assertNever, type Logger, type Random } from '../../util/index.ts';
 import type { TxnCoordinator } from '../../txn/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
-import { toSqlError } from '../errors.ts';
+import { errorCode, toSqlError } from '../errors.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import type { ExecContext, ExecLimits } from '../exec/operators.ts';
 import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
-import { parseValue, type FormatContext } from '../types/text-io.ts';
-import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { positionOf, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
-import { Settings } from './settings.ts';
-import { decodeBinary } from './binary-io.ts';
+import { Settings, txnIsolationOf } from './settings.ts';
+import { declaredParamType, decodeParam } from './params.ts';
 import { PortalCursor } from './portal-cursor.ts';
 import { isCopy, runCopy, type CopyHost } from './copy-run.ts';
 import { OpenTxn } from './txn-state.ts';
 import { SessionAdvisoryLocks } from '../advisory/advisory-locks.ts';
 import { CatalogSnapshot, isVirtualSchema, virtualTable, type PgCatalog } from '../pgcatalog/index.ts';
+import { lockingTxn } from './locking.ts';
+import { indexSpan } from '../storage/keys.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
   readonly catalog: Catalog;
   readonly txns: TxnCoordinator;
   readonly logger: Logger;
+  /** Jitter of the backoff between server-side retries. */
+  readonly random: Random;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
 }
@@ -50,6 +53,13 @@ interface Portal {
   /** Created by the first Execute; holds the statement open while the portal is suspended. */
   cursor: PortalCursor | null;
 }
+
+/** Server-side retries of a statement that is its own implicit transaction. */
+const IMPLICIT_TXN_RETRIES_MAX = 20;
+/** The largest pause (ms) between them; each is a random part of min(2^attempt, this). */
+const IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX = 64;
+/** Lower-layer error codes after which such a statement is retried. */
+const retryableCodes: ReadonlySet<string> = new Set(['txn-retry', 'txn-aborted', 'deadlock']);
 
 /** Why the running statement must stop, if it must. */
 type StopReason = 'cancel' | 'statement-timeout' | null;
@@ -165,7 +175,7 @@ export class SqlSession implements Session {
   /** In a failed block only COMMIT/ROLLBACK run; everything else is 25P02. Returns true when planning must be skipped. */
   private checkFailedBlock(stmt: Statement): boolean {
     if (this.open === null || !this.open.failed) return false;
-    if (stmt.kind === 'commit' || stmt.kind === 'rollback') return true;
+    if (stmt.kind === 'commit' || stmt.kind === 'rollback' || stmt.kind === 'rollback-to') return true;
     throw sqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
   }
 
@@ -209,8 +219,12 @@ export class SqlSession implements Session {
   }
 
   private ensureTxn(): OpenTxn {
-    if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, null), false);
+    if (this.open === null) this.setOpen(OpenTxn.begin(this.deps.txns, this.deps.catalog, false, this.defaultIsolation()), false);
     return this.open!;
+  }
+
+  private defaultIsolation(): 'serializable' | 'read-committed' {
+    return txnIsolationOf(this.settings.get('default_transaction_isolation') ?? 'serializable');
   }
 
   private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
@@ -296,6 +310,8 @@ export class SqlSession implements Session {
     binary: readonly boolean[],
     describe: boolean,
     lastInImplicit: boolean,
+    /** False: a DML statement's writes stay buffered (COPY sends them with its commit). */
+    flushDml = true,
   ): AsyncGenerator<QueryEvent> {
     if (planned === null || planned.plan.kind === 'utility') {
       for await (const e of runUtility(stmt, this.utilityHost(), describe)) {
@@ -306,10 +322,42 @@ export class SqlSession implements Session {
       }
       return;
     }
+    // A statement that is its implicit transaction alone is retried here after a
+    // serialization failure or deadlock, as long as it has sent no rows: the client never
+    // learns of the conflict.
+    const alone = this.open === null && lastInImplicit;
+    let describeNow = describe;
+    for (let attempt = 0; ; attempt++) {
+      let sentRows = false;
+      try {
+        for await (const e of this.runPlanned(stmt, planned, params, binary, describeNow, lastInImplicit, flushDml)) {
+          if (e.kind === 'row-description') describeNow = false;
+          if (e.kind === 'rows') sentRows = true;
+          yield e;
+        }
+        return;
+      } catch (err) {
+        if (!alone || sentRows || attempt >= IMPLICIT_TXN_RETRIES_MAX || !retryableCodes.has(errorCode(err) ?? '')) throw err;
+        const failed = this.open;
+        if (failed !== null) {
+          this.setOpen(null, false);
+          await failed.rollback().catch(() => undefined);
+        }
+        const ceilingMs = Math.min(2 ** attempt, IMPLICIT_TXN_RETRY_BACKOFF_MS_MAX);
+        await new Promise((resolve) => setTimeout(resolve, this.deps.random.next() * ceilingMs));
+      }
+    }
+  }
+
+  private async *runPlanned(stmt: Statement, planned: Planned, params: readonly Value[], binary: readonly boolean[], describe: boolean, lastInImplicit: boolean, flushDml: boolean): AsyncGenerator<QueryEvent> {
+    const locking = stmt.kind === 'select' ? stmt.locking : null;
     const open = this.ensureTxn();
+    open.beginStatement();
+    open.txn.setLockWait(locking?.wait === 'nowait' ? 'nowait' : 'block', this.settings.lockTimeoutMs);
+    const txn = locking === null ? open.txn : lockingTxn(open.txn, planned.tables.map((t) => indexSpan(t.id, t.primaryIndex.id)), locking.wait === 'skip-locked');
     if (describe && planned.columns !== null) yield { kind: 'row-description', columns: planned.columns };
     const types = planned.plan.kind === 'query' ? planned.plan.query.types : planned.plan.kind === 'dml' ? planned.plan.dml.returningTypes : planned.columns?.map(() => ({ kind: 'text' }) as SqlType) ?? [];
-    const exec = this.execContext(open, params);
+    const exec = { ...this.execContext(open, params), txn };
     // reg* columns print names: the encoder reads them through the statement's catalog view.
     const catalog = exec.eval.catalog;
     const format = types.some((t) => t.kind === 'oid') && catalog !== undefined ? { timeZone: this.settings.timeZone, extraFloatDigits: this.settings.extraFloatDigits, objectNames: catalog.snapshot() } : this.settings;
@@ -323,7 +371,7 @@ export class SqlSession implements Session {
         // completes; the last statement of an implicit transaction sends them with the
         // commit itself, which on one range is a single synced write (the one-phase commit).
         if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
-        else if (planned.plan.kind === 'dml') await open.txn.flush();
+        else if ((planned.plan.kind === 'dml' && flushDml) || locking !== null) await open.txn.flush(); // locks are taken now
         yield { kind: 'command-complete', tag: r.value };
         return;
       }
@@ -337,7 +385,9 @@ export class SqlSession implements Session {
       format: this.settings,
       lookupTable: (ref) => this.lookupTable(ref),
       plan: (stmt, declared) => this.plan(stmt, declared),
-      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false),
+      // In COPY's own implicit transactions the rows' writes go out with each commit: on
+      // one range a single synced write without intents (errors then name a line range).
+      run: (stmt, planned, params) => this.runStatement(stmt, planned, params, [], false, false, this.open?.explicit === true),
       inExplicitBlock: () => this.open?.explicit === true,
       commitImplicit: () => this.finishImplicit(true),
     };
@@ -352,7 +402,7 @@ export class SqlSession implements Session {
       settings: this.settings,
       getOpen: () => this.open,
       setOpen: (o, committed) => this.setOpen(o, committed),
-      beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation),
+      beginExplicit: (isolation) => OpenTxn.begin(this.deps.txns, this.deps.catalog, true, isolation ?? this.defaultIsolation()),
       ensureTxn: () => this.ensureTxn(),
       databaseId: this.database.id,
       catalog: this.deps.catalog,
@@ -508,31 +558,6 @@ export class SqlSession implements Session {
     await this.advisoryRelease;
     await this.advisory.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing advisory locks at session end failed'));
   }
-}
-
-/**
- * Types a client may declare that the SQL layer does not have yet: refused clearly (0A000)
- * rather than read as text, because their binary forms are not text.
- */
-const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
-  [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
-  [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
-  [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
-]);
-
-function declaredParamType(oid: number): SqlType | null {
-  const unsupported = unsupportedParamTypes.get(oid);
-  if (unsupported !== undefined) throw sqlError('0A000', `parameters of type ${unsupported} are not supported yet`);
-  return typeFromOid(oid);
-}
-
-function decodeParam(raw: Uint8Array | null, type: SqlType, format: number, settings: FormatContext, index: number): Value {
-  if (raw === null) return null;
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (format === 1) return decodeBinary(type, buf, index);
-  if (format !== 0) throw sqlError('08P01', `unsupported format code: ${format}`);
-  return parseValue(type, buf.toString('utf8'), settings);
 }
 
 export { SqlError, assertNever };

@@ -182,6 +182,12 @@ export class Settings {
         this.values.set(name, formatDurationMs(ms));
         return;
       }
+      case 'transaction_isolation': case 'default_transaction_isolation': {
+        const level = isolationLevelName(v);
+        if (level === null) throw sqlError('22023', `invalid value for parameter "${name}": "${v}"`, { hint: 'Available values: serializable, repeatable read, read committed, read uncommitted.' });
+        this.values.set(name, level);
+        return;
+      }
       case 'client_min_messages':
         if (!/^(debug[1-5]?|log|notice|warning|error)$/i.test(v)) throw sqlError('22023', `invalid value for parameter "client_min_messages": "${v}"`);
         this.values.set(name, v.toLowerCase());
@@ -205,6 +211,20 @@ export class Settings {
   all(): [string, string][] {
     return [...settingDefaults.keys()].sort().map((k) => [settingDisplayNames.get(k) ?? k, this.get(k) ?? '']);
   }
+}
+
+/** The isolation level's SHOW name, or null for a wrong one. */
+export function isolationLevelName(text: string): string | null {
+  const t = text.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return ['serializable', 'repeatable read', 'read committed', 'read uncommitted'].includes(t) ? t : null;
+}
+
+/**
+ * The level a transaction runs at: READ UNCOMMITTED is READ COMMITTED (as in PostgreSQL);
+ * REPEATABLE READ is SERIALIZABLE (stronger, which the standard allows; as CockroachDB).
+ */
+export function txnIsolationOf(name: string): 'serializable' | 'read-committed' {
+  return name === 'read committed' || name === 'read uncommitted' ? 'read-committed' : 'serializable';
 }
 
 const durationUnitsMs: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };

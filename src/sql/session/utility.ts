@@ -12,7 +12,7 @@ import type { Literal, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import type { QueryEvent } from '../session.ts';
 import type { FormatContext } from '../types/text-io.ts';
-import { settingDefaults, showColumnName, type Settings } from './settings.ts';
+import { isolationLevelName, settingDefaults, showColumnName, type Settings } from './settings.ts';
 import type { OpenTxn } from './txn-state.ts';
 
 export interface UtilityHost {
@@ -69,6 +69,11 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       }
       return;
     }
+    case 'savepoint':
+    case 'rollback-to':
+    case 'release':
+      yield* runSavepoint(stmt, host);
+      return;
     case 'set':
       yield* runSet(stmt, host);
       return;
@@ -102,6 +107,24 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
   }
 }
 
+const savepointWords = { savepoint: 'SAVEPOINT', 'rollback-to': 'ROLLBACK TO SAVEPOINT', release: 'RELEASE SAVEPOINT' } as const;
+
+/** SAVEPOINT / ROLLBACK TO SAVEPOINT / RELEASE SAVEPOINT, with PostgreSQL's errors and tags. */
+async function* runSavepoint(stmt: Extract<Statement, { kind: 'savepoint' | 'rollback-to' | 'release' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+  const open = host.getOpen();
+  if (open === null || !open.explicit) throw sqlError('25P01', `${savepointWords[stmt.kind]} can only be used in transaction blocks`);
+  if (stmt.kind === 'savepoint') {
+    open.savepoint(stmt.name);
+    yield { kind: 'command-complete', tag: 'SAVEPOINT' };
+  } else if (stmt.kind === 'rollback-to') {
+    await open.rollbackTo(stmt.name);
+    yield { kind: 'command-complete', tag: 'ROLLBACK' };
+  } else {
+    open.release(stmt.name);
+    yield { kind: 'command-complete', tag: 'RELEASE' };
+  }
+}
+
 function literalText(l: Literal): string {
   switch (l.kind) {
     case 'integer': case 'decimal': case 'string': case 'bitstring': return l.text;
@@ -112,11 +135,11 @@ function literalText(l: Literal): string {
 
 async function* runSet(stmt: Extract<Statement, { kind: 'set' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const name = stmt.name;
-  if (name === 'transaction_isolation' || name === 'transaction') {
-    yield { kind: 'command-complete', tag: 'SET' };
+  const open = host.getOpen();
+  if (name === 'transaction_isolation') {
+    yield* runSetTransactionIsolation(stmt, open);
     return;
   }
-  const open = host.getOpen();
   if (stmt.local && (open === null || !open.explicit)) {
     // PostgreSQL's rule: outside a block SET LOCAL would end with the statement, so it warns.
     yield warning('25P01', 'SET LOCAL can only be used in transaction blocks');
@@ -136,12 +159,31 @@ async function* runSet(stmt: Extract<Statement, { kind: 'set' }>, host: UtilityH
   yield { kind: 'command-complete', tag: 'SET' };
 }
 
+/**
+ * SET TRANSACTION ISOLATION LEVEL (= SET transaction_isolation), PostgreSQL's rules: outside
+ * a block it warns and does nothing; inside one it must come before any query (25001).
+ */
+async function* runSetTransactionIsolation(stmt: Extract<Statement, { kind: 'set' }>, open: OpenTxn | null): AsyncGenerator<QueryEvent> {
+  const text = stmt.value.kind === 'default' ? 'serializable' : stmt.value.values.map(literalText).join(', ');
+  const level = isolationLevelName(text);
+  if (level === null) throw sqlError('22023', `invalid value for parameter "transaction_isolation": "${text}"`);
+  if (open === null || !open.explicit) {
+    yield warning('25P01', 'SET TRANSACTION can only be used in transaction blocks');
+  } else {
+    if (open.queried) throw sqlError('25001', 'SET TRANSACTION ISOLATION LEVEL must be called before any query');
+    open.setIsolation(level);
+  }
+  yield { kind: 'command-complete', tag: 'SET' };
+}
+
 async function* runShow(name: string, host: UtilityHost, describe: boolean): AsyncGenerator<QueryEvent> {
   if (name === 'all') {
     if (describe) yield { kind: 'row-description', columns: ['name', 'setting', 'description'].map((n) => ({ ...textColumn, name: n })) };
     yield { kind: 'rows', rows: host.settings.all().map(([n, v]) => [n, v, '']) };
   } else {
-    const value = name === 'transaction isolation level' ? host.settings.get('transaction_isolation') : host.settings.get(name);
+    const open = host.getOpen();
+    const isolation = name === 'transaction isolation level' || name === 'transaction_isolation';
+    const value = isolation ? (open?.isolationName ?? host.settings.get('default_transaction_isolation')) : host.settings.get(name);
     if (value === null) throw sqlError('42704', `unrecognized configuration parameter "${name}"`);
     if (describe) yield { kind: 'row-description', columns: [{ ...textColumn, name: showColumnName(name) }] };
     yield { kind: 'rows', rows: [[value]] };
@@ -151,6 +193,7 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
 
 async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
+  open.beginStatement();
   const ctx: DdlContext = {
     txn: open.txn,
     catalog: open.view,

@@ -1,0 +1,86 @@
+// Lease and replicate policies are pure functions: tables of cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideLeaseAction, decideLeaseApply, leaseState, NO_LEASE, type Lease } from '../../src/kv/lease.ts';
+import { decideReplicate } from '../../src/kv/replicate-queue.ts';
+import type { NodeId, RangeDescriptor, RangeId, StoreId } from '../../src/kv/index.ts';
+import { EMPTY_CONF_STATE, type ReplicaId } from '../../src/raft/index.ts';
+import { decodeCommand, encodeCommand } from '../../src/kv/replicated-cmd.ts';
+import { WriteBatch } from '../../src/kv/index.ts';
+
+const MS = 1_000_000n;
+const n = (x: number): NodeId => x as NodeId;
+const lease = (holder: number, seq: number, startMs: number, endMs: number): Lease => ({ holder: n(holder), seq, start: BigInt(startMs) * MS, expiration: BigInt(endMs) * MS });
+const settings = { leaseDurationMs: 1000, maxClockOffsetMs: 100 };
+
+test('decideLeaseApply: extend own, take an expired one, refuse one still held', () => {
+  const cases: { name: string; current: Lease; request: Lease; want: Lease | null }[] = [
+    { name: 'first lease', current: NO_LEASE, request: lease(1, 0, 10, 1010), want: lease(1, 1, 10, 1010) },
+    { name: 'extension keeps seq and start', current: lease(1, 3, 10, 1010), request: lease(1, 0, 500, 1500), want: lease(1, 3, 10, 1500) },
+    { name: 'extension that gains nothing', current: lease(1, 3, 10, 1010), request: lease(1, 0, 5, 1000), want: null },
+    { name: 'another node before expiry', current: lease(1, 3, 10, 1010), request: lease(2, 0, 1009, 2009), want: null },
+    { name: 'another node at expiry', current: lease(1, 3, 10, 1010), request: lease(2, 0, 1010, 2010), want: lease(2, 4, 1010, 2010) },
+    { name: 'empty interval', current: NO_LEASE, request: lease(1, 0, 10, 10), want: null },
+  ];
+  for (const c of cases) {
+    const got = decideLeaseApply(c.current, c.request);
+    assert.deepEqual(got.ok ? got.lease : null, c.want, c.name);
+  }
+});
+
+test('leaseState: valid until the clock offset before expiry', () => {
+  const l = lease(1, 1, 0, 1000);
+  const cases: [number, number, string][] = [
+    [1, 0, 'valid'],
+    [1, 899, 'valid'],
+    [1, 900, 'stale'],
+    [1, 1000, 'expired'],
+    [2, 500, 'other'],
+    [2, 1000, 'expired'],
+  ];
+  for (const [self, nowMs, want] of cases) assert.equal(leaseState(settings, l, n(self), BigInt(nowMs) * MS), want, `n${self} at ${nowMs}`);
+  assert.equal(leaseState(settings, NO_LEASE, n(1), 0n), 'expired');
+});
+
+test('decideLeaseAction: only the raft leader requests; renews at half the duration', () => {
+  const l = lease(1, 1, 0, 1000);
+  assert.equal(decideLeaseAction(settings, l, n(1), false, 900n * MS).kind, 'none');
+  assert.equal(decideLeaseAction(settings, l, n(1), true, 400n * MS).kind, 'none');
+  assert.equal(decideLeaseAction(settings, l, n(1), true, 501n * MS).kind, 'request');
+  assert.equal(decideLeaseAction(settings, l, n(2), true, 999n * MS).kind, 'none');
+  const take = decideLeaseAction(settings, l, n(2), true, 1000n * MS);
+  assert.deepEqual(take, { kind: 'request', lease: { holder: 2, seq: 0, start: 1000n * MS, expiration: 2000n * MS } });
+});
+
+test('decideReplicate: add a learner on a live node without a replica, promote it once caught up', () => {
+  const desc = (nodes: number[]): RangeDescriptor => ({
+    rangeId: 1n as RangeId,
+    startKey: new Uint8Array(0),
+    endKey: Uint8Array.of(0xff),
+    replicas: nodes.map((x) => ({ nodeId: n(x), storeId: x as StoreId, replicaId: x })),
+    generation: 0n,
+  });
+  const conf = (voters: number[], learners: number[] = []): typeof EMPTY_CONF_STATE => ({ ...EMPTY_CONF_STATE, voters: voters as ReplicaId[], learners: learners as ReplicaId[] });
+  const base = { replicationFactor: 3, learnerCaughtUp: () => false };
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1]), confState: conf([1]), liveNodes: [n(1)] }), { kind: 'none' });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1]), confState: conf([1]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'add-learner', node: 2 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2]), confState: conf([1], [2]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'none' });
+  assert.deepEqual(decideReplicate({ ...base, learnerCaughtUp: () => true, desc: desc([1, 2]), confState: conf([1], [2]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'promote', node: 2 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2]), confState: conf([1, 2]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'add-learner', node: 3 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2, 3]), liveNodes: [n(1), n(2), n(3), n(4)] }), { kind: 'none' });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2]), confState: { ...conf([1, 2]), votersOutgoing: [n(1)] as unknown as ReplicaId[] }, liveNodes: [n(1), n(2), n(3)] }), { kind: 'none' });
+});
+
+test('commands round-trip', () => {
+  const b = new WriteBatch();
+  b.put(Uint8Array.of(1, 2), Uint8Array.of(3));
+  b.del(Uint8Array.of(4));
+  const cmd = decodeCommand(encodeCommand({ kind: 'write', id: 77n, leaseSeq: 5, batch: b }));
+  assert.equal(cmd.kind, 'write');
+  if (cmd.kind !== 'write') return;
+  assert.equal(cmd.id, 77n);
+  assert.equal(cmd.leaseSeq, 5);
+  assert.deepEqual([...cmd.batch.ops()], [...b.ops()]);
+  const l = decodeCommand(encodeCommand({ kind: 'lease', id: 9n, request: lease(2, 0, 1, 2) }));
+  assert.deepEqual(l, { kind: 'lease', id: 9n, request: lease(2, 0, 1, 2) });
+});
