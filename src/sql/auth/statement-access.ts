@@ -79,6 +79,12 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
         const t = ctx.lookupIndexTable(ref);
         return t === null ? [] : onTable(t, 'owner', ctx).map((a) => (a.kind === 'table' ? { ...a, ownerLabel: `index ${ref.name}` } : a));
       });
+    case 'lock':
+      // LOCK TABLE needs some privilege on each table; reading it is the least (ACCESS SHARE).
+      return stmt.tables.flatMap((ref) => {
+        const t = ctx.lookupTable(ref);
+        return t === null ? [] : onTable(t, 'SELECT', ctx);
+      });
     case 'truncate':
       return stmt.tables.flatMap((ref) => {
         const t = ctx.lookupTable(ref);

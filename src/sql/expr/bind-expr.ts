@@ -440,6 +440,16 @@ export class Binder {
     }
     const from = e.type;
     if (e.kind === 'const' && !readsCatalog(from, target)) return constant(target, castValue(e.value, from, target, explicit, this.format));
+    if (e.kind === 'const') {
+      // 'users'::regclass: looked up once per statement's catalog view, not once per row.
+      const seen = new WeakMap<object, Value>();
+      return call(`CAST AS ${typeDisplayName(target)}`, target, [e], (_row, ctx) => {
+        const key = ctx.catalog;
+        if (key === undefined) return castValue(e.value, from, target, explicit, ctx);
+        if (!seen.has(key)) seen.set(key, castValue(e.value, from, target, explicit, ctx));
+        return seen.get(key) ?? null;
+      });
+    }
     return call(`CAST AS ${typeDisplayName(target)}`, target, [e], (row, ctx) => castValue(e.eval(row, ctx), from, target, explicit, ctx));
   }
 

@@ -374,6 +374,8 @@ export type Statement =
   | { readonly kind: 'explain'; readonly statement: Statement; readonly analyze?: boolean }
   /** Role and privilege statements (CREATE/ALTER/DROP ROLE, GRANT, REVOKE): see auth/auth-ast.ts. */
   | { readonly kind: 'auth'; readonly statement: AuthStatement }
+  /** LOCK TABLE ... IN <mode> MODE; `mode` is PostgreSQL's lock level (1 ACCESS SHARE ... 8 ACCESS EXCLUSIVE). */
+  | { readonly kind: 'lock'; readonly tables: readonly TableRef[]; readonly mode: number }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

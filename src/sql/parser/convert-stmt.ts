@@ -47,7 +47,6 @@ const statementNames: Readonly<Record<string, string>> = {
   DeallocateStmt: 'DEALLOCATE',
   CreateRoleStmt: 'CREATE ROLE',
   GrantStmt: 'GRANT',
-  LockStmt: 'LOCK',
   CommentStmt: 'COMMENT',
   DoStmt: 'DO',
 };
@@ -93,6 +92,8 @@ export function convertStatement(node: unknown): Statement {
       return convertCreateEnum(body);
     case 'CreateSeqStmt':
       return convertCreateSequence(body);
+    case 'LockStmt':
+      return { kind: 'lock', tables: list(body['relations']).map((r) => convertRangeVar(unwrap(r).body)), mode: typeof body['mode'] === 'number' ? body['mode'] : 8 };
     case 'ExplainStmt':
       return convertExplain(body);
     default:

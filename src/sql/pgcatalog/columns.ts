@@ -25,6 +25,10 @@ export interface VirtualTableDef {
   readonly relkind: 'r' | 'v';
   readonly columns: readonly VirtualColumn[];
   readonly rows: (snap: CatalogSnapshot, ctx: EvalContext) => readonly RowObject[];
+  /** Rows that never change (built-in objects): converted once, listed after `rows`. */
+  readonly fixedRows?: () => readonly RowObject[];
+  /** Values of columns a row object leaves out (instead of NULL). */
+  readonly defaults?: RowObject;
 }
 
 /**
@@ -51,9 +55,9 @@ export function columns(spec: string): VirtualColumn[] {
 }
 
 /** A row object as the table's values, numbers converted to each column's runtime type. */
-export function toRow(cols: readonly VirtualColumn[], obj: RowObject): Value[] {
+export function toRow(cols: readonly VirtualColumn[], obj: RowObject, defaults: RowObject = {}): Value[] {
   return cols.map((c) => {
-    const v = obj[c.name];
+    const v = obj[c.name] ?? defaults[c.name];
     if (v === undefined || v === null) return null;
     if (typeof v !== 'number') return v;
     switch (c.type.kind) {

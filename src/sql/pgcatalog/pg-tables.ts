@@ -14,43 +14,48 @@ import { VIRTUAL_RELATIONS } from './registry.ts';
 
 const visibleColumns = (t: TableDesc): TableDesc['columns'] => t.columns.filter((c) => !c.hidden);
 
+const classDefaults: RowObject = { relowner: SUPERUSER_OID, reltype: 0, reloftype: 0, reltablespace: 0, relpages: 0, reltuples: -1, relallvisible: 0, reltoastrelid: 0, relisshared: false, relpersistence: 'p', relchecks: 0, relhasrules: false, relhastriggers: false, relhassubclass: false, relrowsecurity: false, relforcerowsecurity: false, relispopulated: true, relreplident: 'd', relispartition: false, relrewrite: 0, relfrozenxid: 0, relminmxid: 0 };
+
 function classRows(snap: CatalogSnapshot): RowObject[] {
-  const base = { relowner: SUPERUSER_OID, reltype: 0, reloftype: 0, reltablespace: 0, relpages: 0, reltuples: -1, relallvisible: 0, reltoastrelid: 0, relisshared: false, relpersistence: 'p', relchecks: 0, relhasrules: false, relhastriggers: false, relhassubclass: false, relrowsecurity: false, relforcerowsecurity: false, relispopulated: true, relreplident: 'd', relispartition: false, relrewrite: 0, relfrozenxid: 0, relminmxid: 0 };
   const out: RowObject[] = [];
   for (const t of snap.tables) {
     const ns = snap.schemaOid(t);
     const indexes = indexesOf(t);
-    out.push({ ...base, oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length });
+    out.push({ oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length });
     for (const i of indexes) {
-      out.push({ ...base, oid: indexOid(t.id, i.id), relname: i.name, relnamespace: ns, relam: BTREE_AM_OID, relfilenode: indexOid(t.id, i.id), relhasindex: false, relkind: 'i', relnatts: i.columnIds.length });
+      out.push({ oid: indexOid(t.id, i.id), relname: i.name, relnamespace: ns, relam: BTREE_AM_OID, relfilenode: indexOid(t.id, i.id), relhasindex: false, relkind: 'i', relnatts: i.columnIds.length });
     }
-  }
-  for (const v of VIRTUAL_RELATIONS) {
-    out.push({ ...base, oid: v.oid, relname: v.name, relnamespace: v.schema === 'pg_catalog' ? PG_CATALOG_NAMESPACE_OID : 13_000, relam: v.relkind === 'r' ? HEAP_AM_OID : 0, relfilenode: 0, relhasindex: false, relkind: v.relkind, relnatts: v.columns.length });
   }
   return out;
 }
 
+/** The catalog tables themselves. */
+function virtualClassRows(): RowObject[] {
+  return VIRTUAL_RELATIONS.map((v) => ({ oid: v.oid, relname: v.name, relnamespace: v.schema === 'pg_catalog' ? PG_CATALOG_NAMESPACE_OID : 13_000, relam: v.relkind === 'r' ? HEAP_AM_OID : 0, relfilenode: 0, relhasindex: false, relkind: v.relkind, relnatts: v.columns.length }));
+}
+
+const attributeDefaults: RowObject = { attstattarget: -1, attndims: 0, attcacheoff: -1, attbyval: false, attalign: 'i', attstorage: 'p', attcompression: '', atthasmissing: false, attidentity: '', attgenerated: '', attisdropped: false, attislocal: true, attinhcount: 0 };
+
 function attributeRows(snap: CatalogSnapshot): RowObject[] {
-  const base = { attstattarget: -1, attndims: 0, attcacheoff: -1, attbyval: false, attalign: 'i', attstorage: 'p', attcompression: '', atthasmissing: false, attidentity: '', attgenerated: '', attisdropped: false, attislocal: true, attinhcount: 0 };
   const out: RowObject[] = [];
   for (const t of snap.tables) {
     visibleColumns(t).forEach((c, i) => {
       const len = typeSize(c.type);
       const collatable = c.type.kind === 'text' || c.type.kind === 'varchar' || c.type.kind === 'bpchar';
-      out.push({ ...base, attrelid: descriptorOid(t.id), attname: c.name, atttypid: typeOid(c.type), attlen: len, attnum: i + 1, atttypmod: typeMod(c.type), attbyval: len > 0 && len <= 8, attstorage: len === -1 ? 'x' : 'p', attnotnull: !c.nullable, atthasdef: c.defaultExpr !== null, attcollation: collatable ? DEFAULT_COLLATION_OID : 0 });
+      out.push({ attrelid: descriptorOid(t.id), attname: c.name, atttypid: typeOid(c.type), attlen: len, attnum: i + 1, atttypmod: typeMod(c.type), attbyval: len > 0 && len <= 8, attstorage: len === -1 ? 'x' : 'p', attnotnull: !c.nullable, atthasdef: c.defaultExpr !== null, attcollation: collatable ? DEFAULT_COLLATION_OID : 0 });
     });
     for (const idx of indexesOf(t)) {
       idx.columnIds.forEach((id, i) => {
         const c = t.columns.find((x) => x.id === id);
-        if (c !== undefined) out.push({ ...base, attrelid: indexOid(t.id, idx.id), attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: typeMod(c.type), attnotnull: false, atthasdef: false, attcollation: 0 });
+        if (c !== undefined) out.push({ attrelid: indexOid(t.id, idx.id), attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: typeMod(c.type), attnotnull: false, atthasdef: false, attcollation: 0 });
       });
     }
   }
-  for (const v of VIRTUAL_RELATIONS) {
-    v.columns.forEach((c, i) => out.push({ ...base, attrelid: v.oid, attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: -1, attnotnull: false, atthasdef: false, attcollation: 0 }));
-  }
   return out;
+}
+
+function virtualAttributeRows(): RowObject[] {
+  return VIRTUAL_RELATIONS.flatMap((v) => v.columns.map((c, i) => ({ attrelid: v.oid, attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: -1, attnotnull: false, atthasdef: false, attcollation: 0 })));
 }
 
 /** Column position (attnum) of each key column of an index, as PostgreSQL's int2vector text. */
@@ -107,11 +112,15 @@ export const CORE_TABLES: readonly VirtualTableDef[] = [
     schema: 'pg_catalog', name: 'pg_class', oid: 1259, relkind: 'r',
     columns: columns('oid oid, relname name, relnamespace oid, reltype oid, reloftype oid, relowner oid, relam oid, relfilenode oid, reltablespace oid, relpages int4, reltuples float4, relallvisible int4, reltoastrelid oid, relhasindex bool, relisshared bool, relpersistence char, relkind char, relnatts int2, relchecks int2, relhasrules bool, relhastriggers bool, relhassubclass bool, relrowsecurity bool, relforcerowsecurity bool, relispopulated bool, relreplident char, relispartition bool, relrewrite oid, relfrozenxid xid, relminmxid xid, relacl aclitem[], reloptions text[], relpartbound pg_node_tree'),
     rows: classRows,
+    fixedRows: virtualClassRows,
+    defaults: classDefaults,
   },
   {
     schema: 'pg_catalog', name: 'pg_attribute', oid: 1249, relkind: 'r',
     columns: columns('attrelid oid, attname name, atttypid oid, attstattarget int4, attlen int2, attnum int2, attndims int4, attcacheoff int4, atttypmod int4, attbyval bool, attalign char, attstorage char, attcompression char, attnotnull bool, atthasdef bool, atthasmissing bool, attidentity char, attgenerated char, attisdropped bool, attislocal bool, attinhcount int4, attcollation oid, attacl aclitem[], attoptions text[], attfdwoptions text[], attmissingval anyarray'),
     rows: attributeRows,
+    fixedRows: virtualAttributeRows,
+    defaults: attributeDefaults,
   },
   {
     schema: 'pg_catalog', name: 'pg_index', oid: 2610, relkind: 'r',
@@ -131,7 +140,8 @@ export const CORE_TABLES: readonly VirtualTableDef[] = [
   {
     schema: 'pg_catalog', name: 'pg_type', oid: 1247, relkind: 'r',
     columns: columns('oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typispreferred bool, typisdefined bool, typdelim char, typrelid oid, typsubscript regproc, typelem oid, typarray oid, typinput regproc, typoutput regproc, typreceive regproc, typsend regproc, typmodin regproc, typmodout regproc, typanalyze regproc, typalign char, typstorage char, typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin pg_node_tree, typdefault text, typacl aclitem[]'),
-    rows: typeRows,
+    rows: () => [],
+    fixedRows: typeRows,
   },
   {
     schema: 'pg_catalog', name: 'pg_namespace', oid: 2615, relkind: 'r',

@@ -18,7 +18,22 @@ export const VIRTUAL_RELATIONS: readonly VirtualRelation[] = [...CORE_TABLES, ..
 function rowsOf(def: VirtualTableDef, ctx: EvalContext): readonly (readonly Value[])[] {
   if (ctx.catalog === undefined) throw new Error(`internal: ${def.schema}.${def.name} read without a catalog in the context`);
   const tableoid = BigInt(def.oid);
-  return def.rows(ctx.catalog.snapshot(), ctx).map((r) => [...toRow(def.columns, r), tableoid]);
+  const rows = def.rows(ctx.catalog.snapshot(), ctx).map((r) => [...toRow(def.columns, r, def.defaults), tableoid]);
+  return def.fixedRows === undefined ? rows : [...rows, ...fixedRowsOf(def)];
+}
+
+const fixedCache = new Map<string, readonly (readonly Value[])[]>();
+
+/** A table's unchanging rows, converted on first use and shared (rows are never mutated). */
+function fixedRowsOf(def: VirtualTableDef): readonly (readonly Value[])[] {
+  const key = `${def.schema}.${def.name}`;
+  let rows = fixedCache.get(key);
+  if (rows === undefined) {
+    const tableoid = BigInt(def.oid);
+    rows = (def.fixedRows?.() ?? []).map((r) => [...toRow(def.columns, r, def.defaults), tableoid]);
+    fixedCache.set(key, rows);
+  }
+  return rows;
 }
 
 /** A virtual table's descriptor: negative ids (never in KV), no key columns, no indexes. */

@@ -30,6 +30,13 @@ export type Relation =
   | { readonly kind: 'index'; readonly table: TableDesc; readonly index: IndexDesc }
   | { readonly kind: 'virtual'; readonly rel: VirtualRelation };
 
+// Built on first use: registry.ts and this module import each other.
+let virtualIndex: { readonly byName: ReadonlyMap<string, VirtualRelation>; readonly byOid: ReadonlyMap<number, VirtualRelation> } | null = null;
+function virtuals(): NonNullable<typeof virtualIndex> {
+  virtualIndex ??= { byName: new Map(VIRTUAL_RELATIONS.map((r) => [`${r.schema}.${r.name}`, r])), byOid: new Map(VIRTUAL_RELATIONS.map((r) => [r.oid, r])) };
+  return virtualIndex;
+}
+
 export const BUILTIN_NAMESPACES: readonly NamespaceInfo[] = [
   { oid: PG_CATALOG_NAMESPACE_OID, name: 'pg_catalog' },
   { oid: INFORMATION_SCHEMA_NAMESPACE_OID, name: 'information_schema' },
@@ -108,7 +115,7 @@ export class CatalogSnapshot implements ObjectNames {
       const index = t === undefined ? undefined : indexesOf(t).find((i) => i.id === d.indexId);
       return t === undefined || index === undefined ? null : { kind: 'index', table: t, index };
     }
-    const rel = VIRTUAL_RELATIONS.find((r) => r.oid === oid);
+    const rel = virtuals().byOid.get(oid);
     return rel === undefined ? null : { kind: 'virtual', rel };
   }
 
@@ -132,7 +139,7 @@ export class CatalogSnapshot implements ObjectNames {
   /** The OID of a relation by (optional) schema and name, searching the path; null if none. */
   lookupRelation(schema: string | null, name: string): number | null {
     for (const ns of schema === null ? this.searchPath : [schema]) {
-      const v = VIRTUAL_RELATIONS.find((r) => r.schema === ns && r.name === name);
+      const v = virtuals().byName.get(`${ns}.${name}`);
       if (v !== undefined) return v.oid;
       const s = this.schemas.find((x) => x.name === ns);
       const oid = s === undefined ? undefined : this.relationByName.get(`${s.id}/${name}`);
