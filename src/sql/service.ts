@@ -5,6 +5,7 @@
 import type { TxnCoordinator } from '../txn/index.ts';
 import type { Env } from '../util/index.ts';
 import { Catalog } from './catalog/catalog.ts';
+import { SequenceCache } from './catalog/sequences.ts';
 import { createParser } from './parser/parse.ts';
 import { sqlError } from './sql-error.ts';
 import type { Session, SqlService, StartupParams } from './session.ts';
@@ -40,6 +41,7 @@ export interface TesseraSqlService extends SqlService {
 export async function createSqlService(options: SqlServiceOptions): Promise<TesseraSqlService> {
   const parser = await createParser();
   const catalog = new Catalog();
+  const sequences = new SequenceCache(options.txns);
   const limits = { ...defaultSqlLimits, ...options.limits };
   const { env, txns } = options;
   let ready = false;
@@ -57,7 +59,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
       if (catalog.role(params.user) === null) throw sqlError('28000', `role "${params.user}" does not exist`, { severity: 'FATAL' });
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n },
+        { parser, catalog, txns, logger: env.logger, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',

@@ -11,7 +11,7 @@
 import { assert } from '../../util/index.ts';
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
 import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, roleKey, roleSpan } from '../storage/keys.ts';
-import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, TableDesc } from './descriptors.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc } from './descriptors.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -117,6 +117,9 @@ export class Catalog {
           this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, idx.name), { kind: 'index', tableId: desc.id, indexId: idx.id });
         }
         break;
+      case 'type': case 'sequence':
+        this.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), objectEntry(desc));
+        break;
     }
   }
 
@@ -126,6 +129,7 @@ export class Catalog {
       this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
       for (const idx of desc.indexes) this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, idx.name));
     }
+    if (desc.kind === 'type' || desc.kind === 'sequence') this.names.delete(nsCacheKey(desc.databaseId, desc.schemaId, desc.name));
   }
 
   database(name: string): DatabaseDesc | null {
@@ -156,6 +160,10 @@ export class Catalog {
   /** Every role, for pg_roles. */
   roleList(): RoleDesc[] {
     return [...this.roles.values()];
+  }
+
+  allDescriptors(): Iterable<Descriptor> {
+    return this.descriptors.values();
   }
 
   /** Every table of a database, for introspection. */
@@ -228,6 +236,42 @@ export class CatalogView {
     this.changes.descriptors.set(desc.id, null);
   }
 
+  /** Writes an enum type or a sequence descriptor and its name (`previous`: the old version). */
+  writeObject(txn: Txn, desc: TypeDesc | SequenceDesc): void {
+    writeDescriptor(txn, this.changes, desc);
+    txn.put(namespaceKey(desc.databaseId, desc.schemaId, desc.name), encodeJson(objectEntry(desc)));
+    this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), objectEntry(desc));
+  }
+
+  dropObject(txn: Txn, desc: TypeDesc | SequenceDesc): void {
+    txn.del(namespaceKey(desc.databaseId, desc.schemaId, desc.name));
+    this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, desc.name), null);
+    txn.del(descriptorKey(desc.id));
+    this.changes.descriptors.set(desc.id, null);
+  }
+
+  /** Every table of a database as this transaction sees it (for dependency checks). */
+  tables(databaseId: number): TableDesc[] {
+    const out = new Map<number, TableDesc>();
+    for (const t of this.catalog.tables(databaseId)) out.set(t.id, t);
+    for (const [id, d] of this.changes.descriptors) {
+      if (d === null) out.delete(id);
+      else if (d.kind === 'table' && d.databaseId === databaseId) out.set(id, d);
+    }
+    return [...out.values()];
+  }
+
+  /** Sequences owned by a table's columns (serial and identity), as this transaction sees them. */
+  ownedSequences(tableId: number): SequenceDesc[] {
+    const out = new Map<number, SequenceDesc>();
+    for (const d of this.catalog.allDescriptors()) if (d.kind === 'sequence' && d.ownedBy?.tableId === tableId) out.set(d.id, d);
+    for (const [id, d] of this.changes.descriptors) {
+      if (d === null) out.delete(id);
+      else if (d.kind === 'sequence' && d.ownedBy?.tableId === tableId) out.set(id, d);
+    }
+    return [...out.values()];
+  }
+
   private removeNames(txn: Txn, desc: TableDesc): void {
     for (const name of [desc.name, ...desc.indexes.map((i) => i.name)]) {
       txn.del(namespaceKey(desc.databaseId, desc.schemaId, name));
@@ -239,6 +283,10 @@ export class CatalogView {
     txn.put(namespaceKey(desc.databaseId, desc.schemaId, name), encodeJson(entry));
     this.changes.names.set(nsCacheKey(desc.databaseId, desc.schemaId, name), entry);
   }
+}
+
+function objectEntry(desc: TypeDesc | SequenceDesc): NamespaceEntry {
+  return desc.kind === 'type' ? { kind: 'type', typeId: desc.id } : { kind: 'sequence', sequenceId: desc.id };
 }
 
 function writeDescriptor(txn: Txn, changes: CatalogChanges, desc: Descriptor): void {

@@ -33,6 +33,8 @@ export interface ColumnDesc {
   readonly defaultExpr: Expr | null;
   /** The implicit rowid of a table without a primary key: not in SELECT *. */
   readonly hidden: boolean;
+  /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY (its default is its sequence's nextval). */
+  readonly identity?: 'always' | 'by-default';
 }
 
 export interface IndexDesc {
@@ -71,7 +73,39 @@ export interface VirtualSource {
   rows(ctx: EvalContext): readonly (readonly Value[])[];
 }
 
-export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc;
+/** A user-defined type: CREATE TYPE ... AS ENUM. Labels sort in declaration order. */
+export interface TypeDesc {
+  readonly kind: 'type';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+  readonly schemaId: number;
+  readonly labels: readonly string[];
+}
+
+/**
+ * A sequence. Its current value lives outside the descriptor (sequenceValueKey), written
+ * by autonomous transactions, so nextval is never rolled back. 64-bit values are decimal
+ * strings in the JSON.
+ */
+export interface SequenceDesc {
+  readonly kind: 'sequence';
+  readonly id: number;
+  readonly version: number;
+  readonly name: string;
+  readonly databaseId: number;
+  readonly schemaId: number;
+  readonly start: string;
+  readonly increment: string;
+  readonly minValue: string;
+  readonly maxValue: string;
+  readonly cycle: boolean;
+  /** The serial or identity column whose default it feeds (dropped with its table). */
+  readonly ownedBy: { readonly tableId: number; readonly columnId: number } | null;
+}
+
+export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc | TypeDesc | SequenceDesc;
 
 export interface RoleDesc {
   readonly name: string;
@@ -81,9 +115,16 @@ export interface RoleDesc {
 /** What a name in a schema refers to: tables and indexes share PostgreSQL's relation namespace. */
 export type NamespaceEntry =
   | { readonly kind: 'table'; readonly tableId: number }
-  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number };
+  | { readonly kind: 'index'; readonly tableId: number; readonly indexId: number }
+  | { readonly kind: 'type'; readonly typeId: number }
+  | { readonly kind: 'sequence'; readonly sequenceId: number };
 
 export const PRIMARY_INDEX_ID = 1;
+
+/** OIDs of enum types as clients see them (RowDescription). */
+export function typeDescOid(desc: TypeDesc): number {
+  return 100_000 + desc.id;
+}
 
 /** Table OIDs as clients see them (RowDescription, pg_class later): stable, derived from the id. */
 export function tableOid(table: TableDesc): number {

@@ -5,6 +5,8 @@
  * exactly one output row, even for no input.
  */
 import type { AggregateCall } from '../expr/bind-expr.ts';
+import { collectFinal, collectStep, isCollectingAggregate } from '../expr/aggregates-collect.ts';
+import { divideInterval, Interval } from '../types/interval.ts';
 import { compareValues, groupKeyOf, type EvalContext } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { Numeric } from '../types/numeric.ts';
@@ -49,7 +51,7 @@ export async function aggregateStream(
       for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
     }
   }
-  return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a))]);
+  return [...groups.values()].map((g) => [...g.keys, ...g.accs.map((a, i) => final(aggregates[i]!, a, ctx))]);
 }
 
 function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
@@ -59,7 +61,8 @@ function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx:
     return;
   }
   const v = call.arg.eval(row, ctx);
-  if (v === null) return;
+  // array_agg, json_agg... keep NULL inputs.
+  if (v === null && !isCollectingAggregate(call.name)) return;
   if (acc.distinct !== null) {
     const k = groupKeyOf([v]);
     if (acc.distinct.has(k)) return;
@@ -84,6 +87,9 @@ function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx:
     case 'bool_or':
       acc.value = acc.value === null ? v : acc.value === true || v === true;
       return;
+    case 'array_agg': case 'json_agg': case 'jsonb_agg': case 'json_object_agg': case 'jsonb_object_agg':
+      acc.value = collectStep(call.name, acc.value, v, call.delimiter?.eval(row, ctx) ?? null);
+      return;
     case 'string_agg': {
       // Each value after the first is preceded by its own row's delimiter (NULL: none).
       const delimiter = acc.value === null ? '' : ((call.delimiter?.eval(row, ctx) ?? '') as string);
@@ -97,11 +103,13 @@ function add(a: Value, b: Value): Value {
   if (a === null) return typeof b === 'bigint' ? b : b;
   if (typeof a === 'bigint') return a + (b as bigint);
   if (a instanceof Numeric) return a.add(b as Numeric);
+  if (a instanceof Interval) return a.add(b as Interval);
   return (a as number) + (b as number);
 }
 
-function final(call: AggregateCall, acc: Accumulator): Value {
+function final(call: AggregateCall, acc: Accumulator, ctx: EvalContext): Value {
   if (call.name === 'count') return acc.count;
+  if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct);
   if (acc.value === null) return null;
   const v = acc.value;
   if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;
@@ -111,6 +119,7 @@ function final(call: AggregateCall, acc: Accumulator): Value {
   }
   // avg
   if (typeof v === 'number') return v / Number(acc.count);
+  if (v instanceof Interval) return divideInterval(v, Number(acc.count));
   const sum = typeof v === 'bigint' ? Numeric.fromBigInt(v) : (v as Numeric);
   return sum.div(Numeric.fromBigInt(acc.count));
 }

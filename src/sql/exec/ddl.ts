@@ -5,14 +5,15 @@
  */
 import type { Txn } from '../../txn/index.ts';
 import type { Direction } from '../../util/encoding/index.ts';
-import type { Statement, TableRef } from '../parser/ast.ts';
+import type { Expr, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import type { CatalogView } from '../catalog/catalog.ts';
 import { PRIMARY_INDEX_ID, type ColumnDesc, type IndexDesc, type TableDesc } from '../catalog/descriptors.ts';
 import type { Binder } from '../expr/bind-expr.ts';
 import { indexSpan, tableSpan } from '../storage/keys.ts';
 import { layoutOf } from '../storage/table-data.ts';
-import { resolveTypeName, T } from '../types/types.ts';
+import { resolveTypeName, T, type TypeLookup } from '../types/types.ts';
+import { createOwnedSequence, dropSequence, sequenceSettings } from './types-ddl.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import { UniqueWrites, writeIndexEntry } from './write.ts';
 
@@ -22,6 +23,8 @@ export interface DdlContext {
   readonly databaseId: number;
   readonly binder: Binder;
   readonly format: FormatContext;
+  /** Enum types by name, as the transaction sees them. */
+  readonly lookupType: TypeLookup;
   schemaId(schema: string | null, pos: number): number;
   resolveTable(ref: TableRef): TableDesc | null;
 }
@@ -34,13 +37,24 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
     throw sqlError('42P07', `relation "${name}" already exists`);
   }
   const columns: ColumnDesc[] = [];
+  // serial and identity columns: their sequences are created once the table has an id.
+  const owned: { columnId: number; sequence: string; settings: ReturnType<typeof sequenceSettings> }[] = [];
   for (const def of stmt.columns) {
     if (columns.some((c) => c.name === def.name)) throw sqlError('42701', `column "${def.name}" specified more than once`);
-    const type = resolveTypeName(def.type);
-    const serial = /^(small|big)?serial[48]?$/.test(def.type.name);
-    if (serial) throw sqlError('0A000', 'serial columns are not supported yet');
+    const type = resolveTypeName(def.type, ctx.lookupType);
+    const serial = /^(small|big)?serial[248]?$/.test(def.type.name) && !def.type.isArray;
     if (def.defaultExpr !== null) ctx.binder.assign(ctx.binder.bind(def.defaultExpr, []), type, def.name, def.defaultExpr.pos);
-    columns.push({ id: columns.length + 1, name: def.name, type, nullable: !def.notNull && !def.primaryKey, defaultExpr: def.defaultExpr, hidden: false });
+    let col: ColumnDesc = { id: columns.length + 1, name: def.name, type, nullable: !def.notNull && !def.primaryKey, defaultExpr: def.defaultExpr, hidden: false };
+    if (serial || def.identity !== undefined) {
+      if (def.defaultExpr !== null) throw sqlError('42601', `multiple default values specified for column "${def.name}" of table "${name}"`);
+      const sequence = `${name}_${def.name}_seq`;
+      const asType = type.kind === 'int2' ? 'smallint' : type.kind === 'int4' ? 'integer' : type.kind === 'int8' ? 'bigint' : null;
+      if (asType === null) throw sqlError('22023', `identity column type must be smallint, integer, or bigint`);
+      owned.push({ columnId: col.id, sequence, settings: sequenceSettings(def.identity?.options ?? { start: null, increment: null, minValue: null, maxValue: null, cycle: null, asType: null }, asType) });
+      const nextval: Expr = { kind: 'func', name: 'nextval', args: [{ kind: 'literal', value: { kind: 'string', text: sequence }, pos: -1 }], star: false, distinct: false, pos: -1 };
+      col = { ...col, nullable: false, defaultExpr: nextval, ...(def.identity === undefined ? {} : { identity: def.identity.always ? 'always' : 'by-default' }) };
+    }
+    columns.push(col);
   }
   const pkNames = [...stmt.columns.filter((c) => c.primaryKey).map((c) => c.name), ...stmt.constraints.filter((c) => c.kind === 'primary-key').flatMap((c) => c.columns)];
   const pkCount = stmt.columns.filter((c) => c.primaryKey).length + stmt.constraints.filter((c) => c.kind === 'primary-key').length;
@@ -77,6 +91,7 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
     constraint: true,
   }));
   const desc: TableDesc = { kind: 'table', id, version: 1, name, databaseId: ctx.databaseId, schemaId, columns, primaryIndex, indexes, nextColumnId: columns.length + 1, nextIndexId: PRIMARY_INDEX_ID + 1 + indexes.length };
+  for (const o of owned) await createOwnedSequence(ctx, schemaId, o.sequence, o.settings, { tableId: id, columnId: o.columnId });
   ctx.catalog.writeTable(ctx.txn, desc, null);
 }
 
@@ -89,6 +104,7 @@ export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx
     }
     ctx.txn.delRange(tableSpan(table.id));
     ctx.catalog.dropTable(ctx.txn, table);
+    for (const seq of ctx.catalog.ownedSequences(table.id)) dropSequence(ctx, seq);
   }
 }
 

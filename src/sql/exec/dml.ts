@@ -90,6 +90,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       const k = targets.indexOf(col);
       if (k < 0 || k >= q.types.length) return d;
       const c = table.columns[col]!;
+      if (c.identity === 'always') throw identityAlways(c.name);
       return binder.assign({ kind: 'column', type: q.types[k]!, index: k, name: c.name, eval: (r) => r[k] ?? null }, c.type, c.name, -1);
     });
     return { source: q.node, rowExprs, valuesRows: null };
@@ -101,10 +102,19 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
       const k = targets.indexOf(col);
       const e = k < 0 || k >= exprs.length ? null : exprs[k]!;
       if (e === null || e.kind === 'default') return defaults[col]!;
+      if (c.identity === 'always') throw identityAlways(c.name);
       return binder.assign(binder.bind(e, []), c.type, c.name, e.pos);
     });
   });
   return { source: { kind: 'one-row' }, rowExprs: null, valuesRows: rows };
+}
+
+/** GENERATED ALWAYS AS IDENTITY columns take only their default (OVERRIDING is not supported). */
+function identityAlways(column: string): Error {
+  return sqlError('428C9', `cannot insert a non-DEFAULT value into column "${column}"`, {
+    detail: `Column "${column}" is an identity column defined as GENERATED ALWAYS.`,
+    hint: 'Use OVERRIDING SYSTEM VALUE to override.',
+  });
 }
 
 function bindAssignments(set: readonly Assignment[], binder: Binder, scope: ReturnType<typeof tableScope>, table: TableDesc): BoundExpr[] {

@@ -9,13 +9,19 @@ import type { CommonTableExpr, Expr, SelectStmt } from '../parser/ast.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import { sqlError } from '../sql-error.ts';
 import type { FormatContext } from '../types/text-io.ts';
-import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { isNumericType, isStringType, positionOf, resolveTypeName, T, typeDisplayName, type SqlType, type TypeLookup, type Value } from '../types/types.ts';
+import type { SequenceDesc } from '../catalog/descriptors.ts';
+import type { SequenceRef } from './sequence-functions.ts';
 import type { AsyncCall, BoundExpr, CompareOp, EvalContext, SubqueryPlan } from './bound.ts';
 import { compareValues } from './bound.ts';
 import { canAssign, castExists, castValue, commonType } from './casts.ts';
 import { bindFunction, isAggregateName } from './functions.ts';
 import { arithmetic, likeToRegExp, negate, type ArithOp } from './operators.ts';
 import { astKey, call, columnRef, comparison, constant, describeAst, isNullConst, literal, logical, operatorError, strictCall } from './bind-helpers.ts';
+import { arraySubquery, bindArrayComparison, bindArrayConstructor, bindArrayOperation, bindSubscript, isArrayOperation } from './bind-arrays.ts';
+import { bindDateTimeOperation, bindIntervalNegate, isDateTimeOperation } from './bind-datetime-ops.ts';
+import { bindJsonOperation, isJsonOperation } from './bind-json.ts';
+import { collectingType, isCollectingAggregate, type CollectingAggregate } from './aggregates-collect.ts';
 
 export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
@@ -41,9 +47,9 @@ export interface AggregateScope {
 }
 
 export interface AggregateCall {
-  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg';
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg' | CollectingAggregate;
   readonly arg: BoundExpr | null;
-  /** string_agg's delimiter, evaluated per row. */
+  /** string_agg's delimiter (the object aggregates' value), evaluated per row. */
   readonly delimiter: BoundExpr | null;
   /** FILTER (WHERE ...): rows where it is not true are skipped. */
   readonly filter: BoundExpr | null;
@@ -118,6 +124,12 @@ export class Binder {
       return results.get(id) ?? null;
     });
   }
+  /** User-defined types (enums) by name; set by the planner from the catalog. */
+  typeLookup: TypeLookup | null = null;
+  /** Sequences by name, for nextval('name'); set by the planner from the catalog. */
+  sequenceLookup: ((name: string) => SequenceRef | null) | null = null;
+  /** Sequences the bound expressions use: their values are reserved before the statement runs. */
+  readonly usedSequences = new Map<number, SequenceDesc>();
   /** Off while binding a term over one table of a join: it must not reach outer queries. */
   outerLookup = true;
 
@@ -164,6 +176,7 @@ export class Binder {
       case 'negate': {
         const arg = sub(e.operand);
         if (arg.kind === 'const' && typeof arg.value === 'bigint') return constant(arg.type, -arg.value);
+        if (arg.type.kind === 'interval') return bindIntervalNegate(arg);
         const a = this.coerce(arg, arg.type.kind === 'unknown' ? T.numeric : arg.type, e.pos);
         if (!isNumericType(a.type)) throw operatorError('-', null, a.type, e.pos);
         return strictCall('-', a.type, [a], negate(a.type));
@@ -193,7 +206,7 @@ export class Binder {
         });
       }
       case 'cast':
-        return this.cast(sub(e.arg), resolveTypeName(e.type), true, e.pos);
+        return this.cast(sub(e.arg), resolveTypeName(e.type, this.typeLookup), true, e.pos);
       case 'func':
         return bindFunction(e.name, e.args.map(sub), e.star, e.pos, this);
       case 'in-list':
@@ -220,6 +233,12 @@ export class Binder {
       }
       case 'subquery':
         return this.subquery(e, scope, agg);
+      case 'array':
+        return bindArrayConstructor(e.elements.map(sub), e.pos, this);
+      case 'subscript':
+        return bindSubscript(sub(e.arg), e.lower === null ? null : sub(e.lower), e.upper === null ? null : sub(e.upper), e.slice, e.pos, this);
+      case 'array-op':
+        return bindArrayComparison(e.mode, e.op, sub(e.left), sub(e.right), e.pos, this);
       case 'default':
         throw sqlError('42601', 'DEFAULT is not allowed in this context', positionOf(e.pos));
       case 'unsupported-expr':
@@ -286,6 +305,7 @@ export class Binder {
     };
     if (e.mode === 'exists') return { kind: 'subquery', type: T.bool, plan, arg: null, eval: (_row, ctx) => valuesOf(ctx).length > 0 };
     const subType = planned.types[0]!;
+    if (e.mode === 'array') return arraySubquery(plan, subType, valuesOf);
     if (e.mode === 'scalar') {
       return {
         kind: 'subquery', type: subType, plan, arg: null, eval: (_row, ctx) => {
@@ -314,14 +334,16 @@ export class Binder {
 
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
     const name = e.name as AggregateCall['name'];
-    const arity = name === 'string_agg' ? 2 : 1;
+    const twoArgs = name === 'string_agg' || name === 'json_object_agg' || name === 'jsonb_object_agg';
+    const arity = twoArgs ? 2 : 1;
     let arg = e.star ? null : e.args[0] === undefined ? null : this.bind(e.args[0], agg.inputScope, null);
     if (!e.star && (arg === null || e.args.length !== arity)) {
       throw sqlError('42883', `function ${name}() does not exist`, positionOf(e.pos));
     }
     if (arg !== null && (name === 'bool_and' || name === 'bool_or' || name === 'every')) arg = this.coerce(arg, T.bool, e.pos);
     if (arg !== null && name === 'string_agg') arg = this.coerce(arg, T.text, e.pos);
-    const delimiter = name === 'string_agg' ? this.coerce(this.bind(e.args[1]!, agg.inputScope, null), T.text, e.pos) : null;
+    const second = twoArgs ? this.bind(e.args[1]!, agg.inputScope, null) : null;
+    const delimiter = second === null ? null : name === 'string_agg' ? this.coerce(second, T.text, e.pos) : second.type.kind === 'unknown' ? this.coerce(second, T.text, e.pos) : second;
     const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, null), T.bool, e.pos);
     const type = aggregateType(name, arg, e.pos);
     const slot = agg.groupKeys.length + agg.aggregates.length;
@@ -339,7 +361,7 @@ export class Binder {
 
   /** Converts `e` to `target` as an implicit coercion (or resolves an unknown literal/param). */
   coerce(e: BoundExpr, target: SqlType, pos: number): BoundExpr {
-    if (e.type.kind === target.kind && target.kind !== 'varchar' && target.kind !== 'bpchar' && target.kind !== 'numeric') return e;
+    if (sameTypeFast(e.type, target)) return e;
     if (e.type.kind === 'unknown') return this.resolveUnknown(e, target, false);
     if (!canAssign(e.type, target) && !(e.type.kind === target.kind)) {
       throw sqlError('42804', `argument of type ${typeDisplayName(e.type)} cannot be used as ${typeDisplayName(target)}`, positionOf(pos));
@@ -356,7 +378,7 @@ export class Binder {
         hint: 'You will need to rewrite or cast the expression.',
       });
     }
-    return e.type.kind === target.kind && target.kind !== 'varchar' && target.kind !== 'bpchar' && target.kind !== 'numeric' ? e : this.cast(e, target, false, pos);
+    return sameTypeFast(e.type, target) ? e : this.cast(e, target, false, pos);
   }
 
   private resolveUnknown(e: BoundExpr, target: SqlType, explicit: boolean): BoundExpr {
@@ -417,6 +439,10 @@ export class Binder {
   }
 
   private binary(op: string, l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
+    // Operators of json, arrays and intervals/timestamps (bind-json, bind-arrays, bind-datetime-ops).
+    if (isJsonOperation(op, l.type, r.type)) return bindJsonOperation(op, l, r, pos, this);
+    if (isArrayOperation(op, l.type, r.type)) return bindArrayOperation(op, l, r, pos, this);
+    if (isDateTimeOperation(op, l.type, r.type)) return bindDateTimeOperation(op as '+' | '-' | '*' | '/', l, r, pos, this, () => operatorError(op, l.type, r.type, pos));
     if (op === '=' || op === '<>' || op === '<' || op === '<=' || op === '>' || op === '>=') return this.compare(op, l, r, pos);
     if (op === '||') {
       const lt = this.coerce(l, isStringType(l.type) || l.type.kind === 'unknown' ? T.text : l.type, pos);
@@ -529,11 +555,20 @@ function readsCatalog(from: SqlType, to: SqlType): boolean {
   return (named(to) && textual(from)) || (named(from) && textual(to));
 }
 
+/** Whether a value of `a` needs no conversion to be `b` (typmods and array elements checked). */
+function sameTypeFast(a: SqlType, b: SqlType): boolean {
+  if (a.kind === 'array' && b.kind === 'array') return sameTypeFast(a.element, b.element);
+  if (a.kind === 'enum' && b.kind === 'enum') return a.oid === b.oid;
+  return a.kind === b.kind && b.kind !== 'varchar' && b.kind !== 'bpchar' && b.kind !== 'numeric';
+}
+
 function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: number): SqlType {
   if (name === 'count') return T.int8;
   if (name === 'bool_and' || name === 'bool_or' || name === 'every') return T.bool;
   if (name === 'string_agg') return T.text;
   const t = arg?.type ?? T.unknown;
+  if (isCollectingAggregate(name)) return collectingType(name, t);
+  if (t.kind === 'interval' && (name === 'sum' || name === 'avg')) return T.interval;
   if (name === 'min' || name === 'max') return t.kind === 'unknown' ? T.text : t;
   if (!isNumericType(t)) throw sqlError('42883', `function ${name}(${typeDisplayName(t)}) does not exist`, positionOf(pos));
   if (name === 'avg') return t.kind === 'float4' || t.kind === 'float8' ? T.float8 : T.numeric;

@@ -5,8 +5,12 @@
  * `column = constant` and ranges) and for EXPLAIN.
  */
 import { compareBytes } from '../../util/encoding/index.ts';
+import type { SessionSequences } from '../catalog/sequences.ts';
 import type { TimeZone } from '../types/datetime.ts';
+import { Interval } from '../types/interval.ts';
+import { compareJson, jsonKey, Jsonb } from '../types/jsonb.ts';
 import { Numeric } from '../types/numeric.ts';
+import { SqlArray } from '../types/sql-array.ts';
 import type { FormatContext } from '../types/text-io.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import type { PgCatalog } from '../pgcatalog/snapshot.ts';
@@ -24,6 +28,8 @@ export interface EvalContext extends FormatContext {
   setting(name: string): string | null;
   /** Rows of the enclosing queries (outermost first) that correlated subqueries read. */
   readonly outer?: readonly (readonly Value[])[];
+  /** The session's sequences (nextval, currval, setval, lastval); absent where none may run. */
+  readonly sequences?: SessionSequences;
   /** First-column values of each evaluated subquery, by SubqueryPlan id. */
   readonly subqueryResults?: Map<number, readonly Value[]>;
   /** Results of the statement's AsyncCalls, by id (run before the statement's rows). */
@@ -43,7 +49,7 @@ export interface EvalContext extends FormatContext {
  */
 export interface SubqueryPlan {
   readonly id: number;
-  readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+  readonly mode: 'exists' | 'scalar' | 'any' | 'all' | 'array';
   readonly node: PlanNode;
   readonly correlated: boolean;
 }
@@ -94,17 +100,43 @@ export function compareValues(a: Value, b: Value): number {
   if (typeof a === 'boolean') return a === b ? 0 : a ? 1 : -1;
   if (a instanceof Numeric) return a.compare(b as Numeric);
   if (a instanceof Uint8Array) return compareBytes(a, b as Uint8Array);
+  if (a instanceof Interval) return a.compare(b as Interval);
+  if (a instanceof Jsonb) return compareJson(a.root, (b as Jsonb).root);
+  if (a instanceof SqlArray) return compareArrays(a, b as SqlArray);
   return 0;
+}
+
+/** array_cmp: element by element (a NULL element sorts after values), then by length. */
+function compareArrays(a: SqlArray, b: SqlArray): number {
+  const n = Math.min(a.items.length, b.items.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.items[i]!;
+    const y = b.items[i]!;
+    if (x === null || y === null) {
+      if (x !== y) return x === null ? 1 : -1;
+      continue;
+    }
+    const c = compareValues(x, y);
+    if (c !== 0) return c;
+  }
+  return a.items.length - b.items.length;
+}
+
+/** A grouping key of one non-NULL value; equal values (by compareValues) get equal keys. */
+function valueKey(v: Exclude<Value, null>): string {
+  if (v instanceof Numeric) return 'n' + v.value.toString();
+  if (v instanceof Uint8Array) return 'b' + Buffer.from(v).toString('hex');
+  if (v instanceof Interval) return 'i' + v.cmpValue().toString();
+  if (v instanceof Jsonb) return 'j' + jsonKey(v.root);
+  if (v instanceof SqlArray) return 'a' + v.items.map((x) => (x === null ? 'N' : valueKey(x)).replace(/[\\,]/g, '\\$&')).join(',');
+  return typeof v + String(v);
 }
 
 /** Equality for grouping and DISTINCT: NULLs are equal to each other here. */
 export function groupKeyOf(values: readonly Value[]): string {
   let key = '';
   for (const v of values) {
-    if (v === null) key += '\u0000N';
-    else if (v instanceof Numeric) key += '\u0000n' + v.value.toString();
-    else if (v instanceof Uint8Array) key += '\u0000b' + Buffer.from(v).toString('hex');
-    else key += '\u0000' + typeof v + String(v);
+    key += v === null ? '\u0000N' : '\u0000' + valueKey(v);
   }
   return key;
 }

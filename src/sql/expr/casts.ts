@@ -5,15 +5,19 @@
  */
 import { sqlError } from '../sql-error.ts';
 import { localToUtc, MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
+import { formatJson, Jsonb, jsonTypeof, parseJson, type JsonNode } from '../types/jsonb.ts';
 import { Numeric } from '../types/numeric.ts';
+import { SqlArray } from '../types/sql-array.ts';
 import { checkIntRange, checkLength, coerceNumeric, formatValue, parseValue, type FormatContext } from '../types/text-io.ts';
-import { isIntegerType, isNumericType, isStringType, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { isIntegerType, isNumericType, isStringType, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 
 /** Implicit-cast precedence of numeric types: a lower one converts to a higher one. */
 const numericRank: Readonly<Partial<Record<SqlType['kind'], number>>> = { int2: 1, int4: 2, int8: 3, numeric: 4, float4: 5, float8: 6 };
 
 /** Whether PostgreSQL would convert `from` to `to` without an explicit cast. */
 export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
+  if (from.kind === 'array' && to.kind === 'array') return canCoerceImplicitly(from.element, to.element);
+  if (from.kind === 'enum' || to.kind === 'enum') return from.kind === 'unknown' || (from.kind === 'enum' && to.kind === 'enum' && from.oid === to.oid);
   if (from.kind === to.kind || from.kind === 'unknown') return true;
   const a = numericRank[from.kind];
   const b = numericRank[to.kind];
@@ -32,6 +36,8 @@ export function canAssign(from: SqlType, to: SqlType): boolean {
   if (canCoerceImplicitly(from, to)) return true;
   if (isNumericType(from) && isNumericType(to)) return true;
   if (isStringType(to)) return true;
+  if (from.kind === 'array' && to.kind === 'array') return canAssign(from.element, to.element);
+  if ((from.kind === 'json' && to.kind === 'jsonb') || (from.kind === 'jsonb' && to.kind === 'json')) return true;
   return from.kind === 'timestamptz' && (to.kind === 'timestamp' || to.kind === 'date');
 }
 
@@ -55,7 +61,10 @@ function cannotCast(from: SqlType, to: SqlType): never {
 
 /** Whether a cast exists at all (checked at bind time). */
 export function castExists(from: SqlType, to: SqlType): boolean {
+  if (from.kind === 'array' && to.kind === 'array') return castExists(from.element, to.element);
+  if (from.kind === 'enum' && to.kind === 'enum') return from.oid === to.oid;
   if (from.kind === to.kind || from.kind === 'unknown' || isStringType(from) || isStringType(to)) return true;
+  if (from.kind === 'json' || from.kind === 'jsonb') return to.kind === 'json' || to.kind === 'jsonb' || (from.kind === 'jsonb' && (isNumericType(to) || to.kind === 'bool'));
   if (isNumericType(from) && isNumericType(to)) return true;
   if ((from.kind === 'oid' || isIntegerType(from)) && (to.kind === 'oid' || isIntegerType(to))) return true;
   if ((from.kind === 'bool' && to.kind === 'int4') || (from.kind === 'int4' && to.kind === 'bool')) return true;
@@ -66,6 +75,13 @@ export function castExists(from: SqlType, to: SqlType): boolean {
 /** Converts a non-NULL value; `explicit` lets varchar(n) truncate as CAST does. */
 export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolean, ctx: FormatContext): Value {
   if (v === null) return null;
+  if (from.kind === 'array' && to.kind === 'array') {
+    const element = to.element;
+    return new SqlArray((v as SqlArray).items.map((x) => castValue(x, from.element, element, explicit, ctx)));
+  }
+  if (from.kind === 'jsonb' && !isStringType(to)) return castFromJsonb((v as Jsonb).root, to, explicit, ctx);
+  if (from.kind === 'json' && to.kind === 'jsonb') return new Jsonb(parseJson(v as string, 'jsonb'));
+  if (from.kind === to.kind && to.kind !== 'varchar' && to.kind !== 'bpchar' && to.kind !== 'numeric') return v;
   if (isStringType(from) || from.kind === 'unknown') {
     if (isStringType(to)) return to.kind === 'text' ? v : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, v as string, explicit);
     return parseValue(to, from.kind === 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string), ctx);
@@ -98,6 +114,18 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolea
     default:
       return castTime(v, from, to, ctx);
   }
+}
+
+/** jsonb -> json (its text), or a scalar to bool / a number type (22023 for another kind). */
+function castFromJsonb(n: JsonNode, to: SqlType, explicit: boolean, ctx: FormatContext): Value {
+  if (to.kind === 'json') return formatJson(n);
+  if (to.kind === 'jsonb') return new Jsonb(n);
+  if (to.kind === 'bool') {
+    if (typeof n !== 'boolean') throw sqlError('22023', `cannot cast jsonb ${jsonTypeof(n)} to type boolean`);
+    return n;
+  }
+  if (!(n instanceof Numeric)) throw sqlError('22023', `cannot cast jsonb ${jsonTypeof(n)} to type ${typeDisplayName(to)}`);
+  return castValue(n, T.numeric, to, explicit, ctx);
 }
 
 function cannotConvertInfinity(): never {

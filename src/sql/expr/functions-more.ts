@@ -9,6 +9,10 @@ import { positionOf, T, typeDisplayName, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
 import type { BoundExpr } from './bound.ts';
+import { bindArrayFunction } from './bind-arrays.ts';
+import { bindJsonFunction } from './bind-json.ts';
+import { bindDateTimeFunction } from './functions-datetime.ts';
+import { bindSequenceFunction } from './sequence-functions.ts';
 
 function noSuchFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
   return sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
@@ -135,5 +139,12 @@ function mathFunction(name: string, args: readonly BoundExpr[], binder: Binder, 
 }
 
 export function bindMoreFunctions(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr | null {
-  return textFunction(name, args, binder, pos) ?? mathFunction(name, args, binder, pos);
+  return (
+    textFunction(name, args, binder, pos) ??
+    mathFunction(name, args, binder, pos) ??
+    bindDateTimeFunction(name, args, binder, pos) ??
+    bindJsonFunction(name, args, binder, pos) ??
+    bindArrayFunction(name, args, binder, pos) ??
+    bindSequenceFunction(name, args, binder, pos)
+  );
 }

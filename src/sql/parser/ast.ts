@@ -31,7 +31,9 @@ export interface TypeName {
 export type BinaryOp =
   | '+' | '-' | '*' | '/' | '%'
   | '=' | '<>' | '<' | '<=' | '>' | '>='
-  | '||';
+  | '||'
+  /** json/jsonb and array operators. */
+  | '->' | '->>' | '#>' | '#>>' | '@>' | '<@' | '?' | '?|' | '?&' | '&&' | '#-';
 
 export type Expr =
   | { readonly kind: 'literal'; readonly value: Literal; readonly pos: number }
@@ -79,12 +81,19 @@ export type Expr =
    */
   | {
       readonly kind: 'subquery';
-      readonly mode: 'exists' | 'scalar' | 'any' | 'all';
+      /** 'array': ARRAY(SELECT ...), the first column's values as an array. */
+      readonly mode: 'exists' | 'scalar' | 'any' | 'all' | 'array';
       readonly arg: Expr | null;
       readonly op: BinaryOp | null;
       readonly select: SelectStmt;
       readonly pos: number;
     }
+  /** ARRAY[a, b, ...] */
+  | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly pos: number }
+  /** a[i] (lower null unless a slice a[lower:upper]; a missing bound of a slice is null too). */
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly pos: number }
+  /** `left op ANY (array)` / `left op ALL (array)` (with an array value, not a subquery). */
+  | { readonly kind: 'array-op'; readonly mode: 'any' | 'all'; readonly op: BinaryOp; readonly left: Expr; readonly right: Expr; readonly pos: number }
   /** DEFAULT in an INSERT's VALUES row or an UPDATE's SET. */
   | { readonly kind: 'default'; readonly pos: number }
   /** Valid SQL that Tessera does not support yet (a subquery, an array, ...). */
@@ -165,7 +174,20 @@ export interface ColumnDef {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly defaultExpr: Expr | null;
+  /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY [(sequence options)]. */
+  readonly identity?: { readonly always: boolean; readonly options: SequenceOptions };
   readonly pos: number;
+}
+
+/** CREATE SEQUENCE options as written (null: not given, the default applies). */
+export interface SequenceOptions {
+  readonly start: bigint | null;
+  readonly increment: bigint | null;
+  readonly minValue: bigint | null;
+  readonly maxValue: bigint | null;
+  readonly cycle: boolean | null;
+  /** AS smallint | integer | bigint */
+  readonly asType: string | null;
 }
 
 export interface IndexColumn {
@@ -229,6 +251,10 @@ export type Statement =
       readonly columns: readonly IndexColumn[];
     }
   | { readonly kind: 'drop-index'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'create-enum'; readonly name: TableRef; readonly labels: readonly string[] }
+  | { readonly kind: 'drop-type'; readonly names: readonly TableRef[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-sequence'; readonly name: TableRef; readonly ifNotExists: boolean; readonly options: SequenceOptions }
+  | { readonly kind: 'drop-sequence'; readonly names: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'begin'; readonly isolation: 'serializable' | 'read-committed' | null; readonly readOnly: boolean }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }

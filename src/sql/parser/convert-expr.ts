@@ -6,7 +6,10 @@ import type { BinaryOp, Expr, Literal, TypeName } from './ast.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 import { convertSubselect } from './convert-stmt.ts';
 
-const binaryOps: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '=', '<>', '<', '<=', '>', '>=', '||']);
+const binaryOps: ReadonlySet<string> = new Set([
+  '+', '-', '*', '/', '%', '=', '<>', '!=', '<', '<=', '>', '>=', '||',
+  '->', '->>', '#>', '#>>', '@>', '<@', '?', '?|', '?&', '&&', '#-',
+]);
 
 /** POSIX regular expression operators, as PostgreSQL's functions behind them. */
 const regexFunctions: Readonly<Record<string, string>> = { '~': 'textregexeq', '!~': 'textregexne', '~*': 'texticregexeq', '!~*': 'texticregexne' };
@@ -35,7 +38,11 @@ export function convertExpr(node: unknown): Expr {
     case 'BooleanTest':
       return convertBooleanTest(body, pos);
     case 'TypeCast':
-      return { kind: 'cast', arg: convertExpr(body['arg']), type: convertTypeName(body['typeName']), pos };
+      return convertTypeCast(body, pos);
+    case 'A_ArrayExpr':
+      return { kind: 'array', elements: list(body['elements']).map(convertExpr), pos };
+    case 'A_Indirection':
+      return convertIndirection(body, pos);
     case 'FuncCall':
       return convertFuncCall(body, pos);
     case 'CaseExpr':
@@ -101,6 +108,12 @@ function convertAExpr(body: JsonObject, pos: number): Expr {
       if (left === null || !binaryOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op}`, pos };
       const normalized = (op === '!=' ? '<>' : op) as BinaryOp;
       return { kind: 'binary', op: normalized, left, right, pos };
+    }
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL': {
+      if (left === null || !binaryOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op} with ANY/ALL`, pos };
+      const normalized = (op === '!=' ? '<>' : op) as BinaryOp;
+      return { kind: 'array-op', mode: kind === 'AEXPR_OP_ANY' ? 'any' : 'all', op: normalized, left, right: convertExpr(rightNode), pos };
     }
     case 'AEXPR_IN': {
       const items = list(obj(unwrap(rightNode).body)['items']).map(convertExpr);
@@ -194,6 +207,34 @@ function convertSqlValueFunction(body: JsonObject, pos: number): Expr {
   return { kind: 'func', name, args: [], star: false, distinct: false, pos };
 }
 
+/** Interval range bits (INTERVAL_MASK) from the smallest unit up, for `INTERVAL '2' HOUR`. */
+const intervalRangeUnits: readonly (readonly [number, string])[] = [[1 << 12, 'second'], [1 << 11, 'minute'], [1 << 10, 'hour'], [1 << 3, 'day'], [1 << 1, 'month'], [1 << 2, 'year']];
+
+function convertTypeCast(body: JsonObject, pos: number): Expr {
+  const type = convertTypeName(body['typeName']);
+  let arg = convertExpr(body['arg']);
+  // INTERVAL '2' HOUR: a bare number counts in the range's smallest unit.
+  const range = type.name === 'interval' ? type.mods[0] : undefined;
+  if (range !== undefined && arg.kind === 'literal' && arg.value.kind === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(arg.value.text)) {
+    const unit = intervalRangeUnits.find(([bit]) => (range & bit) !== 0)?.[1];
+    if (unit !== undefined) arg = { ...arg, value: { kind: 'string', text: `${arg.value.text.trim()} ${unit}` } };
+  }
+  return { kind: 'cast', arg, type: { ...type, mods: type.name === 'interval' ? [] : type.mods }, pos };
+}
+
+function convertIndirection(body: JsonObject, pos: number): Expr {
+  // Each subscript applies to the result of the previous one (jsonb['a']['b']).
+  let expr = convertExpr(body['arg']);
+  for (const raw of list(body['indirection'])) {
+    const step = unwrap(raw);
+    if (step.type !== 'A_Indices') return { kind: 'unsupported-expr', what: 'field selection', pos };
+    const bound = (n: unknown): Expr | null => (n === undefined ? null : convertExpr(n));
+    const slice = step.body['is_slice'] === true;
+    expr = { kind: 'subscript', arg: expr, lower: slice ? bound(step.body['lidx']) : null, upper: bound(step.body['uidx']), slice, pos };
+  }
+  return expr;
+}
+
 export function convertTypeName(node: unknown): TypeName {
   const body = obj(node);
   const names = stringList(body['names']);
@@ -210,7 +251,8 @@ export function convertTypeName(node: unknown): TypeName {
   };
 }
 
-const subLinkModes: Readonly<Record<string, 'exists' | 'scalar' | 'any' | 'all'>> = {
+const subLinkModes: Readonly<Record<string, 'exists' | 'scalar' | 'any' | 'all' | 'array'>> = {
+  ARRAY_SUBLINK: 'array',
   EXISTS_SUBLINK: 'exists',
   EXPR_SUBLINK: 'scalar',
   ANY_SUBLINK: 'any',

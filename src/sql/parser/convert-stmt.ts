@@ -22,6 +22,7 @@ import type {
 } from './ast.ts';
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+import { convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
 const statementNames: Readonly<Record<string, string>> = {
@@ -29,7 +30,6 @@ const statementNames: Readonly<Record<string, string>> = {
   AlterTableStmt: 'ALTER TABLE',
   CreateSchemaStmt: 'CREATE SCHEMA',
   ViewStmt: 'CREATE VIEW',
-  CreateSeqStmt: 'CREATE SEQUENCE',
   TruncateStmt: 'TRUNCATE',
   VacuumStmt: 'VACUUM',
   CreatedbStmt: 'CREATE DATABASE',
@@ -67,6 +67,10 @@ export function convertStatement(node: unknown): Statement {
       return convertSet(body);
     case 'VariableShowStmt':
       return { kind: 'show', name: (str(body['name']) ?? '').toLowerCase() };
+    case 'CreateEnumStmt':
+      return convertCreateEnum(body);
+    case 'CreateSeqStmt':
+      return convertCreateSequence(body);
     case 'ExplainStmt':
       if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
       return { kind: 'explain', statement: convertStatement(body['query']) };
@@ -322,6 +326,7 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
   let primaryKey = false;
   let unique = false;
   let defaultExpr: Expr | null = null;
+  let identity: ColumnDef['identity'];
   for (const c of list(b['constraints'])) {
     const cb = unwrap(c).body;
     switch (str(cb['contype'])) {
@@ -330,12 +335,19 @@ function convertColumnDef(b: JsonObject): ColumnDef | Extract<Statement, { kind:
       case 'CONSTR_PRIMARY': primaryKey = true; break;
       case 'CONSTR_UNIQUE': unique = true; break;
       case 'CONSTR_DEFAULT': defaultExpr = convertExpr(cb['raw_expr']); break;
+      case 'CONSTR_IDENTITY': {
+        const options = convertSequenceOptions(cb['options']);
+        if (options === null) return { kind: 'unsupported', what: 'this identity option', pos: location(cb) };
+        identity = { always: cb['generated_when'] === 'a', options };
+        break;
+      }
       default:
         return { kind: 'unsupported', what: `column constraint ${(str(cb['contype']) ?? '').replace('CONSTR_', '')}`, pos: location(cb) };
     }
   }
   const type = convertTypeName(b['typeName']);
-  return { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  const def: ColumnDef = { name: str(b['colname']) ?? '', type, notNull, explicitNull, primaryKey, unique, defaultExpr, pos: location(b) };
+  return identity === undefined ? def : { ...def, identity };
 }
 
 function convertTableConstraint(b: JsonObject): TableConstraint | Extract<Statement, { kind: 'unsupported' }> {
@@ -377,6 +389,7 @@ function convertCreateIndex(body: JsonObject): Statement {
 
 function convertDrop(body: JsonObject): Statement {
   const removeType = str(body['removeType']);
+  if (removeType === 'OBJECT_TYPE' || removeType === 'OBJECT_SEQUENCE') return convertDropTypeOrSequence(body, removeType);
   if (removeType !== 'OBJECT_TABLE' && removeType !== 'OBJECT_INDEX') {
     return { kind: 'unsupported', what: `DROP ${(removeType ?? '').replace('OBJECT_', '')}`, pos: -1 };
   }

@@ -10,6 +10,7 @@ import { sqlError } from '../sql-error.ts';
 import { tableOid, type TableDesc } from '../catalog/descriptors.ts';
 import { astKey, type AggregateScope, type Binder, type ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr, SubqueryPlan } from '../expr/bound.ts';
+import type { SequenceRef } from '../expr/sequence-functions.ts';
 import { isAggregateName } from '../expr/functions.ts';
 import { positionOf, T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { conjuncts, decideAccess, fullScan } from './access.ts';
@@ -20,6 +21,10 @@ import type { PlanNode, SortKey } from './plan.ts';
 export interface TableResolver {
   /** Throws 42P01 for an unknown table. */
   resolveTable(schema: string | null, name: string, pos: number): TableDesc;
+  /** Enum types by name (null: no such type). */
+  resolveType?(name: string): SqlType | null;
+  /** Sequences by name, for nextval('name') (null: no such relation). */
+  resolveSequence?(name: string): SequenceRef | null;
 }
 
 export interface PlannedQuery {

@@ -2,7 +2,10 @@
  * Binary format (format code 1) of values, as PostgreSQL's *send/*recv functions write and
  * read them: big-endian integers and IEEE floats, numeric as base-10000 digit groups,
  * date as int32 days and timestamps as int64 microseconds since 2000-01-01, uuid as 16
- * bytes, text as UTF-8 bytes. Pure: no session state except the value's type.
+ * bytes, text and json as UTF-8 bytes, jsonb as version 1 + text, interval as int64
+ * microseconds + int32 days + int32 months, arrays as array_send's header (dimensions,
+ * null flag, element OID, size and lower bound) and length-prefixed elements. Pure: no
+ * session state except the value's type.
  *
  * Errors: a parameter whose bytes do not fit its type is 22P03, as in PostgreSQL
  * ("incorrect binary data format"); a type without a binary form here is 0A000.
@@ -10,8 +13,11 @@
 import { assertNever } from '../../util/index.ts';
 import { sqlError } from '../sql-error.ts';
 import { checkLength, coerceNumeric } from '../types/text-io.ts';
+import { Interval } from '../types/interval.ts';
+import { Jsonb, parseJson } from '../types/jsonb.ts';
 import { Dec, Numeric } from '../types/numeric.ts';
-import type { SqlType, Value } from '../types/types.ts';
+import { SqlArray } from '../types/sql-array.ts';
+import { typeDisplayName, typeOid, type SqlType, type Value } from '../types/types.ts';
 
 /** PostgreSQL's epoch (2000-01-01) relative to the Unix epoch, in days and microseconds. */
 const PG_EPOCH_DAYS = 10_957;
@@ -41,6 +47,18 @@ export function encodeBinary(type: SqlType, v: Exclude<Value, null>): Uint8Array
     }
     case 'uuid': return Buffer.from((v as string).replace(/-/g, ''), 'hex');
     case 'oid': { const b = Buffer.allocUnsafe(4); b.writeUInt32BE(Number(v)); return b; }
+    case 'json': return Buffer.from(v as string, 'utf8');
+    case 'enum': return Buffer.from(type.labels[v as number] ?? '', 'utf8');
+    case 'jsonb': return Buffer.concat([Uint8Array.of(1), Buffer.from((v as Jsonb).toString(), 'utf8')]);
+    case 'interval': {
+      const i = v as Interval;
+      const b = Buffer.allocUnsafe(16);
+      b.writeBigInt64BE(i.micros, 0);
+      b.writeInt32BE(i.days, 8);
+      b.writeInt32BE(i.months, 12);
+      return b;
+    }
+    case 'array': return encodeArray(type.element, v as SqlArray);
     default: return assertNever(type, 'type');
   }
 }
@@ -69,6 +87,24 @@ export function decodeBinary(type: SqlType, buf: Buffer, index: number): Value {
       const h = buf.toString('hex');
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
     }
+    case 'json': {
+      const text = decodeUtf8(buf, index);
+      parseJson(text, 'json');
+      return text;
+    }
+    case 'enum': {
+      const label = decodeUtf8(buf, index);
+      const i = type.labels.indexOf(label);
+      if (i < 0) throw sqlError('22P02', `invalid input value for enum ${type.name}: "${label}"`);
+      return i;
+    }
+    case 'jsonb':
+      if (buf[0] !== 1) throw sqlError('22P03', `unsupported jsonb version number ${buf[0] ?? 0}`);
+      return new Jsonb(parseJson(decodeUtf8(buf.subarray(1), index), 'jsonb'));
+    case 'interval':
+      expect(16);
+      return new Interval(buf.readInt32BE(12), buf.readInt32BE(8), buf.readBigInt64BE(0));
+    case 'array': return decodeArray(type.element, buf, index);
     default: return assertNever(type, 'type');
   }
 }
@@ -147,4 +183,62 @@ export function decodeNumeric(buf: Buffer, index: number): Numeric {
   if (weight >= ndigits) intPart += '0000'.repeat(weight - ndigits + 1);
   const text = `${sign === NUMERIC_NEG ? '-' : ''}${intPart === '' ? '0' : intPart}.${fracPart === '' ? '0' : fracPart}`;
   return new Numeric(new Dec(text).toDecimalPlaces(dscale), dscale);
+}
+
+/** array_send for one dimension (lower bound 1); an empty array has no dimensions. */
+function encodeArray(element: SqlType, a: SqlArray): Uint8Array {
+  const hasNull = a.items.includes(null);
+  const parts: Uint8Array[] = [];
+  const header = Buffer.alloc(a.items.length === 0 ? 12 : 20);
+  header.writeInt32BE(a.items.length === 0 ? 0 : 1, 0);
+  header.writeInt32BE(hasNull ? 1 : 0, 4);
+  header.writeUInt32BE(typeOid(element), 8);
+  if (a.items.length > 0) {
+    header.writeInt32BE(a.items.length, 12);
+    header.writeInt32BE(1, 16);
+  }
+  parts.push(header);
+  for (const item of a.items) {
+    const len = Buffer.alloc(4);
+    if (item === null) {
+      len.writeInt32BE(-1);
+      parts.push(len);
+      continue;
+    }
+    const bytes = encodeBinary(element, item);
+    len.writeInt32BE(bytes.length);
+    parts.push(len, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+/** array_recv: 22P03 for malformed bytes, 42804 for another element type, 0A000 beyond one dimension. */
+function decodeArray(element: SqlType, buf: Buffer, index: number): SqlArray {
+  if (buf.length < 12) throw badFormat(index);
+  const ndim = buf.readInt32BE(0);
+  const oid = buf.readUInt32BE(8);
+  if (oid !== typeOid(element)) {
+    throw sqlError('42804', `binary data has array element type ${oid} instead of expected ${typeOid(element)} (${typeDisplayName(element)})`);
+  }
+  if (ndim === 0) return new SqlArray([]);
+  if (ndim !== 1) throw ndim < 0 ? badFormat(index) : sqlError('0A000', 'multidimensional arrays are not supported');
+  if (buf.length < 20) throw badFormat(index);
+  const count = buf.readInt32BE(12);
+  if (buf.readInt32BE(16) !== 1) throw sqlError('0A000', 'arrays with a lower bound other than 1 are not supported');
+  const items: Value[] = [];
+  let pos = 20;
+  for (let i = 0; i < count; i++) {
+    if (pos + 4 > buf.length) throw badFormat(index);
+    const len = buf.readInt32BE(pos);
+    pos += 4;
+    if (len === -1) {
+      items.push(null);
+      continue;
+    }
+    if (len < 0 || pos + len > buf.length) throw badFormat(index);
+    items.push(decodeBinary(element, buf.subarray(pos, pos + len), index));
+    pos += len;
+  }
+  if (pos !== buf.length) throw badFormat(index);
+  return new SqlArray(items);
 }

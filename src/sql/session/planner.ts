@@ -13,15 +13,16 @@ import { buildOperator, type ExecContext } from '../exec/operators.ts';
 import type { UniqueWrites } from '../exec/write.ts';
 import { explainPlan } from '../plan/explain.ts';
 import { planSelect, type PlannedQuery, type TableResolver } from '../plan/plan-select.ts';
-import type { TableDesc } from '../catalog/descriptors.ts';
+import type { SequenceDesc, TableDesc } from '../catalog/descriptors.ts';
 import { formatValue, type FormatContext } from '../types/text-io.ts';
 import { encodeBinary } from './binary-io.ts';
 import { showColumnName } from './settings.ts';
 import { T, type SqlType } from '../types/types.ts';
 
 export type PreparedPlan =
-  | { readonly kind: 'query'; readonly query: PlannedQuery }
-  | { readonly kind: 'dml'; readonly dml: DmlPlan }
+  /** `sequences`: those whose nextval/setval the statement calls (values reserved first). */
+  | { readonly kind: 'query'; readonly query: PlannedQuery; readonly sequences?: readonly SequenceDesc[] }
+  | { readonly kind: 'dml'; readonly dml: DmlPlan; readonly sequences?: readonly SequenceDesc[] }
   | { readonly kind: 'explain'; readonly lines: readonly string[] }
   /** Statements planned at execution (DDL, transaction control, SET/SHOW). */
   | { readonly kind: 'utility'; readonly statement: Statement };
@@ -35,7 +36,10 @@ export interface Planned {
 
 export function planStatement(stmt: Statement, declared: readonly (SqlType | null)[], resolver: TableResolver, format: FormatContext): Planned {
   const binder = new Binder([...declared], format);
-  const plan = planWith(stmt, binder, resolver);
+  if (resolver.resolveType !== undefined) binder.typeLookup = resolver.resolveType;
+  if (resolver.resolveSequence !== undefined) binder.sequenceLookup = resolver.resolveSequence;
+  let plan = planWith(stmt, binder, resolver);
+  if (binder.usedSequences.size > 0 && (plan.kind === 'query' || plan.kind === 'dml')) plan = { ...plan, sequences: [...binder.usedSequences.values()] };
   const paramTypes = binder.paramTypes.map((t) => (t === null || t.kind === 'unknown' ? T.text : t));
   const columns = plan.kind === 'query' ? plan.query.columns : plan.kind === 'dml' ? plan.dml.returningColumns : plan.kind === 'explain' ? [explainColumn] : utilityColumns(stmt);
   const tables = plan.kind === 'query' ? plan.query.tables : plan.kind === 'dml' ? [plan.dml.table] : [];
@@ -67,6 +71,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     case 'unsupported':
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
     case 'rollback': case 'set': case 'reset': case 'show':
       return { kind: 'utility', statement: stmt };
     default:
@@ -88,6 +93,10 @@ export async function* runPlan(
   format: ResultFormat,
   encodeRow: (row: readonly unknown[]) => (string | Uint8Array | null)[],
 ): AsyncGenerator<QueryEvent, string> {
+  // Sequence values: reserved before the statement, and any drawn beyond the reservation
+  // made durable before rows leave the node or the statement ends (catalog/sequences.ts).
+  const sequences = (plan.kind === 'query' || plan.kind === 'dml') && plan.sequences !== undefined ? ctx.eval.sequences?.cache : undefined;
+  if (sequences !== undefined && (plan.kind === 'query' || plan.kind === 'dml')) await sequences.prepare(plan.sequences ?? []);
   switch (plan.kind) {
     case 'query': {
       const op = buildOperator(plan.query.node, ctx);
@@ -97,12 +106,15 @@ export async function* runPlan(
         if (batch === null) break;
         ctx.checkCancelled();
         count += batch.length;
+        if (sequences?.needsSettle === true) await sequences.settle();
         if (batch.length > 0) yield { kind: 'rows', rows: batch.map(encodeRow) };
       }
+      if (sequences?.needsSettle === true) await sequences.settle();
       return `SELECT ${count}`;
     }
     case 'dml': {
       const result = await runDml(plan.dml, ctx, uniques);
+      if (sequences?.needsSettle === true) await sequences.settle();
       if (result.returned.length > 0) yield { kind: 'rows', rows: result.returned.map(encodeRow) };
       const verb = plan.dml.kind.toUpperCase();
       return plan.dml.kind === 'insert' ? `INSERT 0 ${result.count}` : `${verb} ${result.count}`;

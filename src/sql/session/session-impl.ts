@@ -18,6 +18,9 @@ import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescript
 import { parseValue, type FormatContext } from '../types/text-io.ts';
 import { positionOf, typeFromOid, typeOid, type SqlType, type Value } from '../types/types.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
+import { SessionSequences, type SequenceCache } from '../catalog/sequences.ts';
+import type { TableResolver } from '../plan/plan-select.ts';
+import { catalogObjects } from './catalog-objects.ts';
 import { runUtility, type UtilityHost } from './utility.ts';
 import { Settings } from './settings.ts';
 import { decodeBinary } from './binary-io.ts';
@@ -34,6 +37,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
+  /** The node's sequence cache (nextval never rolls back, never repeats). */
+  readonly sequences: SequenceCache;
 }
 
 interface Prepared {
@@ -59,6 +64,8 @@ export class SqlSession implements Session {
   private open: OpenTxn | null = null;
   private readonly prepared = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** currval/lastval memory over the node's sequence cache. */
+  private readonly sequences: SessionSequences;
   private stopReason: StopReason = null;
   private statementTimer: ReturnType<typeof setTimeout> | null = null;
   private extendedFailed = false;
@@ -74,6 +81,7 @@ export class SqlSession implements Session {
   ) {
     if (applicationName !== '') this.settings.set('application_name', applicationName);
     this.advisory = new SessionAdvisoryLocks(deps.txns, database.id, crypto.randomUUID(), () => Number(deps.nowMicros() / 1000n));
+    this.sequences = new SessionSequences(deps.sequences);
   }
 
   initialParameterStatus(): readonly (readonly [string, string])[] {
@@ -213,13 +221,16 @@ export class SqlSession implements Session {
     return this.open!;
   }
 
-  private resolver(): { resolveTable(schema: string | null, name: string, pos: number): TableDesc } {
+  private resolver(): TableResolver {
+    const objects = catalogObjects((ref) => this.lookupName(ref), (id) => (this.open !== null ? this.open.view.descriptor(id) : this.deps.catalog.descriptor(id)));
     return {
       resolveTable: (schema, name, pos) => {
         const t = virtualTable(schema, name) ?? (isVirtualSchema(schema) ? null : this.lookupTable({ schema, name, alias: null, pos }));
         if (t === null) throw sqlError('42P01', `relation "${schema === null ? name : `${schema}.${name}`}" does not exist`, positionOf(pos));
         return t;
       },
+      resolveType: objects.type,
+      resolveSequence: objects.sequence,
     };
   }
 
@@ -277,6 +288,7 @@ export class SqlSession implements Session {
       timeZone: settings.timeZone,
       extraFloatDigits: settings.extraFloatDigits,
       setting: (name) => settings.get(name),
+      sequences: this.sequences,
     };
   }
 
@@ -515,10 +527,7 @@ export class SqlSession implements Session {
  * rather than read as text, because their binary forms are not text.
  */
 const unsupportedParamTypes: ReadonlyMap<number, string> = new Map([
-  [114, 'json'], [3802, 'jsonb'], [1186, 'interval'], [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
-  [1000, 'boolean[]'], [1001, 'bytea[]'], [1005, 'smallint[]'], [1007, 'integer[]'], [1016, 'bigint[]'], [1009, 'text[]'], [1015, 'varchar[]'],
-  [1021, 'real[]'], [1022, 'double precision[]'], [1231, 'numeric[]'], [1182, 'date[]'], [1115, 'timestamp[]'], [1185, 'timestamptz[]'],
-  [2951, 'uuid[]'], [199, 'json[]'], [3807, 'jsonb[]'], [1187, 'interval[]'],
+  [1083, 'time'], [1266, 'timetz'], [1560, 'bit'], [1562, 'varbit'],
 ]);
 
 function declaredParamType(oid: number): SqlType | null {

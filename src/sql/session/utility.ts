@@ -7,6 +7,8 @@ import { assertNever } from '../../util/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { createIndex, createTable, dropIndexes, dropTables, type DdlContext } from '../exec/ddl.ts';
+import { createEnum, createSequence, dropSequences, dropTypes } from '../exec/types-ddl.ts';
+import { catalogObjects } from './catalog-objects.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
@@ -82,6 +84,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runShow(stmt.name, host, describe);
       return;
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
       yield* runDdl(stmt, host);
       return;
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
@@ -138,14 +141,21 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   yield { kind: 'command-complete', tag: 'SHOW' };
 }
 
-async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' }>, host: UtilityHost): AsyncGenerator<QueryEvent> {
+type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' }>;
+
+async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
+  const objects = catalogObjects((ref) => host.lookupName(ref), (id) => open.view.descriptor(id));
+  const binder = new Binder([], host.format);
+  binder.typeLookup = objects.type;
+  binder.sequenceLookup = objects.sequence;
   const ctx: DdlContext = {
     txn: open.txn,
     catalog: open.view,
     databaseId: host.databaseId,
-    binder: new Binder([], host.format),
+    binder,
     format: host.format,
+    lookupType: objects.type,
     schemaId: (schema, pos) => {
       const s = host.catalog.schema(host.databaseId, schema ?? 'public');
       if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
@@ -174,6 +184,22 @@ async function* runDdl(stmt: Extract<Statement, { kind: 'create-table' | 'drop-t
         return table === null ? null : { table, indexId: entry.indexId };
       });
       yield { kind: 'command-complete', tag: 'DROP INDEX' };
+      return;
+    case 'create-enum':
+      await createEnum(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'CREATE TYPE' };
+      return;
+    case 'drop-type':
+      dropTypes(stmt, ctx, objects.typeDesc);
+      yield { kind: 'command-complete', tag: 'DROP TYPE' };
+      return;
+    case 'create-sequence':
+      await createSequence(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'CREATE SEQUENCE' };
+      return;
+    case 'drop-sequence':
+      dropSequences(stmt, ctx, objects.sequenceDesc);
+      yield { kind: 'command-complete', tag: 'DROP SEQUENCE' };
       return;
   }
 }

@@ -23,6 +23,11 @@ export function descriptorCounterKey(): Uint8Array {
   return systemKey(encodeKey([str('counter'), str('desc')]));
 }
 
+/** A sequence's current state (catalog/sequences.ts), outside its descriptor. */
+export function sequenceValueKey(sequenceId: number): Uint8Array {
+  return systemKey(encodeKey([str('seq'), int(sequenceId)]));
+}
+
 export function roleKey(name: string): Uint8Array {
   return systemKey(encodeKey([str('role'), str(name)]));
 }

@@ -7,10 +7,15 @@
  * Layout: [version byte 1] then repeated: varint columnId, payload.
  *   int2/int4/date: 4 bytes LE signed; int8/timestamp(tz): 8 bytes LE signed;
  *   float4/float8: 8 bytes LE double; bool: 1 byte; uuid: 16 bytes;
- *   text/varchar/bpchar/bytea/numeric: varint length + bytes (numeric as its text).
+ *   text/varchar/bpchar/bytea/numeric/json/jsonb: varint length + bytes (numeric as its
+ *   text, jsonb as its normalised text); interval: months int32, days int32, micros int64;
+ *   array: varint count, then per element a byte 0 (NULL) or 1 followed by its payload.
  */
 import { assert, assertNever } from '../../util/index.ts';
+import { Interval } from '../types/interval.ts';
+import { Jsonb, parseJson } from '../types/jsonb.ts';
 import { Numeric } from '../types/numeric.ts';
+import { SqlArray } from '../types/sql-array.ts';
 import type { SqlType, Value } from '../types/types.ts';
 
 const FORMAT_VERSION = 1;
@@ -99,6 +104,32 @@ function writePayload(w: Writer, type: SqlType, v: Value): void {
       w.string((v as Numeric).toString()); return;
     case 'bytea':
       w.bytes(v as Uint8Array); return;
+    case 'json':
+      w.string(v as string); return;
+    case 'enum':
+      // The label, not its position: positions would move if labels were ever inserted.
+      w.string(type.labels[v as number] ?? ''); return;
+    case 'jsonb':
+      w.string((v as Jsonb).toString()); return;
+    case 'interval': {
+      const i = v as Interval;
+      w.ensure(16);
+      w.view.setInt32(w.len, i.months, true);
+      w.view.setInt32(w.len + 4, i.days, true);
+      w.view.setBigInt64(w.len + 8, i.micros, true);
+      w.len += 16;
+      return;
+    }
+    case 'array': {
+      const items = (v as SqlArray).items;
+      w.varint(items.length);
+      for (const item of items) {
+        w.ensure(1);
+        w.buf[w.len++] = item === null ? 0 : 1;
+        if (item !== null) writePayload(w, type.element, item);
+      }
+      return;
+    }
     default:
       assertNever(type, 'type');
   }
@@ -165,13 +196,38 @@ function readPayload(bytes: Uint8Array, view: DataView, pos: number, type: SqlTy
       for (let i = 0; i < 16; i++) hex += bytes[pos + i]!.toString(16).padStart(2, '0');
       return [`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, pos + 16];
     }
-    case 'text': case 'varchar': case 'bpchar': case 'unknown': case 'numeric': case 'bytea': {
+    case 'text': case 'varchar': case 'bpchar': case 'unknown': case 'numeric': case 'bytea': case 'json': case 'jsonb': {
       const [len, start] = readLength(bytes, pos);
       const slice = bytes.subarray(start, start + len);
       if (type.kind === 'bytea') return [slice.slice(), start + len];
       const text = decoder.decode(slice);
       if (type.kind === 'numeric') return [Numeric.fromString(text) ?? Numeric.fromBigInt(0n), start + len];
+      if (type.kind === 'jsonb') return [new Jsonb(parseJson(text, 'jsonb')), start + len];
       return [text, start + len];
+    }
+    case 'enum': {
+      const [len, start] = readLength(bytes, pos);
+      const label = decoder.decode(bytes.subarray(start, start + len));
+      const i = type.labels.indexOf(label);
+      assert(i >= 0, () => `enum ${type.name} has no label ${label}`);
+      return [i, start + len];
+    }
+    case 'interval':
+      return [new Interval(view.getInt32(pos, true), view.getInt32(pos + 4, true), view.getBigInt64(pos + 8, true)), pos + 16];
+    case 'array': {
+      const [count, start] = readLength(bytes, pos);
+      const items: Value[] = [];
+      let at = start;
+      for (let i = 0; i < count; i++) {
+        if (bytes[at++] === 0) {
+          items.push(null);
+          continue;
+        }
+        const [item, next] = readPayload(bytes, view, at, type.element);
+        items.push(item);
+        at = next;
+      }
+      return [new SqlArray(items), at];
     }
     default:
       return assertNever(type, 'type');

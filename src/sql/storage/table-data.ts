@@ -11,9 +11,13 @@
  * a covering scan needs no lookup.
  */
 import { assertNever } from '../../util/index.ts';
-import { bool, bytes, decimal, float, int, nul, str, timestamp, uuid, type KeyPart } from '../../util/encoding/index.ts';
+import { bool, bytes, decimal, encodeKey, float, int, nul, str, timestamp, uuid, type KeyPart } from '../../util/encoding/index.ts';
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
+import { sqlError } from '../sql-error.ts';
+import type { Interval } from '../types/interval.ts';
+import { JsonArray, JsonObject, type Jsonb, type JsonNode } from '../types/jsonb.ts';
 import { Numeric } from '../types/numeric.ts';
+import type { SqlArray } from '../types/sql-array.ts';
 import type { SqlType, Value } from '../types/types.ts';
 import { indexKey } from './keys.ts';
 import { decodeRow, encodeRow, type CodecColumn } from './row-codec.ts';
@@ -30,8 +34,28 @@ export function keyPart(type: SqlType, v: Value): KeyPart {
     case 'date': return int(v as number);
     case 'timestamp': case 'timestamptz': return timestamp(v as bigint);
     case 'uuid': return uuid(v as string);
+    // Intervals order by interval_cmp_value, which can exceed 64 bits: a decimal part.
+    case 'interval': return decimal((v as Interval).cmpValue().toString());
+    // array_cmp is tuple order with NULL elements last: the elements' own key, as bytes.
+    case 'array': return bytes(encodeKey((v as SqlArray).items.map((x) => keyPart(type.element, x))));
+    case 'jsonb': return bytes(encodeKey(jsonKeyParts((v as Jsonb).root)));
+    case 'enum': return int(v as number);
+    case 'json': throw sqlError('42883', 'could not identify a comparison function for type json');
     default: return assertNever(type, 'type');
   }
+}
+
+/** jsonb btree order as a tuple: kind rank, then size and elements for containers. */
+function jsonKeyParts(n: JsonNode): KeyPart[] {
+  if (n === null) return [int(0)];
+  if (typeof n === 'string') return [int(1), str(n)];
+  if (n instanceof Numeric) return [int(2), decimal(n.toString())];
+  if (typeof n === 'boolean') return [int(3), bool(n)];
+  if (n instanceof JsonArray) return [int(4), int(n.items.length), ...n.items.map((x) => bytes(encodeKey(jsonKeyParts(x))))];
+  const o: JsonObject = n;
+  const parts: KeyPart[] = [int(5), int(o.keys.length)];
+  o.keys.forEach((k, i) => parts.push(int(Buffer.byteLength(k)), str(k), bytes(encodeKey(jsonKeyParts(o.values[i]!)))));
+  return parts;
 }
 
 /** Per-table facts the hot path needs, computed once per descriptor version. */

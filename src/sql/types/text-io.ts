@@ -7,7 +7,10 @@ import { assertNever } from '../../util/index.ts';
 import { sqlError } from '../sql-error.ts';
 import { formatDate, formatTimestamp, formatTimestampTz, parseDate, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
 import { formatFloat } from './float-format.ts';
+import { parseInterval, type Interval } from './interval.ts';
+import { Jsonb, parseJson } from './jsonb.ts';
 import { Numeric } from './numeric.ts';
+import { quoteArrayElement, splitArrayText, SqlArray } from './sql-array.ts';
 import { typeDisplayName, type OidAlias, type SqlType, type Value } from './types.ts';
 
 /** Session settings that change how values read and print. */
@@ -55,6 +58,17 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       if (type.reg === 'oid') return String(value);
       if (value === 0n) return '-';
       return ctx.objectNames?.nameOf(type.reg, value as bigint) ?? String(value);
+    case 'interval': case 'jsonb':
+      return (value as Interval | Jsonb).toString();
+    case 'json':
+      return value as string;
+    case 'enum':
+      return type.labels[value as number] ?? '';
+    case 'array': {
+      const element = type.element;
+      const parts = (value as SqlArray).items.map((v) => (v === null ? 'NULL' : quoteArrayElement(formatValue(element, v, ctx) ?? '')));
+      return `{${parts.join(',')}}`;
+    }
     default:
       return assertNever(type, 'type');
   }
@@ -112,6 +126,22 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
       return parseUuid(text);
     case 'oid':
       return parseOid(type.reg, text, ctx);
+    case 'interval':
+      return parseInterval(text);
+    case 'json':
+      parseJson(text, 'json');
+      return text;
+    case 'jsonb':
+      return new Jsonb(parseJson(text, 'jsonb'));
+    case 'enum': {
+      const i = type.labels.indexOf(text);
+      if (i < 0) throw sqlError('22P02', `invalid input value for enum ${type.name}: "${text}"`);
+      return i;
+    }
+    case 'array': {
+      const element = type.element;
+      return new SqlArray(splitArrayText(text, typeDisplayName(type)).map((t) => (t === null ? null : parseValue(element, t, ctx))));
+    }
     default:
       return assertNever(type, 'type');
   }

@@ -7,11 +7,16 @@
  * with its display scale); text, varchar and char are string; bool is boolean; bytea is
  * Uint8Array; date is a number of days since 1970-01-01; timestamp and timestamptz are
  * bigint microseconds since 1970-01-01 00:00:00 (UTC for timestamptz); uuid is its
- * canonical lower-case text.
+ * canonical lower-case text; interval is `Interval`; json is its text as written (validated);
+ * jsonb is `Jsonb` (a normalised tree); an array is `SqlArray` (one dimension, lower bound 1);
+ * an enum value is the number of its label's position (so it orders by declaration).
  */
 import type { TypeName } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
+import type { Interval } from './interval.ts';
+import type { Jsonb } from './jsonb.ts';
 import type { Numeric } from './numeric.ts';
+import type { SqlArray } from './sql-array.ts';
 
 export type SqlType =
   | { readonly kind: 'int2' }
@@ -34,6 +39,13 @@ export type SqlType =
    * runtime. The aliases differ only in text input and output (names through the catalog).
    */
   | { readonly kind: 'oid'; readonly reg: OidAlias }
+  | { readonly kind: 'interval' }
+  | { readonly kind: 'json' }
+  | { readonly kind: 'jsonb' }
+  /** A CREATE TYPE ... AS ENUM type; values are label positions (declaration order). */
+  | { readonly kind: 'enum'; readonly oid: number; readonly name: string; readonly labels: readonly string[] }
+  /** A one-dimensional array of `element` (never itself an array). */
+  | { readonly kind: 'array'; readonly element: SqlType }
   /** A quoted literal or parameter whose type context has not decided yet. */
   | { readonly kind: 'unknown' };
 
@@ -49,7 +61,7 @@ export function isOidAlias(name: string): name is OidAlias {
   return Object.hasOwn(OID_ALIASES, name);
 }
 
-export type Value = null | boolean | bigint | number | string | Uint8Array | Numeric;
+export type Value = null | boolean | bigint | number | string | Uint8Array | Numeric | Interval | Jsonb | SqlArray;
 
 export const T = {
   int2: { kind: 'int2' },
@@ -67,34 +79,70 @@ export const T = {
   uuid: { kind: 'uuid' },
   oid: { kind: 'oid', reg: 'oid' },
   regclass: { kind: 'oid', reg: 'regclass' },
+  interval: { kind: 'interval' },
+  json: { kind: 'json' },
+  jsonb: { kind: 'jsonb' },
   unknown: { kind: 'unknown' },
 } as const satisfies Record<string, SqlType>;
 
-const oids: Readonly<Record<TypeKind, number>> = {
+type ScalarKind = Exclude<TypeKind, 'array' | 'enum'>;
+
+const oids: Readonly<Record<ScalarKind, number>> = {
   int2: 21, int4: 23, int8: 20, float4: 700, float8: 701, numeric: 1700, text: 25, varchar: 1043,
-  bpchar: 1042, bool: 16, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, uuid: 2950, oid: 26, unknown: 705,
+  bpchar: 1042, bool: 16, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, uuid: 2950,
+  oid: 26, interval: 1186, json: 114, jsonb: 3802, unknown: 705,
 };
 
-const sizes: Readonly<Record<TypeKind, number>> = {
+/** The OID of each element type's array type (pg_type.typarray). */
+const arrayOids: Readonly<Record<ScalarKind, number>> = {
+  int2: 1005, int4: 1007, int8: 1016, float4: 1021, float8: 1022, numeric: 1231, text: 1009, varchar: 1015,
+  bpchar: 1014, bool: 1000, bytea: 1001, date: 1182, timestamp: 1115, timestamptz: 1185, uuid: 2951,
+  oid: 1028, interval: 1187, json: 199, jsonb: 3807, unknown: 1009,
+};
+
+/** Arrays of the reg* aliases (pg_type.typarray). */
+const regArrayOids: Readonly<Record<OidAlias, number>> = {
+  oid: 1028, regclass: 2210, regtype: 2211, regproc: 1008, regprocedure: 2207, regnamespace: 4090, regrole: 4097, regoper: 2208,
+};
+
+const sizes: Readonly<Record<ScalarKind, number>> = {
   int2: 2, int4: 4, int8: 8, float4: 4, float8: 8, numeric: -1, text: -1, varchar: -1,
-  bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, unknown: -2,
+  bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, interval: 16,
+  json: -1, jsonb: -1, unknown: -2,
 };
 
 /** PostgreSQL's names of the types, as format_type prints them in messages. */
-const displayNames: Readonly<Record<TypeKind, string>> = {
+const displayNames: Readonly<Record<ScalarKind, string>> = {
   int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision',
   numeric: 'numeric', text: 'text', varchar: 'character varying', bpchar: 'character', bool: 'boolean',
   bytea: 'bytea', date: 'date', timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone', uuid: 'uuid', oid: 'oid', unknown: 'unknown',
+  timestamptz: 'timestamp with time zone', uuid: 'uuid', oid: 'oid', interval: 'interval', json: 'json', jsonb: 'jsonb',
+  unknown: 'unknown',
 };
+
+/** Arrays of an enum type get their own OID, as pg_type.typarray gives them one. */
+const ENUM_ARRAY_OID_OFFSET = 1_000_000;
 
 export function typeOid(type: SqlType): number {
   if (type.kind === 'oid') return OID_ALIASES[type.reg];
+  if (type.kind === 'enum') return type.oid;
+  if (type.kind === 'array' && type.element.kind === 'oid') return regArrayOids[type.element.reg];
+  if (type.kind === 'array') return type.element.kind === 'enum' ? type.element.oid + ENUM_ARRAY_OID_OFFSET : arrayOids[scalarKind(type.element)];
   return oids[type.kind];
 }
 
 export function typeSize(type: SqlType): number {
-  return sizes[type.kind];
+  if (type.kind === 'enum') return 4;
+  return type.kind === 'array' ? -1 : sizes[type.kind];
+}
+
+function scalarKind(t: SqlType): ScalarKind {
+  return t.kind === 'array' || t.kind === 'enum' ? 'unknown' : t.kind;
+}
+
+/** `element[]`; arrays of arrays do not exist (an array type is its own element's array). */
+export function arrayOf(element: SqlType): SqlType {
+  return element.kind === 'array' ? element : { kind: 'array', element };
 }
 
 export function typeMod(type: SqlType): number {
@@ -111,7 +159,8 @@ export function typeMod(type: SqlType): number {
 
 export function typeDisplayName(type: SqlType): string {
   if (type.kind === 'oid') return type.reg;
-  return displayNames[type.kind];
+  if (type.kind === 'enum') return type.name;
+  return type.kind === 'array' ? `${typeDisplayName(type.element)}[]` : displayNames[type.kind];
 }
 
 const oidToType: ReadonlyMap<number, SqlType> = new Map<number, SqlType>([
@@ -119,11 +168,15 @@ const oidToType: ReadonlyMap<number, SqlType> = new Map<number, SqlType>([
   [25, T.text], [1043, { kind: 'varchar', length: null }], [1042, { kind: 'bpchar', length: null }],
   [16, T.bool], [17, T.bytea], [1082, T.date], [1114, T.timestamp], [1184, T.timestamptz], [2950, T.uuid],
   ...Object.entries(OID_ALIASES).map(([reg, oid]): [number, SqlType] => [oid, { kind: 'oid', reg: reg as OidAlias }]),
+  [1186, T.interval], [114, T.json], [3802, T.jsonb],
 ]);
+const arrayOidToType: ReadonlyMap<number, SqlType> = new Map(
+  [...oidToType.values()].map((t) => [arrayOids[scalarKind(t)], { kind: 'array', element: t } as SqlType]),
+);
 
 /** The type of a parameter OID a client declared, or null for 0/unknown OIDs. */
 export function typeFromOid(oid: number): SqlType | null {
-  return oidToType.get(oid) ?? null;
+  return oidToType.get(oid) ?? arrayOidToType.get(oid) ?? null;
 }
 
 export function isIntegerType(t: SqlType): boolean {
@@ -150,16 +203,21 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   int2: T.int2, smallint: T.int2, int4: T.int4, int: T.int4, integer: T.int4, int8: T.int8, bigint: T.int8,
   float4: T.float4, real: T.float4, float8: T.float8, 'double precision': T.float8,
   text: T.text, bool: T.bool, boolean: T.bool, bytea: T.bytea, date: T.date,
-  timestamp: T.timestamp, timestamptz: T.timestamptz, uuid: T.uuid,
+  timestamp: T.timestamp, timestamptz: T.timestamptz, uuid: T.uuid, interval: T.interval,
+  json: T.json, jsonb: T.jsonb,
+  'timestamp without time zone': T.timestamp, 'timestamp with time zone': T.timestamptz,
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
   // PostgreSQL's `name` (identifiers) reads and prints as text.
   name: T.text,
   ...Object.fromEntries(Object.keys(OID_ALIASES).map((reg) => [reg, { kind: 'oid', reg } as SqlType])),
 };
 
-/** Resolves a type name as written in SQL; 42704 for an unknown type, 0A000 for arrays. */
-export function resolveTypeName(name: TypeName): SqlType {
-  if (name.isArray) throw sqlError('0A000', 'array types are not supported', positionOf(name.pos));
+/** User-defined types by name (the catalog's enums), for resolveTypeName. */
+export type TypeLookup = (name: string) => SqlType | null;
+
+/** Resolves a type name as written in SQL; 42704 for an unknown type. */
+export function resolveTypeName(name: TypeName, lookup: TypeLookup | null = null): SqlType {
+  if (name.isArray) return arrayOf(resolveTypeName({ ...name, isArray: false }, lookup));
   const mods = name.mods;
   switch (name.name) {
     case 'varchar':
@@ -175,7 +233,7 @@ export function resolveTypeName(name: TypeName): SqlType {
     case 'float':
       return (mods[0] ?? 53) <= 24 ? T.float4 : T.float8;
     default: {
-      const t = typeNames[name.name];
+      const t = typeNames[name.name] ?? lookup?.(name.name) ?? undefined;
       if (t === undefined) throw sqlError('42704', `type "${name.name}" does not exist`, positionOf(name.pos));
       return t;
     }

@@ -1,0 +1,63 @@
+/**
+ * nextval, currval, setval and lastval. The sequence is named by a constant (as
+ * PostgreSQL's regclass argument usually is) and resolved at bind time; the binder
+ * records which sequences a statement uses so that their values are reserved before it
+ * runs (catalog/sequences.ts). Errors: 42P01 for an unknown sequence, 42809 for a
+ * relation that is not one, 0A000 for a name that is not a constant.
+ */
+import type { SequenceDesc } from '../catalog/descriptors.ts';
+import { sqlError } from '../sql-error.ts';
+import { positionOf, T } from '../types/types.ts';
+import type { Binder } from './bind-expr.ts';
+import { call } from './bind-helpers.ts';
+import type { BoundExpr, EvalContext } from './bound.ts';
+
+/** A sequence a name resolved to, or the kind of relation it is instead. */
+export type SequenceRef = { readonly kind: 'sequence'; readonly desc: SequenceDesc } | { readonly kind: 'other' };
+
+function sequencesOf(ctx: EvalContext): NonNullable<EvalContext['sequences']> {
+  if (ctx.sequences === undefined) throw sqlError('0A000', 'sequence functions are not supported here');
+  return ctx.sequences;
+}
+
+function resolve(arg: BoundExpr | undefined, binder: Binder, pos: number): SequenceDesc {
+  if (arg === undefined || arg.kind !== 'const' || typeof arg.value !== 'string') {
+    throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));
+  }
+  const name = arg.value.includes('"') ? arg.value.replace(/"/g, '') : arg.value.toLowerCase();
+  const unqualified = name.split('.').pop() ?? name;
+  const found = binder.sequenceLookup?.(unqualified) ?? null;
+  if (found === null) throw sqlError('42P01', `relation "${name}" does not exist`, positionOf(pos));
+  if (found.kind !== 'sequence') throw sqlError('42809', `"${name}" is not a sequence`, positionOf(pos));
+  binder.usedSequences.set(found.desc.id, found.desc);
+  return found.desc;
+}
+
+/** Binds a sequence function, or returns null for another name. */
+export function bindSequenceFunction(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr | null {
+  switch (name) {
+    case 'nextval': case 'currval': {
+      const seq = resolve(args[0], binder, pos);
+      if (args.length !== 1) return null;
+      return call(name, T.int8, [], (_row, ctx) => (name === 'nextval' ? sequencesOf(ctx).nextval(seq) : sequencesOf(ctx).currval(seq)));
+    }
+    case 'setval': {
+      if (args.length !== 2 && args.length !== 3) return null;
+      const seq = resolve(args[0], binder, pos);
+      const value = binder.coerce(args[1]!, T.int8, pos);
+      const called = args[2] === undefined ? null : binder.coerce(args[2], T.bool, pos);
+      return call(name, T.int8, [value, ...(called === null ? [] : [called])], (row, ctx) => {
+        const v = value.eval(row, ctx);
+        const c = called === null ? true : called.eval(row, ctx);
+        if (v === null || c === null) return null;
+        return sequencesOf(ctx).setval(seq, v as bigint, c as boolean);
+      });
+    }
+    case 'lastval':
+      if (args.length !== 0) return null;
+      return call(name, T.int8, [], (_row, ctx) => sequencesOf(ctx).lastval());
+    default:
+      return null;
+  }
+}
+

@@ -1,0 +1,44 @@
+/**
+ * Name lookups of enum types and sequences for the binder and DDL, over whatever view of
+ * the catalog the caller has (the session's transaction, or the committed cache).
+ */
+import type { Descriptor, NamespaceEntry, SequenceDesc, TypeDesc } from '../catalog/descriptors.ts';
+import { enumType } from '../exec/types-ddl.ts';
+import type { SequenceRef } from '../expr/sequence-functions.ts';
+import type { TableRef } from '../parser/ast.ts';
+import type { SqlType } from '../types/types.ts';
+
+export interface CatalogObjects {
+  type(name: string): SqlType | null;
+  typeDesc(ref: TableRef): TypeDesc | null;
+  sequence(name: string): SequenceRef | null;
+  sequenceDesc(ref: TableRef): SequenceDesc | null;
+}
+
+export function catalogObjects(lookupName: (ref: TableRef) => NamespaceEntry | null, descriptor: (id: number) => Descriptor | null): CatalogObjects {
+  const ref = (name: string): TableRef => ({ schema: null, name, alias: null, pos: -1 });
+  const typeDesc = (r: TableRef): TypeDesc | null => {
+    const e = lookupName(r);
+    const d = e?.kind === 'type' ? descriptor(e.typeId) : null;
+    return d?.kind === 'type' ? d : null;
+  };
+  const sequenceDesc = (r: TableRef): SequenceDesc | null => {
+    const e = lookupName(r);
+    const d = e?.kind === 'sequence' ? descriptor(e.sequenceId) : null;
+    return d?.kind === 'sequence' ? d : null;
+  };
+  return {
+    type: (name) => {
+      const d = typeDesc(ref(name));
+      return d === null ? null : enumType(d);
+    },
+    typeDesc,
+    sequence: (name) => {
+      const e = lookupName(ref(name));
+      if (e === null) return null;
+      const d = sequenceDesc(ref(name));
+      return d === null ? { kind: 'other' } : { kind: 'sequence', desc: d };
+    },
+    sequenceDesc,
+  };
+}
