@@ -7,7 +7,8 @@
 import { sqlError } from '../sql-error.ts';
 import { BUILTIN_PROCS, builtinType, constraintDef, decodeOid, formatType, indexDef, quoteIdent, roleOid, type CatalogSnapshot } from '../pgcatalog/index.ts';
 import { Numeric } from '../types/numeric.ts';
-import { positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
+import { SqlArray } from '../types/sql-array.ts';
+import { arrayOf, positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
 import type { BoundExpr, EvalContext } from './bound.ts';
@@ -118,10 +119,9 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
       });
     case 'current_schemas':
       need(1);
-      return withCtx(name, T.text, [binder.coerce(args[0]!, T.bool, pos)], ([implicit], ctx) => {
+      return withCtx(name, arrayOf(T.text), [binder.coerce(args[0]!, T.bool, pos)], ([implicit], ctx) => {
         const snap = snapshotOf(ctx);
-        const path = snap.searchPath.filter((s, i) => (implicit === true || i > 0) && snap.namespaces.some((n) => n.name === s));
-        return `{${path.join(',')}}`;
+        return new SqlArray(snap.searchPath.filter((s, i) => (implicit === true || i > 0) && snap.namespaces.some((n) => n.name === s)));
       });
     case 'current_schema':
       need(0);

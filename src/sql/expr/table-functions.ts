@@ -7,6 +7,7 @@
 import { PRIMARY_INDEX_ID, type TableDesc } from '../catalog/descriptors.ts';
 import type { Expr } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
+import type { SqlArray } from '../types/sql-array.ts';
 import { isIntegerType, positionOf, T, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import type { BoundExpr, EvalContext } from './bound.ts';
@@ -41,11 +42,26 @@ function generateSeries(args: readonly BoundExpr[], binder: Binder, pos: number)
   };
 }
 
+/** unnest(array): one row per element, in order (NULL elements included). */
+function unnest(args: readonly BoundExpr[], pos: number): TableFunction {
+  const arg = args[0];
+  if (args.length !== 1 || arg === undefined) throw sqlError('0A000', 'unnest of several arrays is not supported', positionOf(pos));
+  if (arg.type.kind !== 'array') throw sqlError('42883', 'function unnest() needs an array argument', positionOf(pos));
+  return {
+    columns: [{ name: 'unnest', type: arg.type.element }],
+    rows: (ctx) => {
+      const v = arg.eval([], ctx);
+      return v === null ? [] : (v as SqlArray).items.map((x) => [x]);
+    },
+  };
+}
+
 /** The virtual table of `call` in FROM; `alias` names its only column when no column list does. */
 export function planTableFunction(call: Extract<Expr, { kind: 'func' }>, alias: string | null, columnAliases: readonly string[], ordinality: boolean, binder: Binder): TableDesc {
   const args = call.args.map((a) => binder.bind(a, []));
   let fn: TableFunction;
   if (call.name === 'generate_series') fn = generateSeries(args, binder, call.pos);
+  else if (call.name === 'unnest') fn = unnest(args, call.pos);
   else {
     const value = binder.bind(call, []);
     const type = value.type.kind === 'unknown' ? T.text : value.type;

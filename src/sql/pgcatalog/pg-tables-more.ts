@@ -16,7 +16,7 @@ const PG = 'pg_catalog' as const;
 function roleRows(snap: CatalogSnapshot): RowObject[] {
   return snap.roles.map((r) => ({
     oid: roleOid(r.name, r.name === 'root'), rolname: r.name, rolsuper: r.superuser, rolinherit: true, rolcreaterole: r.superuser, rolcreatedb: r.superuser,
-    rolcanlogin: true, rolreplication: false, rolconnlimit: -1, rolpassword: '********', rolbypassrls: r.superuser,
+    rolcanlogin: true, rolreplication: r.superuser, rolconnlimit: -1, rolpassword: '********', rolbypassrls: r.superuser,
   }));
 }
 
@@ -83,7 +83,7 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   {
     schema: PG, name: 'pg_user', oid: 12002, relkind: 'v',
     columns: columns('usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool, usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]'),
-    rows: (snap) => snap.roles.map((r) => ({ usename: r.name, usesysid: roleOid(r.name, r.name === 'root'), usecreatedb: r.superuser, usesuper: r.superuser, userepl: false, usebypassrls: r.superuser, passwd: '********' })),
+    rows: (snap) => snap.roles.map((r) => ({ usename: r.name, usesysid: roleOid(r.name, r.name === 'root'), usecreatedb: r.superuser, usesuper: r.superuser, userepl: r.superuser, usebypassrls: r.superuser, passwd: '********' })),
   },
   emptyTable(PG, 'pg_auth_members', 1261, 'oid oid, roleid oid, member oid, grantor oid, admin_option bool'),
   {
@@ -154,7 +154,7 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_rewrite', 2618, 'oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool, ev_qual pg_node_tree, ev_action pg_node_tree'),
   emptyTable(PG, 'pg_statistic_ext', 3381, 'oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2vector, stxkind char[], stxexprs pg_node_tree'),
   emptyTable(PG, 'pg_publication', 6104, 'oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool'),
-  emptyTable(PG, 'pg_publication_rel', 6106, 'oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2vector'),
+  emptyTable(PG, 'pg_publication_rel', 6106, 'oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2[]'),
   emptyTable(PG, 'pg_publication_namespace', 6237, 'oid oid, pnpubid oid, pnnspid oid'),
   emptyTable(PG, 'pg_subscription', 6100, 'oid oid, subdbid oid, subname name, subowner oid, subenabled bool, subbinary bool, substream bool, subtwophasestate char, subdisableonerr bool, subconninfo text, subslotname name, subsynccommit text, subpublications text[]'),
   emptyTable(PG, 'pg_event_trigger', 3466, 'oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char, evttags text[]'),

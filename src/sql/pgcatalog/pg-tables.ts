@@ -86,7 +86,7 @@ function constraintRows(snap: CatalogSnapshot): RowObject[] {
       out.push({
         oid: constraintOid(t.id, i.id), conname: i.name, connamespace: snap.schemaOid(t), contype: primary ? 'p' : 'u', condeferrable: false, condeferred: false,
         convalidated: true, conrelid: descriptorOid(t.id), contypid: 0, conindid: indexOid(t.id, i.id), conparentid: 0, confrelid: 0, confupdtype: ' ',
-        confdeltype: ' ', confmatchtype: ' ', conislocal: true, coninhcount: 0, connoinherit: true, conkey: `{${attnums(t, i.columnIds).join(',')}}`,
+        confdeltype: ' ', confmatchtype: ' ', conislocal: true, coninhcount: 0, connoinherit: true, conkey: attnums(t, i.columnIds),
       });
     }
   }
