@@ -133,6 +133,17 @@ test('catalog functions: visibility, schemas, privileges, sizes, quoting, regex'
   assert.deepEqual(await rows(s, "select set_config('application_name', 'tool', false), current_setting('application_name')"), ['tool|tool']);
 });
 
+test('LOCK TABLE in ACCESS SHARE MODE (pg_dump) is accepted in a transaction block', async () => {
+  assert.equal((await sqlErrorOf(s, 'lock table users in access share mode')).code, '25P01');
+  await run(s, 'begin');
+  assert.deepEqual((await run(s, 'lock table public.users, posts in access share mode')).tags, ['LOCK TABLE']);
+  assert.equal((await sqlErrorOf(s, 'lock table nosuch in access share mode')).code, '42P01');
+  await run(s, 'rollback');
+  await run(s, 'begin');
+  assert.equal((await sqlErrorOf(s, 'lock table users in exclusive mode')).code, '0A000');
+  await run(s, 'rollback');
+});
+
 test('system catalogs cannot be written', async () => {
   assert.equal((await sqlErrorOf(s, "insert into pg_class (relname) values ('x')")).code, '42501');
   assert.equal((await sqlErrorOf(s, 'delete from pg_catalog.pg_namespace')).code, '42501');

@@ -262,6 +262,8 @@ export type Statement =
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'explain'; readonly statement: Statement }
+  /** LOCK TABLE ... IN <mode> MODE; `mode` is PostgreSQL's lock level (1 ACCESS SHARE ... 8 ACCESS EXCLUSIVE). */
+  | { readonly kind: 'lock'; readonly tables: readonly TableRef[]; readonly mode: number }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

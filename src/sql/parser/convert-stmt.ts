@@ -39,7 +39,6 @@ const statementNames: Readonly<Record<string, string>> = {
   DeallocateStmt: 'DEALLOCATE',
   CreateRoleStmt: 'CREATE ROLE',
   GrantStmt: 'GRANT',
-  LockStmt: 'LOCK',
   CommentStmt: 'COMMENT',
   DoStmt: 'DO',
 };
@@ -71,6 +70,8 @@ export function convertStatement(node: unknown): Statement {
       return convertCreateEnum(body);
     case 'CreateSeqStmt':
       return convertCreateSequence(body);
+    case 'LockStmt':
+      return { kind: 'lock', tables: list(body['relations']).map((r) => convertRangeVar(unwrap(r).body)), mode: typeof body['mode'] === 'number' ? body['mode'] : 8 };
     case 'ExplainStmt':
       if (list(body['options']).length > 0) return { kind: 'unsupported', what: 'EXPLAIN options', pos: -1 };
       return { kind: 'explain', statement: convertStatement(body['query']) };

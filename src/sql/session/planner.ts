@@ -70,7 +70,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
     }
     case 'unsupported':
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
-    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit':
+    case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'begin': case 'commit': case 'lock':
     case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
     case 'rollback': case 'set': case 'reset': case 'show':
       return { kind: 'utility', statement: stmt };
