@@ -189,6 +189,8 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_largeobject', 2613, 'loid oid, pageno int4'),
   emptyTable(PG, 'pg_prepared_xacts', 12013, 'transaction xid, gid text, prepared timestamptz, owner name, database name', 'v'),
   emptyTable(PG, 'pg_available_extensions', 12014, 'name name, default_version text, installed_version text, comment text', 'v'),
+  emptyTable(PG, 'pg_statio_all_tables', 12015, 'relid oid, schemaname name, relname name, heap_blks_read int8, heap_blks_hit int8, idx_blks_read int8, idx_blks_hit int8, toast_blks_read int8, toast_blks_hit int8, tidx_blks_read int8, tidx_blks_hit int8', 'v'),
+  emptyTable(PG, 'pg_stat_all_tables', 12016, 'relid oid, schemaname name, relname name, seq_scan int8, seq_tup_read int8, idx_scan int8, idx_tup_fetch int8, n_tup_ins int8, n_tup_upd int8, n_tup_del int8, n_live_tup int8, n_dead_tup int8', 'v'),
   emptyTable(PG, 'pg_locks', 12010, 'locktype text, database oid, relation oid, page int4, tuple int2, virtualxid text, transactionid xid, classid oid, objid oid, objsubid int2, virtualtransaction text, pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz', 'v'),
   emptyTable(PG, 'pg_stat_user_tables', 12011, 'relid oid, schemaname name, relname name, seq_scan int8, seq_tup_read int8, idx_scan int8, idx_tup_fetch int8, n_tup_ins int8, n_tup_upd int8, n_tup_del int8, n_live_tup int8, n_dead_tup int8', 'v'),
 ];
