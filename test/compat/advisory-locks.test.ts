@@ -107,3 +107,21 @@ test('shared locks share; an exclusive one waits for them; two-integer keys are 
   await run(b, 'select pg_advisory_unlock_all()');
   assert.equal((await sqlErrorOf(a, 'select pg_advisory_lock(x) from (select 1 as x) t')).code, '0A000');
 });
+
+test('a waiting pg_advisory_lock stops at statement_timeout and on cancel', async () => {
+  const a = await open(nodeA);
+  const b = await open(nodeB);
+  await run(a, 'select pg_advisory_lock(11)');
+  await run(b, "set statement_timeout = '150ms'");
+  const started = Date.now();
+  assert.equal((await sqlErrorOf(b, 'select pg_advisory_lock(11)')).code, '57014');
+  assert.ok(Date.now() - started < 5000, 'stopped waiting promptly');
+  await run(b, 'set statement_timeout = 0');
+  const waiting = sqlErrorOf(b, 'select pg_advisory_lock(11)');
+  await new Promise((r) => setTimeout(r, 50));
+  b.cancel();
+  assert.equal((await waiting).code, '57014');
+  await run(a, 'select pg_advisory_unlock_all()');
+  assert.equal(await one(b, 'select pg_try_advisory_lock(11)'), 't', 'the cancelled waiter holds nothing');
+  await run(b, 'select pg_advisory_unlock_all()');
+});
