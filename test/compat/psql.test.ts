@@ -17,7 +17,9 @@ let tessera: NodeProcess | undefined;
 let oracle: PgliteServer | undefined;
 
 const schema = [
-  'create table users (id int primary key, name text not null, email varchar(100) unique, created timestamptz default now())',
+  "create type mood as enum ('sad', 'ok', 'happy')",
+  'create table users (id serial primary key, name text not null, email varchar(100) unique, created timestamptz default now())',
+  'create table tags (id bigint generated always as identity primary key, name text unique, feeling mood, labels text[])',
   'create table posts (id bigint primary key, user_id int not null, title text, body text)',
   'create index posts_user on posts (user_id)',
   'create unique index posts_title on posts (title desc)',
@@ -59,7 +61,7 @@ async function compare(command: string): Promise<void> {
   assert.deepEqual(mine, theirs, `${command}: Tessera's output differs from PostgreSQL's`);
 }
 
-for (const command of ['\\dt', '\\di', '\\dn', '\\ds', '\\dv', '\\df', '\\dT', '\\dt users', '\\di posts*', '\\d users', '\\d+ users', '\\d posts', '\\du']) {
+for (const command of ['\\dt', '\\di', '\\dn', '\\ds', '\\dv', '\\df', '\\dT', '\\dt users', '\\di posts*', '\\d users', '\\d+ users', '\\d posts', '\\d tags', '\\d users_id_seq', '\\du']) {
   test(`psql ${command} shows what PostgreSQL shows`, { skip }, async () => compare(command));
 }
 

@@ -9,6 +9,7 @@ import { columns, emptyTable, type RowObject, type VirtualTableDef } from './col
 import { indexDef } from './deparse.ts';
 import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
+import { enumRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
 const PG = 'pg_catalog' as const;
@@ -56,6 +57,7 @@ function dependRows(snap: CatalogSnapshot): RowObject[] {
       }
     }
   }
+  out.push(...sequenceDependRows(snap));
   return out;
 }
 
@@ -135,9 +137,21 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   },
   emptyTable(PG, 'pg_views', 12007, 'schemaname name, viewname name, viewowner name, definition text', 'v'),
   emptyTable(PG, 'pg_matviews', 12008, 'schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text', 'v'),
-  emptyTable(PG, 'pg_sequences', 12009, 'schemaname name, sequencename name, sequenceowner name, data_type regtype, start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8', 'v'),
-  emptyTable(PG, 'pg_sequence', 2224, 'seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool'),
-  emptyTable(PG, 'pg_enum', 3501, 'oid oid, enumtypid oid, enumsortorder float4, enumlabel name'),
+  {
+    schema: PG, name: 'pg_sequences', oid: 12009, relkind: 'v',
+    columns: columns('schemaname name, sequencename name, sequenceowner name, data_type regtype, start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8'),
+    rows: sequencesViewRows,
+  },
+  {
+    schema: PG, name: 'pg_sequence', oid: 2224, relkind: 'r',
+    columns: columns('seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool'),
+    rows: sequenceRows,
+  },
+  {
+    schema: PG, name: 'pg_enum', oid: 3501, relkind: 'r',
+    columns: columns('oid oid, enumtypid oid, enumsortorder float4, enumlabel name'),
+    rows: enumRows,
+  },
   emptyTable(PG, 'pg_extension', 3079, 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]'),
   emptyTable(PG, 'pg_inherits', 2611, 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool'),
   {
