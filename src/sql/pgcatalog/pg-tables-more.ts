@@ -9,7 +9,7 @@ import { columns, emptyTable, type RowObject, type VirtualTableDef } from './col
 import { indexDef } from './deparse.ts';
 import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
-import { enumRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
+import { enumRows, namespaceDependRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
 const PG = 'pg_catalog' as const;
@@ -57,7 +57,7 @@ function dependRows(snap: CatalogSnapshot): RowObject[] {
       }
     }
   }
-  out.push(...sequenceDependRows(snap));
+  out.push(...sequenceDependRows(snap), ...namespaceDependRows(snap));
   return out;
 }
 

@@ -56,7 +56,7 @@ export function sequencesViewRows(snap: CatalogSnapshot): RowObject[] {
 
 export function infoSequenceRows(snap: CatalogSnapshot): RowObject[] {
   const names: Readonly<Record<number, [string, number]>> = { 21: ['smallint', 16], 23: ['integer', 32], 20: ['bigint', 64] };
-  return snap.sequences.map((q) => {
+  return snap.sequences.filter((q) => !isIdentitySequence(snap, q)).map((q) => {
     const [dataType, precision] = names[sequenceTypeOid(q)]!;
     return { sequence_catalog: snap.database.name, sequence_schema: snap.schema(q.schemaId)?.name ?? 'public', sequence_name: q.name, data_type: dataType, numeric_precision: precision, numeric_precision_radix: 2, numeric_scale: 0, start_value: q.start, minimum_value: q.minValue, maximum_value: q.maxValue, increment: q.increment, cycle_option: q.cycle ? 'YES' : 'NO' };
   });
@@ -73,4 +73,15 @@ export function sequenceDependRows(snap: CatalogSnapshot): RowObject[] {
     const identity = cols[col]?.identity !== undefined;
     return [{ classid: 1259, objid: descriptorOid(q.id), objsubid: 0, refclassid: 1259, refobjid: descriptorOid(table.id), refobjsubid: col + 1, deptype: identity ? 'i' : 'a' }];
   });
+}
+
+/** Every table and sequence depends normally ('n') on its schema, as PostgreSQL records. */
+export function namespaceDependRows(snap: CatalogSnapshot): RowObject[] {
+  return [...snap.tables, ...snap.sequences].map((r) => ({ classid: 1259, objid: descriptorOid(r.id), objsubid: 0, refclassid: 2615, refobjid: descriptorOid(r.schemaId), refobjsubid: 0, deptype: 'n' }));
+}
+
+/** Identity columns' sequences are internal: information_schema.sequences leaves them out. */
+export function isIdentitySequence(snap: CatalogSnapshot, q: SequenceDesc): boolean {
+  if (q.ownedBy === null) return false;
+  return snap.table(q.ownedBy.tableId)?.columns.find((c) => c.id === q.ownedBy!.columnId)?.identity !== undefined;
 }
