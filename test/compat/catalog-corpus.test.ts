@@ -10,7 +10,7 @@ import { run, startSql } from '../sql/harness.ts';
 
 const corpusDir = '/work/shared/corpora/sql-corpus/clients';
 /** Raised as catalog coverage grows; never lowered. */
-const SUCCEEDED_MIN = 86;
+const SUCCEEDED_MIN = 122;
 
 function catalogQueries(): { file: string; sql: string }[] {
   const out: { file: string; sql: string }[] = [];

@@ -5,9 +5,10 @@
  * Returns null for a name it does not know.
  */
 import { sqlError } from '../sql-error.ts';
-import { BUILTIN_PROCS, builtinType, constraintDef, decodeOid, formatType, indexDef, quoteIdent, roleOid, type CatalogSnapshot } from '../pgcatalog/index.ts';
+import { BUILTIN_PROCS, builtinType, splitQualifiedName, constraintDef, decodeOid, formatType, indexDef, quoteIdent, roleOid, type CatalogSnapshot } from '../pgcatalog/index.ts';
 import { Numeric } from '../types/numeric.ts';
-import { positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
+import { SqlArray } from '../types/sql-array.ts';
+import { arrayOf, positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
 import type { BoundExpr, EvalContext } from './bound.ts';
@@ -39,6 +40,19 @@ function definitionOf(name: 'pg_get_indexdef' | 'pg_get_constraintdef', snap: Ca
   const index = table === null ? undefined : [table.primaryIndex, ...table.indexes].find((i) => i.id === d.n);
   if (table === null || index === undefined) return null;
   return constraintDef(table, index, index.id === table.primaryIndex.id);
+}
+
+/** pg_get_serial_sequence('table', 'column'): the sequence a serial or identity column owns, qualified. */
+function serialSequence(snap: CatalogSnapshot, table: string, column: string): string | null {
+  const parts = splitQualifiedName(table);
+  const oid = snap.lookupRelation(parts.length > 1 ? parts[0]! : null, parts[parts.length - 1]!);
+  if (oid === null) throw sqlError('42P01', `relation "${table}" does not exist`);
+  const rel = snap.relation(oid);
+  if (rel === null || rel.kind !== 'table') return null;
+  const col = rel.table.columns.find((c) => c.name === column && !c.hidden);
+  if (col === undefined) throw sqlError('42703', `column "${column}" of relation "${rel.table.name}" does not exist`);
+  const q = snap.sequences.find((s) => s.ownedBy?.tableId === rel.table.id && s.ownedBy.columnId === col.id);
+  return q === undefined ? null : `${quoteIdent(snap.schema(q.schemaId)?.name ?? 'public')}.${quoteIdent(q.name)}`;
 }
 
 function sizePretty(v: Value): string {
@@ -79,7 +93,11 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
   switch (name) {
     case 'format_type':
       need(2);
-      return withCtx(name, T.text, [oidArg(0), binder.coerce(args[1]!, T.int4, pos)], ([o, m]) => (o === null || o === undefined ? null : formatType(oidNum(o), m === null || m === undefined ? null : Number(m as bigint)) ?? '???'), false);
+      return withCtx(name, T.text, [oidArg(0), binder.coerce(args[1]!, T.int4, pos)], ([o, m], ctx) => {
+        if (o === null || o === undefined) return null;
+        const typmod = m === null || m === undefined ? null : Number(m as bigint);
+        return formatType(oidNum(o), typmod) ?? snapshotOf(ctx).typeName(oidNum(o), typmod) ?? '???';
+      }, false);
     case 'pg_get_indexdef': case 'pg_get_constraintdef': {
       need(1, name === 'pg_get_indexdef' ? 3 : 2);
       const pretty = args.length > 1 ? binder.coerce(args[args.length - 1]!, T.bool, pos) : null;
@@ -90,7 +108,10 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
       // adbin holds the expression's SQL text already (Tessera stores no node trees).
       need(2, 3);
       return withCtx(name, T.text, [text(0), oidArg(1)], ([e]) => e ?? null);
-    case 'pg_get_viewdef': case 'pg_get_serial_sequence': case 'obj_description': case 'col_description': case 'shobj_description':
+    case 'pg_get_serial_sequence':
+      need(2);
+      return withCtx(name, T.text, [text(0), text(1)], ([t, c], ctx) => serialSequence(snapshotOf(ctx), t as string, c as string));
+    case 'pg_get_viewdef': case 'obj_description': case 'col_description': case 'shobj_description':
     case 'pg_get_statisticsobjdef_columns': case 'pg_get_function_identity_arguments':
       need(1, 3);
       return call(name, T.text, [...args], () => null);
@@ -118,10 +139,9 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
       });
     case 'current_schemas':
       need(1);
-      return withCtx(name, T.text, [binder.coerce(args[0]!, T.bool, pos)], ([implicit], ctx) => {
+      return withCtx(name, arrayOf(T.text), [binder.coerce(args[0]!, T.bool, pos)], ([implicit], ctx) => {
         const snap = snapshotOf(ctx);
-        const path = snap.searchPath.filter((s, i) => (implicit === true || i > 0) && snap.namespaces.some((n) => n.name === s));
-        return `{${path.join(',')}}`;
+        return new SqlArray(snap.searchPath.filter((s, i) => (implicit === true || i > 0) && snap.namespaces.some((n) => n.name === s)));
       });
     case 'current_schema':
       need(0);

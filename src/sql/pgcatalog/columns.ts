@@ -6,7 +6,8 @@
  */
 import type { EvalContext } from '../expr/bound.ts';
 import { Numeric } from '../types/numeric.ts';
-import { T, type SqlType, type Value } from '../types/types.ts';
+import { SqlArray } from '../types/sql-array.ts';
+import { arrayOf, T, type SqlType, type Value } from '../types/types.ts';
 import type { CatalogSnapshot } from './snapshot.ts';
 
 export interface VirtualColumn {
@@ -14,7 +15,8 @@ export interface VirtualColumn {
   readonly type: SqlType;
 }
 
-export type RowObject = Readonly<Record<string, Value | number | undefined>>;
+/** A row as an object; an array column takes a JavaScript array of its elements. */
+export type RowObject = Readonly<Record<string, Value | number | readonly (Value | number)[] | undefined>>;
 
 export interface VirtualTableDef {
   readonly schema: 'pg_catalog' | 'information_schema';
@@ -33,15 +35,16 @@ export interface VirtualTableDef {
 
 /**
  * Column types as written in the specs. PostgreSQL's name and "char" read as text; arrays
- * and vectors (int2vector, oid[], text[]...) print in PostgreSQL's text form as text until
- * Tessera has array types.
+ * are arrays; the vector types (int2vector, oidvector: zero-based, space-separated) are
+ * their text form.
  */
 const specTypes: Readonly<Record<string, SqlType>> = {
   oid: T.oid, name: T.text, text: T.text, char: T.text, bool: T.bool, int2: T.int2, int4: T.int4, int8: T.int8,
   float4: T.float4, float8: T.float8, numeric: T.numeric, timestamptz: T.timestamptz, xid: T.int8,
   regproc: { kind: 'oid', reg: 'regproc' }, regclass: T.regclass, regtype: { kind: 'oid', reg: 'regtype' },
   int2vector: T.text, oidvector: T.text, anyarray: T.text, pg_node_tree: T.text, aclitem: T.text,
-  'text[]': T.text, 'oid[]': T.text, 'int2[]': T.text, 'char[]': T.text, 'name[]': T.text, 'aclitem[]': T.text, 'float4[]': T.text,
+  'text[]': arrayOf(T.text), 'oid[]': arrayOf(T.oid), 'int2[]': arrayOf(T.int2), 'char[]': arrayOf(T.text), 'name[]': arrayOf(T.text),
+  'aclitem[]': arrayOf(T.text), 'float4[]': arrayOf(T.float4),
 };
 
 /** Parses `a oid, b name, ...` into columns; an unknown type name is a programming error. */
@@ -59,14 +62,22 @@ export function toRow(cols: readonly VirtualColumn[], obj: RowObject, defaults: 
   return cols.map((c) => {
     const v = obj[c.name] ?? defaults[c.name];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'number') return v;
-    switch (c.type.kind) {
-      case 'float4': case 'float8': return v;
-      case 'numeric': return Numeric.fromBigInt(BigInt(v));
-      case 'text': return String(v);
-      default: return BigInt(v);
+    if (Array.isArray(v)) {
+      const element = c.type.kind === 'array' ? c.type.element : T.text;
+      return new SqlArray(v.map((x: Value | number) => convert(element, x)));
     }
+    return convert(c.type, v as Value | number);
   });
+}
+
+function convert(type: SqlType, v: Value | number): Value {
+  if (typeof v !== 'number') return v;
+  switch (type.kind) {
+    case 'float4': case 'float8': return v;
+    case 'numeric': return Numeric.fromBigInt(BigInt(v));
+    case 'text': return String(v);
+    default: return BigInt(v);
+  }
 }
 
 export function emptyTable(schema: VirtualTableDef['schema'], name: string, oid: number, spec: string, relkind: 'r' | 'v' = 'r'): VirtualTableDef {

@@ -30,6 +30,8 @@ const sqlValueFunctions: Readonly<Record<string, string>> = {
  * number as `'-1'::integer`; everything else as the expression.
  */
 export function deparseDefault(e: Expr, type: SqlType): string {
+  const seq = e.kind === 'func' && e.name === 'nextval' ? e.args[0] : undefined;
+  if (seq !== undefined && seq.kind === 'literal' && seq.value.kind === 'string') return `nextval('${seq.value.text.replaceAll("'", "''")}'::regclass)`;
   const cast = type.kind === 'bpchar' ? 'bpchar' : formatSqlType(type).replace(/\(.*\)/, '');
   if (e.kind === 'literal' && e.value.kind === 'string') return `'${e.value.text.replaceAll("'", "''")}'::${cast}`;
   if (e.kind === 'negate' && e.operand.kind === 'literal' && (e.operand.value.kind === 'integer' || e.operand.value.kind === 'decimal')) return `'-${e.operand.value.text}'::${cast}`;

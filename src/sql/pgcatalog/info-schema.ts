@@ -8,6 +8,7 @@ import { builtinType, formatSqlType } from './builtin-types.ts';
 import { columns, emptyTable, type RowObject, type VirtualTableDef } from './columns.ts';
 import { deparseDefault } from './deparse.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
+import { infoSequenceRows } from './pg-tables-types.ts';
 import { typeOid } from '../types/types.ts';
 
 const IS = 'information_schema' as const;
@@ -18,7 +19,19 @@ function tablesWithSchema(snap: CatalogSnapshot): { t: TableDesc; schema: string
 
 /** information_schema.columns.data_type: the SQL standard's spelling (no modifiers). */
 function dataType(type: SqlType): string {
+  if (type.kind === 'enum') return 'USER-DEFINED';
+  if (type.kind === 'array') return 'ARRAY';
   return formatSqlType(type).replace(/\(.*\)/, '');
+}
+
+/** information_schema's udt_schema and udt_name: pg_type's namespace and name. */
+function udtOf(snap: CatalogSnapshot, type: SqlType): { udt_schema: string; udt_name: string } {
+  if (type.kind === 'enum') {
+    const t = snap.enumType(type.oid);
+    return { udt_schema: t === null ? 'public' : (snap.schema(t.schemaId)?.name ?? 'public'), udt_name: type.name };
+  }
+  if (type.kind === 'array' && type.element.kind === 'enum') return { ...udtOf(snap, type.element), udt_name: `_${type.element.name}` };
+  return { udt_schema: 'pg_catalog', udt_name: builtinType(typeOid(type))?.name ?? 'unknown' };
 }
 
 function numericFacts(type: SqlType): RowObject {
@@ -41,9 +54,10 @@ function columnRows(snap: CatalogSnapshot): RowObject[] {
   const db = snap.database.name;
   return tablesWithSchema(snap).flatMap(({ t, schema }) => t.columns.filter((c) => !c.hidden).map((c: ColumnDesc, i): RowObject => ({
     table_catalog: db, table_schema: schema, table_name: t.name, column_name: c.name, ordinal_position: i + 1,
-    column_default: c.defaultExpr === null ? null : deparseDefault(c.defaultExpr, c.type), is_nullable: c.nullable ? 'YES' : 'NO', data_type: dataType(c.type),
-    ...numericFacts(c.type), udt_catalog: db, udt_schema: 'pg_catalog', udt_name: builtinType(typeOid(c.type))?.name ?? 'unknown',
-    dtd_identifier: String(i + 1), is_self_referencing: 'NO', is_identity: 'NO', identity_cycle: 'NO', is_generated: 'NEVER', is_updatable: 'YES',
+    column_default: c.defaultExpr === null || c.identity !== undefined ? null : deparseDefault(c.defaultExpr, c.type), is_nullable: c.nullable ? 'YES' : 'NO', data_type: dataType(c.type),
+    ...numericFacts(c.type), udt_catalog: db, ...udtOf(snap, c.type),
+    dtd_identifier: String(i + 1), is_self_referencing: 'NO', is_identity: c.identity === undefined ? 'NO' : 'YES',
+    identity_generation: c.identity === 'always' ? 'ALWAYS' : c.identity === 'by-default' ? 'BY DEFAULT' : null, identity_cycle: 'NO', is_generated: 'NEVER', is_updatable: 'YES',
   })));
 }
 
@@ -98,7 +112,11 @@ export const INFO_TABLES: readonly VirtualTableDef[] = [
   emptyTable(IS, 'views', 13009, 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text, is_trigger_deletable text, is_trigger_insertable_into text', 'v'),
   emptyTable(IS, 'referential_constraints', 13010, 'constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name, unique_constraint_schema name, unique_constraint_name name, match_option text, update_rule text, delete_rule text', 'v'),
   emptyTable(IS, 'check_constraints', 13011, 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause text', 'v'),
-  emptyTable(IS, 'sequences', 13012, 'sequence_catalog name, sequence_schema name, sequence_name name, data_type text, numeric_precision int4, numeric_precision_radix int4, numeric_scale int4, start_value text, minimum_value text, maximum_value text, increment text, cycle_option text', 'v'),
+  {
+    schema: IS, name: 'sequences', oid: 13012, relkind: 'v',
+    columns: columns('sequence_catalog name, sequence_schema name, sequence_name name, data_type text, numeric_precision int4, numeric_precision_radix int4, numeric_scale int4, start_value text, minimum_value text, maximum_value text, increment text, cycle_option text'),
+    rows: infoSequenceRows,
+  },
   emptyTable(IS, 'routines', 13013, 'specific_catalog name, specific_schema name, specific_name name, routine_catalog name, routine_schema name, routine_name name, routine_type text, data_type text, routine_body text, routine_definition text, external_language text, is_deterministic text, security_type text', 'v'),
   emptyTable(IS, 'triggers', 13014, 'trigger_catalog name, trigger_schema name, trigger_name name, event_manipulation text, event_object_catalog name, event_object_schema name, event_object_table name, action_order int4, action_condition text, action_statement text, action_orientation text, action_timing text', 'v'),
   emptyTable(IS, 'element_types', 13015, 'object_catalog name, object_schema name, object_name name, object_type text, collection_type_identifier name, data_type text, udt_name name', 'v'),

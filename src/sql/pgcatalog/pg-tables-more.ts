@@ -9,6 +9,7 @@ import { columns, emptyTable, type RowObject, type VirtualTableDef } from './col
 import { indexDef } from './deparse.ts';
 import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
+import { enumRows, namespaceDependRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
 const PG = 'pg_catalog' as const;
@@ -16,7 +17,7 @@ const PG = 'pg_catalog' as const;
 function roleRows(snap: CatalogSnapshot): RowObject[] {
   return snap.roles.map((r) => ({
     oid: roleOid(r.name, r.name === 'root'), rolname: r.name, rolsuper: r.superuser, rolinherit: true, rolcreaterole: r.superuser, rolcreatedb: r.superuser,
-    rolcanlogin: true, rolreplication: false, rolconnlimit: -1, rolpassword: '********', rolbypassrls: r.superuser,
+    rolcanlogin: true, rolreplication: r.superuser, rolconnlimit: -1, rolpassword: '********', rolbypassrls: r.superuser,
   }));
 }
 
@@ -56,6 +57,7 @@ function dependRows(snap: CatalogSnapshot): RowObject[] {
       }
     }
   }
+  out.push(...sequenceDependRows(snap), ...namespaceDependRows(snap));
   return out;
 }
 
@@ -83,7 +85,7 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   {
     schema: PG, name: 'pg_user', oid: 12002, relkind: 'v',
     columns: columns('usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool, usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]'),
-    rows: (snap) => snap.roles.map((r) => ({ usename: r.name, usesysid: roleOid(r.name, r.name === 'root'), usecreatedb: r.superuser, usesuper: r.superuser, userepl: false, usebypassrls: r.superuser, passwd: '********' })),
+    rows: (snap) => snap.roles.map((r) => ({ usename: r.name, usesysid: roleOid(r.name, r.name === 'root'), usecreatedb: r.superuser, usesuper: r.superuser, userepl: r.superuser, usebypassrls: r.superuser, passwd: '********' })),
   },
   emptyTable(PG, 'pg_auth_members', 1261, 'oid oid, roleid oid, member oid, grantor oid, admin_option bool'),
   {
@@ -135,9 +137,21 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   },
   emptyTable(PG, 'pg_views', 12007, 'schemaname name, viewname name, viewowner name, definition text', 'v'),
   emptyTable(PG, 'pg_matviews', 12008, 'schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text', 'v'),
-  emptyTable(PG, 'pg_sequences', 12009, 'schemaname name, sequencename name, sequenceowner name, data_type regtype, start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8', 'v'),
-  emptyTable(PG, 'pg_sequence', 2224, 'seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool'),
-  emptyTable(PG, 'pg_enum', 3501, 'oid oid, enumtypid oid, enumsortorder float4, enumlabel name'),
+  {
+    schema: PG, name: 'pg_sequences', oid: 12009, relkind: 'v',
+    columns: columns('schemaname name, sequencename name, sequenceowner name, data_type regtype, start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8, last_value int8'),
+    rows: sequencesViewRows,
+  },
+  {
+    schema: PG, name: 'pg_sequence', oid: 2224, relkind: 'r',
+    columns: columns('seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool'),
+    rows: sequenceRows,
+  },
+  {
+    schema: PG, name: 'pg_enum', oid: 3501, relkind: 'r',
+    columns: columns('oid oid, enumtypid oid, enumsortorder float4, enumlabel name'),
+    rows: enumRows,
+  },
   emptyTable(PG, 'pg_extension', 3079, 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]'),
   emptyTable(PG, 'pg_inherits', 2611, 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool'),
   {
@@ -154,7 +168,7 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_rewrite', 2618, 'oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool, ev_qual pg_node_tree, ev_action pg_node_tree'),
   emptyTable(PG, 'pg_statistic_ext', 3381, 'oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2vector, stxkind char[], stxexprs pg_node_tree'),
   emptyTable(PG, 'pg_publication', 6104, 'oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool'),
-  emptyTable(PG, 'pg_publication_rel', 6106, 'oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2vector'),
+  emptyTable(PG, 'pg_publication_rel', 6106, 'oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2[]'),
   emptyTable(PG, 'pg_publication_namespace', 6237, 'oid oid, pnpubid oid, pnnspid oid'),
   emptyTable(PG, 'pg_subscription', 6100, 'oid oid, subdbid oid, subname name, subowner oid, subenabled bool, subbinary bool, substream bool, subtwophasestate char, subdisableonerr bool, subconninfo text, subslotname name, subsynccommit text, subpublications text[]'),
   emptyTable(PG, 'pg_event_trigger', 3466, 'oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char, evttags text[]'),

@@ -11,6 +11,7 @@ import { deparseDefault } from './deparse.ts';
 import { attrdefOid, BTREE_AM_OID, constraintOid, DEFAULT_COLLATION_OID, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, SUPERUSER_OID } from './oids.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 import { VIRTUAL_RELATIONS } from './registry.ts';
+import { enumTypeRows, sequenceClassRows } from './pg-tables-types.ts';
 
 const visibleColumns = (t: TableDesc): TableDesc['columns'] => t.columns.filter((c) => !c.hidden);
 
@@ -26,6 +27,7 @@ function classRows(snap: CatalogSnapshot): RowObject[] {
       out.push({ oid: indexOid(t.id, i.id), relname: i.name, relnamespace: ns, relam: BTREE_AM_OID, relfilenode: indexOid(t.id, i.id), relhasindex: false, relkind: 'i', relnatts: i.columnIds.length });
     }
   }
+  out.push(...sequenceClassRows(snap));
   return out;
 }
 
@@ -42,7 +44,7 @@ function attributeRows(snap: CatalogSnapshot): RowObject[] {
     visibleColumns(t).forEach((c, i) => {
       const len = typeSize(c.type);
       const collatable = c.type.kind === 'text' || c.type.kind === 'varchar' || c.type.kind === 'bpchar';
-      out.push({ attrelid: descriptorOid(t.id), attname: c.name, atttypid: typeOid(c.type), attlen: len, attnum: i + 1, atttypmod: typeMod(c.type), attbyval: len > 0 && len <= 8, attstorage: len === -1 ? 'x' : 'p', attnotnull: !c.nullable, atthasdef: c.defaultExpr !== null, attcollation: collatable ? DEFAULT_COLLATION_OID : 0 });
+      out.push({ attrelid: descriptorOid(t.id), attname: c.name, atttypid: typeOid(c.type), attlen: len, attnum: i + 1, atttypmod: typeMod(c.type), attbyval: len > 0 && len <= 8, attstorage: len === -1 ? 'x' : 'p', attnotnull: !c.nullable, atthasdef: c.defaultExpr !== null && c.identity === undefined, attidentity: c.identity === 'always' ? 'a' : c.identity === 'by-default' ? 'd' : '', attcollation: collatable ? DEFAULT_COLLATION_OID : 0 });
     });
     for (const idx of indexesOf(t)) {
       idx.columnIds.forEach((id, i) => {
@@ -86,7 +88,7 @@ function constraintRows(snap: CatalogSnapshot): RowObject[] {
       out.push({
         oid: constraintOid(t.id, i.id), conname: i.name, connamespace: snap.schemaOid(t), contype: primary ? 'p' : 'u', condeferrable: false, condeferred: false,
         convalidated: true, conrelid: descriptorOid(t.id), contypid: 0, conindid: indexOid(t.id, i.id), conparentid: 0, confrelid: 0, confupdtype: ' ',
-        confdeltype: ' ', confmatchtype: ' ', conislocal: true, coninhcount: 0, connoinherit: true, conkey: `{${attnums(t, i.columnIds).join(',')}}`,
+        confdeltype: ' ', confmatchtype: ' ', conislocal: true, coninhcount: 0, connoinherit: true, conkey: attnums(t, i.columnIds),
       });
     }
   }
@@ -94,7 +96,7 @@ function constraintRows(snap: CatalogSnapshot): RowObject[] {
 }
 
 function attrdefRows(snap: CatalogSnapshot): RowObject[] {
-  return snap.tables.flatMap((t) => visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseDefault(c.defaultExpr, c.type) }])));
+  return snap.tables.flatMap((t) => visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null || c.identity !== undefined ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseDefault(c.defaultExpr, c.type) }])));
 }
 
 function typeRows(): RowObject[] {
@@ -140,7 +142,7 @@ export const CORE_TABLES: readonly VirtualTableDef[] = [
   {
     schema: 'pg_catalog', name: 'pg_type', oid: 1247, relkind: 'r',
     columns: columns('oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typispreferred bool, typisdefined bool, typdelim char, typrelid oid, typsubscript regproc, typelem oid, typarray oid, typinput regproc, typoutput regproc, typreceive regproc, typsend regproc, typmodin regproc, typmodout regproc, typanalyze regproc, typalign char, typstorage char, typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin pg_node_tree, typdefault text, typacl aclitem[]'),
-    rows: () => [],
+    rows: enumTypeRows,
     fixedRows: typeRows,
   },
   {

@@ -5,11 +5,11 @@
  * at most once per statement, from memory only (the catalog cache never reads KV).
  */
 import type { Catalog, CatalogChanges } from '../catalog/catalog.ts';
-import type { DatabaseDesc, Descriptor, IndexDesc, RoleDesc, SchemaDesc, TableDesc } from '../catalog/descriptors.ts';
+import type { DatabaseDesc, Descriptor, IndexDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc } from '../catalog/descriptors.ts';
 import { sqlError } from '../sql-error.ts';
 import type { ObjectNames } from '../types/text-io.ts';
 import { resolveTypeName, typeOid, type OidAlias } from '../types/types.ts';
-import { BUILTIN_TYPES, builtinType } from './builtin-types.ts';
+import { BUILTIN_TYPES, builtinType, formatType } from './builtin-types.ts';
 import { decodeOid, descriptorOid, indexOid, INFORMATION_SCHEMA_NAMESPACE_OID, PG_CATALOG_NAMESPACE_OID, roleOid } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
 import { quoteIdent } from './names.ts';
@@ -28,7 +28,8 @@ export interface NamespaceInfo {
 export type Relation =
   | { readonly kind: 'table'; readonly table: TableDesc }
   | { readonly kind: 'index'; readonly table: TableDesc; readonly index: IndexDesc }
-  | { readonly kind: 'virtual'; readonly rel: VirtualRelation };
+  | { readonly kind: 'virtual'; readonly rel: VirtualRelation }
+  | { readonly kind: 'sequence'; readonly sequence: SequenceDesc };
 
 // Built on first use: registry.ts and this module import each other.
 let virtualIndex: { readonly byName: ReadonlyMap<string, VirtualRelation>; readonly byOid: ReadonlyMap<number, VirtualRelation> } | null = null;
@@ -66,6 +67,29 @@ export class CatalogSnapshot implements ObjectNames {
     }
   }
 
+  /** Enum types (CREATE TYPE ... AS ENUM) of the database. */
+  types: readonly TypeDesc[] = [];
+  /** Sequences of the database (pg_class relkind 'S'). */
+  sequences: readonly SequenceDesc[] = [];
+
+  sequence(id: number): SequenceDesc | null {
+    return this.sequences.find((q) => q.id === id) ?? null;
+  }
+
+  enumType(oid: number): TypeDesc | null {
+    return this.types.find((t) => descriptorOid(t.id) === oid) ?? null;
+  }
+
+  /** format_type of a built-in or enum type (an enum's array is its OID + 1,000,000). */
+  typeName(oid: number, typmod: number | null): string | null {
+    const builtin = formatType(oid, typmod);
+    if (builtin !== null) return builtin;
+    const e = this.enumType(oid) ?? this.enumType(oid - 1_000_000);
+    if (e === null) return null;
+    const name = quoteIdent(e.name);
+    return this.enumType(oid) === null ? `${name}[]` : name;
+  }
+
   /** "<schema id>/<name>" -> OID of the table or index (one relation namespace per schema). */
   private readonly relationByName = new Map<string, number>();
 
@@ -83,8 +107,14 @@ export class CatalogSnapshot implements ObjectNames {
     if (database === undefined) throw sqlError('3D000', `database "${databaseName}" does not exist`);
     const schemas = all.filter((d): d is SchemaDesc => d.kind === 'schema' && d.databaseId === database.id);
     const tables = all.filter((d): d is TableDesc => d.kind === 'table' && d.databaseId === database.id);
+    const types = all.filter((d): d is TypeDesc => d.kind === 'type' && d.databaseId === database.id);
+    const sequences = all.filter((d): d is SequenceDesc => d.kind === 'sequence' && d.databaseId === database.id);
     const path = ['pg_catalog', ...searchPathSetting.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).map((s) => (s === '$user' ? user : s))];
-    return new CatalogSnapshot(databases, database, schemas, tables, catalog.roleList(), user, path.filter((s) => s !== ''));
+    const snap = new CatalogSnapshot(databases, database, schemas, tables, catalog.roleList(), user, path.filter((s) => s !== ''));
+    snap.types = types;
+    snap.sequences = sequences;
+    for (const q of sequences) snap.relationByName.set(`${q.schemaId}/${q.name}`, descriptorOid(q.id));
+    return snap;
   }
 
   schemaOid(table: TableDesc): number {
@@ -108,7 +138,9 @@ export class CatalogSnapshot implements ObjectNames {
     const d = decodeOid(oid);
     if (d.kind === 'descriptor') {
       const t = this.tableById.get(d.id);
-      return t === undefined ? null : { kind: 'table', table: t };
+      if (t !== undefined) return { kind: 'table', table: t };
+      const q = this.sequence(d.id);
+      return q === null ? null : { kind: 'sequence', sequence: q };
     }
     if (d.kind === 'index') {
       const t = this.tableById.get(d.tableId);
@@ -125,6 +157,7 @@ export class CatalogSnapshot implements ObjectNames {
       case 'table': return { name: rel.table.name, namespace: this.schema(rel.table.schemaId)?.name ?? 'public' };
       case 'index': return { name: rel.index.name, namespace: this.schema(rel.table.schemaId)?.name ?? 'public' };
       case 'virtual': return { name: rel.rel.name, namespace: rel.rel.schema };
+      case 'sequence': return { name: rel.sequence.name, namespace: this.schema(rel.sequence.schemaId)?.name ?? 'public' };
     }
   }
 
@@ -157,7 +190,7 @@ export class CatalogSnapshot implements ObjectNames {
         const n = this.relationName(rel);
         return this.isVisible(oid) ? quoteIdent(n.name) : `${quoteIdent(n.namespace)}.${quoteIdent(n.name)}`;
       }
-      case 'regtype': return builtinType(oid)?.display ?? null;
+      case 'regtype': return this.typeName(oid, null);
       case 'regnamespace': {
         const n = this.namespaceName(oid);
         return n === null ? null : quoteIdent(n);
@@ -186,7 +219,10 @@ export class CatalogSnapshot implements ObjectNames {
         if (oid === null) throw sqlError('42P01', `relation "${text}" does not exist`);
         return BigInt(oid);
       }
-      case 'regtype': return BigInt(regtypeOid(text));
+      case 'regtype': {
+        const e = this.types.find((t) => t.name === name);
+        return BigInt(e !== undefined ? descriptorOid(e.id) : regtypeOid(text));
+      }
       case 'regnamespace': {
         const ns = this.namespaces.find((n) => n.name === name);
         if (ns === undefined) throw sqlError('42704', `schema "${text}" does not exist`);

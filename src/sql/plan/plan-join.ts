@@ -14,6 +14,7 @@ import { T } from '../types/types.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
+import { planTableFunction, rowFunctionNames } from '../expr/table-functions.ts';
 import { mentionsTable, planFromFunction, planRecursiveCte, worktableQuery } from './plan-sources.ts';
 import { sqlError } from '../sql-error.ts';
 
@@ -64,6 +65,10 @@ export function planFrom(
     if (item.kind === 'subquery') {
       if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), item.alias, item.columnAliases);
       return derived(planQuery(item.select), item.alias, item.columnAliases);
+    }
+    if (item.kind === 'function' && item.call.kind === 'func' && rowFunctionNames.has(item.call.name)) {
+      const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality === true, binder);
+      return leafPlan({ table, alias: item.alias ?? item.call.name, nullable });
     }
     if (item.kind === 'function') {
       const name = item.call.kind === 'func' ? item.call.name : 'function';

@@ -100,6 +100,11 @@ const arrayOids: Readonly<Record<ScalarKind, number>> = {
   oid: 1028, interval: 1187, json: 199, jsonb: 3807, unknown: 1009,
 };
 
+/** Arrays of the reg* aliases (pg_type.typarray). */
+const regArrayOids: Readonly<Record<OidAlias, number>> = {
+  oid: 1028, regclass: 2210, regtype: 2211, regproc: 1008, regprocedure: 2207, regnamespace: 4090, regrole: 4097, regoper: 2208,
+};
+
 const sizes: Readonly<Record<ScalarKind, number>> = {
   int2: 2, int4: 4, int8: 8, float4: 4, float8: 8, numeric: -1, text: -1, varchar: -1,
   bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, interval: 16,
@@ -121,6 +126,7 @@ const ENUM_ARRAY_OID_OFFSET = 1_000_000;
 export function typeOid(type: SqlType): number {
   if (type.kind === 'oid') return OID_ALIASES[type.reg];
   if (type.kind === 'enum') return type.oid;
+  if (type.kind === 'array' && type.element.kind === 'oid') return regArrayOids[type.element.reg];
   if (type.kind === 'array') return type.element.kind === 'enum' ? type.element.oid + ENUM_ARRAY_OID_OFFSET : arrayOids[scalarKind(type.element)];
   return oids[type.kind];
 }
