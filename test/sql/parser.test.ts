@@ -84,3 +84,15 @@ for (const dir of ['clients', 'oltp']) {
     assert.ok(count > 50);
   });
 }
+
+test('repeated query strings come from the parse cache, frozen, and callers get their own arrays', () => {
+  const a = parser.parse('select 1; select 2');
+  const b = parser.parse('select 1; select 2');
+  assert.notEqual(a, b);
+  assert.equal(a[0], b[0], 'the same cached statement');
+  assert.ok(Object.isFrozen(a[0]!.statement));
+  a.pop();
+  assert.equal(parser.parse('select 1; select 2').length, 2, 'changing a result array does not change the cache');
+  assert.throws(() => parser.parse('selec 1'), (e: unknown) => (e as { code?: string }).code === '42601');
+  assert.throws(() => parser.parse('selec 1'), (e: unknown) => (e as { code?: string }).code === '42601', 'errors are not cached as results');
+});

@@ -19,10 +19,41 @@ export interface Parser {
   parse(sql: string): ParsedStatement[];
 }
 
-/** Loads the WASM parser; call once at start-up and share the result. */
+/** Query strings the parser remembers (the simple protocol re-sends the same text). */
+export const PARSE_CACHE_ENTRIES_MAX = 1_000;
+/** Longer strings are parsed every time (bulk INSERTs are rarely repeated). */
+export const PARSE_CACHE_TEXT_MAX = 4_096;
+
+/**
+ * Loads the WASM parser; call once at start-up and share the result. Results for short
+ * query strings are cached (least recently used go first): libpg-query's parse plus our
+ * conversion is the largest cost of a simple-protocol `SELECT 1`. Cached trees are
+ * frozen, so code that would mutate a shared tree fails loudly instead of corrupting it.
+ */
 export async function createParser(): Promise<Parser> {
   await loadModule();
-  return { parse: parseStatements };
+  const cache = new Map<string, readonly ParsedStatement[]>();
+  return {
+    parse(sql: string): ParsedStatement[] {
+      if (sql.length > PARSE_CACHE_TEXT_MAX) return parseStatements(sql);
+      let hit = cache.get(sql);
+      if (hit !== undefined) {
+        cache.delete(sql); // most recently used goes last
+      } else {
+        hit = deepFreeze(parseStatements(sql)); // a syntax error throws and is not cached
+        if (cache.size >= PARSE_CACHE_ENTRIES_MAX) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, hit);
+      return [...hit];
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  // Typed arrays cannot be frozen; the tree holds none today, and would keep them as they are.
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }
 
 function parseStatements(sql: string): ParsedStatement[] {
