@@ -13,6 +13,7 @@ const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
 const suites: Suite[] = [
   { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },
   { name: 'wire', run: async () => (await import('./wire.ts')).benchWire(seconds) },
+  { name: 'sql-pglite', run: async () => (await import('./sql-point-pglite.ts')).benchSqlPointPglite(seconds) },
   { name: 'kv', run: async () => (await import('./kv.ts')).benchKv() },
   { name: 'sql-analytic', run: async () => (await import('./sql-analytic.ts')).benchSqlAnalytic() },
   { name: 'raft', run: async () => (await import('./raft.ts')).benchRaft() },
