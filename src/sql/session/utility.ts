@@ -209,9 +209,14 @@ async function* runShow(name: string, host: UtilityHost, describe: boolean): Asy
   yield { kind: 'command-complete', tag: 'SHOW' };
 }
 
-function ddlContext(host: UtilityHost): DdlContext {
+/** The named objects (types, sequences) as the session's transaction sees them. */
+function objectsOf(host: UtilityHost): ReturnType<typeof catalogObjects> {
   const open = host.ensureTxn();
-  const objects = catalogObjects((ref) => host.lookupName(ref), (id) => open.view.descriptor(id));
+  return catalogObjects((ref) => host.lookupName(ref), (id) => open.view.descriptor(id));
+}
+
+function ddlContext(host: UtilityHost, objects = objectsOf(host)): DdlContext {
+  const open = host.ensureTxn();
   const binder = new Binder([], host.format);
   binder.typeLookup = objects.type;
   binder.sequenceLookup = objects.sequence;
@@ -287,26 +292,8 @@ type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | '
 async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
   open.beginStatement();
-  const objects = catalogObjects((ref) => host.lookupName(ref), (id) => open.view.descriptor(id));
-  const binder = new Binder([], host.format);
-  binder.typeLookup = objects.type;
-  binder.sequenceLookup = objects.sequence;
-  const ctx: DdlContext = {
-    txn: open.txn,
-    catalog: open.view,
-    databaseId: host.databaseId,
-    binder,
-    format: host.format,
-    lookupType: objects.type,
-    schemaId: (schema, pos) => {
-      const s = host.catalog.schema(host.databaseId, schema ?? 'public');
-      if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
-      return s.id;
-    },
-    resolveTable: (ref) => host.lookupTable(ref),
-    eval: host.execContext().eval,
-    execContext: () => host.execContext(),
-  };
+  const objects = objectsOf(host);
+  const ctx = ddlContext(host, objects);
   switch (stmt.kind) {
     case 'create-table':
       await createTable(stmt, ctx);
