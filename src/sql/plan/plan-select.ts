@@ -75,6 +75,8 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
     const v = planValues(stmt.values, binder);
     return { ...v, node: orderAndLimit(stmt, v.node, v.columns.map((c) => c.name), v.types, binder, 'VALUES'), tables: [] };
   }
+  const srf = setReturningItem(stmt);
+  if (srf !== null) return planSelectBody(srf, binder, resolver);
   const first = stmt.from[0];
   const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null))
     && (resolver.resolveView?.(first.ref.schema, first.ref.name) ?? null) === null;
@@ -97,6 +99,41 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
     if (rest.length > 0) node = filterNode(node, andAll(rest));
   }
   return planOutputs(stmt, node, items, binder, scope, table === null ? [] : [table], table);
+}
+
+/**
+ * `SELECT ..., generate_series(a, b) ...` (one set-returning call at the top of a select
+ * item, no aggregation): the call becomes a function item at the end of FROM, which is
+ * implicitly LATERAL, so each input row is repeated once per value, in order, as
+ * PostgreSQL's ProjectSet does for a single set-returning function.
+ */
+function setReturningItem(stmt: SelectStmt): SelectStmt | null {
+  const found: Expr[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Expr;
+    if (o.kind === 'subquery') return;
+    if (o.kind === 'func' && o.name === 'generate_series' && o.over === undefined) found.push(o);
+    Object.values(v).forEach(visit);
+  };
+  visit(stmt.items.map((i) => i.expr));
+  if (found.length !== 1 || stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null) return null;
+  if (stmt.items.some((i) => containsAggregate(i.expr))) return null;
+  const call = found[0]!;
+  const alias = '\u0000srf';
+  const ref: Expr = { kind: 'column', table: alias, name: 'generate_series', pos: call.pos };
+  const replace = (v: unknown): unknown => {
+    if (v === call) return ref;
+    if (Array.isArray(v)) return v.map(replace);
+    if (typeof v !== 'object' || v === null || (v as Expr).kind === 'subquery') return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replace(x)]));
+  };
+  return {
+    ...stmt,
+    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: ['generate_series'], pos: call.pos }],
+    items: stmt.items.map((i) => ({ ...i, expr: replace(i.expr) as Expr })),
+  };
 }
 
 /** SELECT over joins: the join tree, WHERE above it, then the usual stages. */
