@@ -352,7 +352,9 @@ export class Binder {
         },
       };
     }
-    const arg = this.bind(e.arg!, scope, agg);
+    const bound = this.bind(e.arg!, scope, agg);
+    // An untyped literal takes the subquery's column type, as in PostgreSQL ('abc' IN (SELECT b) reads 'abc' as boolean).
+    const arg = bound.type.kind === 'unknown' && subType.kind !== 'unknown' ? this.coerce(bound, subType, e.pos) : bound;
     const cmp = this.compare((e.op ?? '=') as CompareOp, columnRef(0, arg.type, 'arg'), columnRef(1, subType, 'sub'), e.pos);
     const all = e.mode === 'all';
     return {
