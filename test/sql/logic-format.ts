@@ -51,12 +51,14 @@ export function formatLogicValue(v: string | null): string {
 
 /** Result rows as comparable lines: values joined by one space, sorted for rowsort. */
 export function logicLines(rows: readonly (readonly (string | null)[])[], rowsort: boolean): string[] {
-  const lines = rows.map((r) => r.map(formatLogicValue).join(' '));
+  // Whitespace is normalised as the file's expected lines are (runs of blanks are one space,
+  // no trailing blanks): a value's padding cannot be written in this format.
+  const lines = rows.map((r) => r.map(formatLogicValue).join(' ').split(/\s+/).join(' ').trim());
   return rowsort ? lines.sort() : lines;
 }
 
 export function expectedLines(rec: LogicRecord, rowsort: boolean): string[] {
-  const lines = rec.expected.map((l) => l.split(/\s+/).join(' '));
+  const lines = rec.expected.map((l) => l.split(/\s+/).join(' ').trim());
   return rowsort ? lines.sort() : lines;
 }
 

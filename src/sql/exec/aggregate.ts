@@ -6,6 +6,7 @@
  */
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import { collectFinal, collectStep, isCollectingAggregate } from '../expr/aggregates-collect.ts';
+import { isStatsAggregate, statsFinal, statsStep } from '../expr/aggregates-stats.ts';
 import { divideInterval, Interval } from '../types/interval.ts';
 import { compareValues, groupKeyOf, hashKeyOf, type EvalContext } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
@@ -102,6 +103,10 @@ export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[
     case 'array_agg': case 'json_agg': case 'jsonb_agg': case 'json_object_agg': case 'jsonb_object_agg':
       acc.value = collectStep(call.name, acc.value, v, call.delimiter?.eval(row, ctx) ?? null);
       return;
+    case 'stddev': case 'stddev_samp': case 'stddev_pop': case 'variance': case 'var_samp': case 'var_pop':
+    case 'bit_and': case 'bit_or': case 'bit_xor':
+      acc.value = statsStep(call.name, acc.value, v);
+      return;
     case 'string_agg': {
       // Each value after the first is preceded by its own row's delimiter (NULL: none).
       const delimiter = acc.value === null ? '' : ((call.delimiter?.eval(row, ctx) ?? '') as string);
@@ -127,6 +132,7 @@ function add(a: Value, b: Value): Value {
 export function final(call: AggregateCall, acc: Accumulator, ctx: EvalContext): Value {
   if (call.name === 'count') return BigInt(acc.count);
   if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct);
+  if (isStatsAggregate(call.name)) return statsFinal(call.name, acc.value);
   if (acc.value === null) return null;
   const v = acc.value;
   if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;

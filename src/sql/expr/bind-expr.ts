@@ -22,6 +22,7 @@ import { arraySubquery, bindArrayComparison, bindArrayConstructor, bindArrayOper
 import { bindDateTimeOperation, bindIntervalNegate, isDateTimeOperation } from './bind-datetime-ops.ts';
 import { bindJsonOperation, isJsonOperation } from './bind-json.ts';
 import { collectingType, isCollectingAggregate, type CollectingAggregate } from './aggregates-collect.ts';
+import { isStatsAggregate, statsType, type StatsAggregate } from './aggregates-stats.ts';
 
 export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
@@ -54,7 +55,7 @@ export interface AggregateScope {
 }
 
 export interface AggregateCall {
-  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg' | CollectingAggregate;
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg' | CollectingAggregate | StatsAggregate;
   readonly arg: BoundExpr | null;
   /** string_agg's delimiter (the object aggregates' value), evaluated per row. */
   readonly delimiter: BoundExpr | null;
@@ -488,6 +489,9 @@ export class Binder {
     if (isArrayOperation(op, l.type, r.type)) return bindArrayOperation(op, l, r, pos, this);
     if (isDateTimeOperation(op, l.type, r.type)) return bindDateTimeOperation(op as '+' | '-' | '*' | '/', l, r, pos, this, () => operatorError(op, l.type, r.type, pos));
     if (op === '=' || op === '<>' || op === '<' || op === '<=' || op === '>' || op === '>=') return this.compare(op, l, r, pos);
+    if (op === '||' && l.type.kind === 'bytea' && (r.type.kind === 'bytea' || r.type.kind === 'unknown')) {
+      return strictCall('||', T.bytea, [l, this.coerce(r, T.bytea, pos)], (a, b) => Buffer.concat([a as Uint8Array, b as Uint8Array]));
+    }
     if (op === '||') {
       const lt = this.coerce(l, isStringType(l.type) || l.type.kind === 'unknown' ? T.text : l.type, pos);
       const rt = this.coerce(r, isStringType(r.type) || r.type.kind === 'unknown' ? T.text : r.type, pos);
@@ -498,6 +502,8 @@ export class Binder {
     if (l.type.kind === 'date' || r.type.kind === 'date') return this.dateArithmetic(aop, l, r, pos);
     let [a, b] = this.unify(l, r, pos, op);
     if (a.type.kind === 'unknown' || isStringType(a.type)) [a, b] = [this.coerce(a, T.numeric, pos), this.coerce(b, T.numeric, pos)];
+    // real with an integer or numeric operand uses the real-by-double operators: double precision.
+    if (a.type.kind === 'float4' && (l.type.kind !== r.type.kind && l.type.kind !== 'unknown' && r.type.kind !== 'unknown')) [a, b] = [this.coerce(l, T.float8, pos), this.coerce(r, T.float8, pos)];
     if (!isNumericType(a.type)) throw operatorError(op, l.type, r.type, pos);
     const t = a.type.kind === 'numeric' ? T.numeric : a.type;
     return strictCall(op, t, [a, b], arithmetic(aop, t));
@@ -612,6 +618,7 @@ function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: 
   if (name === 'string_agg') return T.text;
   const t = arg?.type ?? T.unknown;
   if (isCollectingAggregate(name)) return collectingType(name, t);
+  if (isStatsAggregate(name)) return statsType(name, t, pos);
   if (t.kind === 'interval' && (name === 'sum' || name === 'avg')) return T.interval;
   if (name === 'min' || name === 'max') return t.kind === 'unknown' ? T.text : t;
   if (!isNumericType(t)) throw sqlError('42883', `function ${name}(${typeDisplayName(t)}) does not exist`, positionOf(pos));

@@ -83,7 +83,9 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolea
   if (from.kind === 'json' && to.kind === 'jsonb') return new Jsonb(parseJson(v as string, 'jsonb'));
   if (from.kind === to.kind && to.kind !== 'varchar' && to.kind !== 'bpchar' && to.kind !== 'numeric') return v;
   if (isStringType(from) || from.kind === 'unknown') {
-    if (isStringType(to)) return to.kind === 'text' ? v : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, v as string, explicit);
+    // character(n) loses its padding when it becomes text or varchar, as in PostgreSQL.
+    const s = from.kind === 'bpchar' && to.kind !== 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string);
+    if (isStringType(to)) return to.kind === 'text' ? s : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, s, explicit);
     return parseValue(to, from.kind === 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string), ctx);
   }
   if (isStringType(to)) {

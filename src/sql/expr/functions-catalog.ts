@@ -11,6 +11,7 @@ import { SqlArray } from '../types/sql-array.ts';
 import { arrayOf, positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
+import { compileRegex } from './regex.ts';
 import type { BoundExpr, EvalContext } from './bound.ts';
 
 function snapshotOf(ctx: EvalContext): CatalogSnapshot {
@@ -231,19 +232,10 @@ export function bindRegexFunction(name: string, args: readonly BoundExpr[], bind
   if (args.length !== 2) throw arityError(name, args, pos);
   const flags = match[1] === 'ic' ? 'iu' : 'u';
   const negate = match[2] === 'ne';
-  const cache = new Map<string, RegExp>();
   const a = binder.coerce(args[0]!, T.text, pos);
   const p = binder.coerce(args[1]!, T.text, pos);
   return strictCall(negate ? (flags === 'u' ? '!~' : '!~*') : flags === 'u' ? '~' : '~*', T.bool, [a, p], (s, pat) => {
-    let re = cache.get(pat as string);
-    if (re === undefined) {
-      try {
-        re = new RegExp(pat as string, flags);
-      } catch (err) {
-        throw sqlError('2201B', `invalid regular expression: ${(err as Error).message}`);
-      }
-      if (cache.size < 64) cache.set(pat as string, re);
-    }
+    const re = compileRegex(pat as string, flags + 's');
     return re.test(s as string) !== negate;
   });
 }

@@ -127,7 +127,8 @@ function mathFunction(name: string, args: readonly BoundExpr[], binder: Binder, 
       const x = (v as Numeric).value;
       if (x.isNaN()) return v;
       // ROUND_DOWN (1) truncates toward zero.
-      const r = name === 'trunc' ? x.toDecimalPlaces(Math.max(d, 0), 1) : name === 'sign' ? new Dec(x.isZero() ? 0 : x.isNegative() ? -1 : 1) : name === 'floor' ? x.floor() : x.ceil();
+      const unit = new Dec(10).pow(-d);
+      const r = name === 'trunc' ? (d >= 0 ? x.toDecimalPlaces(d, 1) : x.dividedBy(unit).trunc().times(unit)) : name === 'sign' ? new Dec(x.isZero() ? 0 : x.isNegative() ? -1 : 1) : name === 'floor' ? x.floor() : x.ceil();
       return new Numeric(r, name === 'trunc' ? Math.max(d, 0) : 0);
     };
     return digits === null ? strictCall(name, T.numeric, [n], (v) => op(v, 0)) : strictCall(name, T.numeric, [n, digits], (v, d) => op(v, int(d)));
@@ -135,7 +136,8 @@ function mathFunction(name: string, args: readonly BoundExpr[], binder: Binder, 
   const f = binder.coerce(arg, T.float8, pos);
   const fn = name === 'trunc' ? Math.trunc : name === 'sign' ? Math.sign : name === 'floor' ? Math.floor : Math.ceil;
   // -0 prints as "-0" in PostgreSQL for ceil(-0.5); Math.ceil gives -0 too.
-  return strictCall(name, T.float8, [f], (v) => fn(v as number));
+  // sign(-0) is 0, where ceil/floor/trunc keep the sign of a negative zero.
+  return strictCall(name, T.float8, [f], (v) => (name === 'sign' ? fn(v as number) || 0 : fn(v as number)));
 }
 
 export function bindMoreFunctions(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr | null {

@@ -8,9 +8,12 @@ import { Dec, Numeric } from '../types/numeric.ts';
 import { compareValues } from './bound.ts';
 import { commonType } from './casts.ts';
 import { bindMoreFunctions } from './functions-more.ts';
+import { bindStringFunction, bindTypedStringFunction } from './functions-string.ts';
+import { bindBitOperator, bindMathFunction } from './functions-math.ts';
 import { bindCatalogFunction, bindRegexFunction } from './functions-catalog.ts';
 import { bindAdvisoryFunction } from './functions-advisory.ts';
 import { collectingAggregates } from './aggregates-collect.ts';
+import { statsAggregates } from './aggregates-stats.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -19,7 +22,7 @@ import type { BoundExpr } from './bound.ts';
 /** The server version string `SELECT version()` returns. */
 export const VERSION_STRING = 'PostgreSQL 15.4 (Tessera 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
 
-const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', ...collectingAggregates]);
+const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', ...collectingAggregates, ...statsAggregates]);
 
 export function isAggregateName(name: string): boolean {
   return aggregateNames.has(name);
@@ -38,6 +41,8 @@ function arity(name: string, args: readonly BoundExpr[], n: number, pos: number)
 export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos: number, binder: Binder): BoundExpr {
   if (star) throw sqlError('42809', `${name}(*) specified, but ${name} is not an aggregate function`, positionOf(pos));
   const text = (i: number): BoundExpr => binder.coerce(args[i]!, T.text, pos);
+  const typed = bindTypedStringFunction(name, args, binder, pos);
+  if (typed !== null) return typed;
   switch (name) {
     case 'version':
       arity(name, args, 0, pos);
@@ -111,7 +116,8 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'pg_backend_pid':
       return call(name, T.int4, [], () => BigInt(process.pid));
     default: {
-      const more = bindMoreFunctions(name, args, binder, pos) ?? bindCatalogFunction(name, args, binder, pos) ?? bindRegexFunction(name, args, binder, pos) ?? bindAdvisoryFunction(name, args, binder, pos);
+      if (name.startsWith('operator(')) return bindBitOperator(name.slice(9, -1), args, binder, pos);
+      const more = bindMoreFunctions(name, args, binder, pos) ?? bindStringFunction(name, args, binder, pos) ?? bindMathFunction(name, args, binder, pos) ?? bindCatalogFunction(name, args, binder, pos) ?? bindRegexFunction(name, args, binder, pos) ?? bindAdvisoryFunction(name, args, binder, pos);
       if (more !== null) return more;
       if (name === 'mod' && args.length === 2) return binder.binaryOperator('%', args[0]!, args[1]!, pos);
       throw sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {

@@ -15,6 +15,18 @@ const binaryOps: ReadonlySet<string> = new Set([
 /** POSIX regular expression operators, as PostgreSQL's functions behind them. */
 const regexFunctions: Readonly<Record<string, string>> = { '~': 'textregexeq', '!~': 'textregexne', '~*': 'texticregexeq', '!~*': 'texticregexne' };
 
+/**
+ * Operators that are functions under another name: ^ is power, |/ and ||/ are square and
+ * cube root, @ is abs, and the integer bit operators bind as `operator(op)`.
+ */
+function operatorFunctions(op: string, left: Expr | null, right: Expr): { name: string; args: Expr[] } | null {
+  if (left !== null && op === '^') return { name: 'power', args: [left, right] };
+  if (left === null && (op === '|/' || op === '||/' || op === '@')) return { name: op === '|/' ? 'sqrt' : op === '||/' ? 'cbrt' : 'abs', args: [right] };
+  if (left === null && op === '~') return { name: 'operator(~)', args: [right] };
+  if (left !== null && ['&', '|', '#', '<<', '>>'].includes(op)) return { name: `operator(${op})`, args: [left, right] };
+  return null;
+}
+
 function collatable(name: readonly string[]): boolean {
   const last = name[name.length - 1] ?? '';
   return ['default', 'C', 'POSIX', 'ucs_basic'].includes(last);
@@ -106,6 +118,8 @@ function convertAExpr(body: JsonObject, pos: number): Expr {
       if (left === null && op === '+') return right;
       const regex = regexFunctions[op];
       if (left !== null && regex !== undefined) return { kind: 'func', name: regex, args: [left, right], star: false, distinct: false, pos };
+      const fn = operatorFunctions(op, left, right);
+      if (fn !== null) return { kind: 'func', name: fn.name, args: fn.args, star: false, distinct: false, pos };
       if (left === null || !binaryOps.has(op)) return { kind: 'unsupported-expr', what: `operator ${op}`, pos };
       const normalized = (op === '!=' ? '<>' : op) as BinaryOp;
       return { kind: 'binary', op: normalized, left, right, pos };
@@ -133,6 +147,10 @@ function convertAExpr(body: JsonObject, pos: number): Expr {
       const negated = op.startsWith('!');
       return { kind: 'like', arg: left, pattern: convertExpr(rightNode), negated, caseInsensitive: kind === 'AEXPR_ILIKE', pos };
     }
+    case 'AEXPR_SIMILAR':
+      // The pattern arrives wrapped in similar_to_escape(), which turns it into an anchored regex.
+      if (left === null) return { kind: 'unsupported-expr', what: 'SIMILAR TO', pos };
+      return { kind: 'func', name: op.startsWith('!') ? 'textregexne' : 'textregexeq', args: [left, convertExpr(rightNode)], star: false, distinct: false, pos };
     case 'AEXPR_DISTINCT':
     case 'AEXPR_NOT_DISTINCT':
       if (left === null) return { kind: 'unsupported-expr', what: 'IS DISTINCT FROM', pos };

@@ -98,7 +98,7 @@ function divisionScale(a: Numeric, b: Numeric): number {
   return Math.min(scale, 1000);
 }
 
-function weightAndFirstDigit(v: Dec): [number, number] {
+export function weightAndFirstDigit(v: Dec): [number, number] {
   if (v.isZero()) return [0, 0];
   const abs = v.abs();
   const exp = abs.e; // floor(log10(|v|))

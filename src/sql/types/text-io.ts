@@ -94,9 +94,11 @@ function invalid(type: SqlType, text: string): never {
 export function parseValue(type: SqlType, text: string, ctx: FormatContext): Value {
   switch (type.kind) {
     case 'int2': case 'int4': case 'int8': {
-      const t = text.trim();
-      if (!/^[+-]?\d+$/.test(t)) return invalid(type, text);
-      const v = BigInt(t);
+      // Decimal, or 0x / 0o / 0b with a sign; single underscores between digits (PostgreSQL 16).
+      const m = /^([+-]?)(0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[oO][0-7]+(?:_[0-7]+)*|0[bB][01]+(?:_[01]+)*|\d+(?:_\d+)*)$/.exec(text.trim());
+      if (m === null) return invalid(type, text);
+      const magnitude = BigInt(m[2]!.replaceAll('_', '').replace(/^0[XOB]/, (p) => p.toLowerCase()));
+      const v = m[1] === '-' ? -magnitude : magnitude;
       const [lo, hi] = INT_RANGES[type.kind];
       if (v < lo || v > hi) throw sqlError('22003', `value "${text}" is out of range for type ${typeDisplayName(type)}`);
       return v;
