@@ -7,8 +7,10 @@ import { assertNever } from '../../util/index.ts';
 import { sqlError } from '../sql-error.ts';
 import { groupKeyOf } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
+import { timestampPlusInterval, timestampTzPlusInterval } from '../types/datetime-math.ts';
+import { Interval } from '../types/interval.ts';
 import { Numeric } from '../types/numeric.ts';
-import type { Value } from '../types/types.ts';
+import type { SqlType, Value } from '../types/types.ts';
 import { buildOperator, drain, memoryLimitError, withEval, type ExecContext, type Operator, type Row } from './operators.ts';
 
 type SourceNode = Extract<PlanNode, { kind: 'values' | 'function-scan' | 'recursive-union' | 'worktable' | 'lateral-join' }>;
@@ -42,7 +44,13 @@ function once(produce: () => Row[]): Operator {
   return { next: async () => (done ? null : ((done = true), produce())) };
 }
 
+/** A timestamp series' next value: local calendar arithmetic, in the session's zone for timestamptz. */
+function stepTimestamp(cur: bigint, step: Interval, type: SqlType['kind'] | undefined, ctx: ExecContext): bigint {
+  return type === 'timestamptz' ? timestampTzPlusInterval(cur, step, ctx.eval.timeZone) : timestampPlusInterval(cur, step);
+}
+
 function generateSeries(node: Extract<PlanNode, { kind: 'function-scan' }>, ctx: ExecContext): Operator {
+  const stampType = node.args[0]?.type.kind;
   let state: { cur: Value; stop: Value; step: Value } | null | undefined;
   let emitted = 0;
   return {
@@ -60,7 +68,7 @@ function generateSeries(node: Extract<PlanNode, { kind: 'function-scan' }>, ctx:
         const c = compare(state.cur, state.stop);
         if (up ? c > 0 : c < 0) break;
         out.push(node.ordinality ? [state.cur, BigInt(++emitted)] : [state.cur]);
-        state.cur = add(state.cur, state.step);
+        state.cur = state.step instanceof Interval ? stepTimestamp(state.cur as bigint, state.step, stampType, ctx) : add(state.cur, state.step);
       }
       if (out.length === 0) {
         state = null;
@@ -73,10 +81,12 @@ function generateSeries(node: Extract<PlanNode, { kind: 'function-scan' }>, ctx:
 }
 
 function isZero(v: Value): boolean {
+  if (v instanceof Interval) return v.cmpValue() === 0n;
   return typeof v === 'bigint' ? v === 0n : (v as Numeric).value.isZero();
 }
 
 function isNegative(v: Value): boolean {
+  if (v instanceof Interval) return v.cmpValue() < 0n;
   return typeof v === 'bigint' ? v < 0n : (v as Numeric).value.isNegative();
 }
 

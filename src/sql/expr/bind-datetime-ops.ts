@@ -8,7 +8,7 @@
 import { sqlError } from '../sql-error.ts';
 import { offsetAt } from '../types/datetime.ts';
 import { age, timestampDifference, timestampPlusInterval, timestampTzPlusInterval } from '../types/datetime-math.ts';
-import { divideInterval, multiplyInterval, type Interval } from '../types/interval.ts';
+import { divideInterval, Interval as IntervalValue, multiplyInterval, type Interval } from '../types/interval.ts';
 import { isNumericType, T, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-helpers.ts';
@@ -21,6 +21,7 @@ const involvesInterval = (l: SqlType, r: SqlType): boolean => l.kind === 'interv
 export function isDateTimeOperation(op: string, l: SqlType, r: SqlType): boolean {
   if (op !== '+' && op !== '-' && op !== '*' && op !== '/') return false;
   if (involvesInterval(l, r)) return true;
+  if ((l.kind === 'time' || r.kind === 'time') && (op === '+' || op === '-')) return true;
   const stamp = (t: SqlType): boolean => t.kind === 'timestamp' || t.kind === 'timestamptz';
   return (stamp(l) || stamp(r)) && (isTime(l) || l.kind === 'unknown') && (isTime(r) || r.kind === 'unknown');
 }
@@ -47,9 +48,11 @@ export function bindDateTimeOperation(op: '+' | '-' | '*' | '/', left: BoundExpr
   // interval for '+' and the same type for '-'.
   if (l.type.kind === 'unknown') l = binder.coerce(l, r.type.kind === 'interval' || op === '-' ? r.type : T.interval, pos);
   if (r.type.kind === 'unknown') r = binder.coerce(r, l.type.kind === 'interval' || op === '-' ? l.type : T.interval, pos);
-  if (op === '+' && l.type.kind === 'interval' && isTime(r.type)) [l, r] = [r, l];
+  if (op === '+' && l.type.kind === 'interval' && (isTime(r.type) || r.type.kind === 'time')) [l, r] = [r, l];
+  if (op === '+' && l.type.kind === 'time' && r.type.kind === 'date') [l, r] = [r, l];
   const lt = l.type.kind;
   const rt = r.type.kind;
+  if (lt === 'time' || rt === 'time') return timeOperation(op, l, r, fail);
   if (lt === 'interval' && rt === 'interval') {
     return strictCall(op, T.interval, [l, r], (a, b) => (op === '+' ? (a as Interval).add(b as Interval) : (a as Interval).sub(b as Interval)));
   }
@@ -67,6 +70,21 @@ export function bindDateTimeOperation(op: '+' | '-' | '*' | '/', left: BoundExpr
     const b = binder.coerce(r, target, pos);
     return strictCall('-', T.interval, [a, b], (x, y) => timestampDifference(x as bigint, y as bigint));
   }
+  throw fail();
+}
+
+const MICROS_PER_DAY = 86_400_000_000n;
+const timeOfDay = (micros: bigint): bigint => ((micros % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY;
+
+/** time ± interval (wraps around midnight; the interval's days and months do not count), time - time, date + time. */
+function timeOperation(op: '+' | '-', l: BoundExpr, r: BoundExpr, fail: () => Error): BoundExpr {
+  const lt = l.type.kind;
+  const rt = r.type.kind;
+  if (lt === 'time' && rt === 'interval') {
+    return strictCall(op, T.time, [l, r], (a, b) => timeOfDay((a as bigint) + (op === '+' ? 1n : -1n) * (b as Interval).micros));
+  }
+  if (lt === 'time' && rt === 'time' && op === '-') return strictCall(op, T.interval, [l, r], (a, b) => new IntervalValue(0, 0, (a as bigint) - (b as bigint)));
+  if (lt === 'date' && rt === 'time' && op === '+') return strictCall(op, T.timestamp, [l, r], (a, b) => BigInt(a as number) * MICROS_PER_DAY + (b as bigint));
   throw fail();
 }
 

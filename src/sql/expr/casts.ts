@@ -6,6 +6,7 @@
 import { sqlError } from '../sql-error.ts';
 import { localToUtc, MICROS_PER_DAY, offsetAt } from '../types/datetime.ts';
 import { formatJson, Jsonb, jsonTypeof, parseJson, type JsonNode } from '../types/jsonb.ts';
+import { Interval } from '../types/interval.ts';
 import { Numeric } from '../types/numeric.ts';
 import { SqlArray } from '../types/sql-array.ts';
 import { checkIntRange, checkLength, coerceNumeric, formatValue, parseValue, type FormatContext } from '../types/text-io.ts';
@@ -28,6 +29,7 @@ export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
   if (from.kind === 'oid') return to.kind === 'int8';
   if (from.kind === 'date') return to.kind === 'timestamp' || to.kind === 'timestamptz';
   if (from.kind === 'timestamp') return to.kind === 'timestamptz';
+  if (from.kind === 'time') return to.kind === 'interval';
   return false;
 }
 
@@ -69,6 +71,8 @@ export function castExists(from: SqlType, to: SqlType): boolean {
   if ((from.kind === 'oid' || isIntegerType(from)) && (to.kind === 'oid' || isIntegerType(to))) return true;
   if ((from.kind === 'bool' && to.kind === 'int4') || (from.kind === 'int4' && to.kind === 'bool')) return true;
   const times = ['date', 'timestamp', 'timestamptz'];
+  if (to.kind === 'time') return from.kind === 'timestamp' || from.kind === 'timestamptz' || from.kind === 'interval';
+  if (from.kind === 'time') return to.kind === 'interval';
   return times.includes(from.kind) && times.includes(to.kind);
 }
 
@@ -178,6 +182,14 @@ function castTime(v: Value, from: SqlType, to: SqlType, ctx: FormatContext): Val
       if (from.kind === 'timestamptz') return v;
       if (from.kind === 'timestamp' || from.kind === 'date') return localToUtc(micros(), ctx.timeZone);
       return cannotCast(from, to);
+    case 'time': {
+      // The time of day: of the local wall clock for timestamptz, of the time part for an interval.
+      const local = from.kind === 'timestamptz' ? (v as bigint) + BigInt(offsetAt(ctx.timeZone, v as bigint)) * 1_000_000n : from.kind === 'interval' ? (v as Interval).micros : (v as bigint);
+      if (from.kind !== 'timestamp' && from.kind !== 'timestamptz' && from.kind !== 'interval') return cannotCast(from, to);
+      return ((local % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY;
+    }
+    case 'interval':
+      return from.kind === 'time' ? new Interval(0, 0, v as bigint) : cannotCast(from, to);
     default:
       return cannotCast(from, to);
   }

@@ -113,6 +113,20 @@ function extractInterval(field: Field, span: Interval, unit: string): Numeric {
   }
 }
 
+/** extract(field from time): the clock fields and epoch (seconds since midnight). */
+function extractTime(field: Field, micros: bigint, unit: string): Numeric {
+  const secMicros = micros % 60_000_000n;
+  switch (field) {
+    case 'microseconds': return int(secMicros);
+    case 'milliseconds': return scaled(secMicros, 3);
+    case 'second': return scaled(secMicros, 6);
+    case 'minute': return int((micros / 60_000_000n) % 60n);
+    case 'hour': return int(micros / 3_600_000_000n);
+    case 'epoch': return scaled(micros, 6);
+    default: throw unitError(unit, T.time, extractField(unit) !== null);
+  }
+}
+
 /** The source of extract/date_part/date_trunc: an untyped literal reads as timestamptz. */
 function timeSource(arg: BoundExpr, binder: Binder, pos: number): BoundExpr {
   return arg.type.kind === 'unknown' ? binder.coerce(arg, T.timestamptz, pos) : arg;
@@ -123,7 +137,7 @@ function bindExtract(name: string, args: readonly BoundExpr[], binder: Binder, p
   const unit = binder.coerce(args[0]!, T.text, pos);
   const src = timeSource(args[1]!, binder, pos);
   const type = src.type;
-  if (!['timestamp', 'timestamptz', 'date', 'interval'].includes(type.kind)) throw noFunction(name, args, pos);
+  if (!['timestamp', 'timestamptz', 'date', 'interval', 'time'].includes(type.kind)) throw noFunction(name, args, pos);
   const asFloat = name === 'date_part';
   // date_part has no date version: a date is read as a timestamp there.
   const eff = asFloat && type.kind === 'date' ? T.timestamp : type;
@@ -142,6 +156,7 @@ function extractValue(field: Field, type: SqlType, v: Value, unit: string, ctx: 
   switch (type.kind) {
     case 'date': return extractDate(field, v as number, unit);
     case 'interval': return extractInterval(field, v as Interval, unit);
+    case 'time': return extractTime(field, v as bigint, unit);
     case 'timestamptz': {
       const offset = offsetAt(ctx.timeZone, v as bigint);
       return extractTimestamp(field, (v as bigint) + BigInt(offset) * 1_000_000n, v as bigint, offset, type, unit);
@@ -228,9 +243,6 @@ export function bindDateTimeFunction(name: string, args: readonly BoundExpr[], b
       return bindMakeInterval(args, binder, pos);
     case 'to_char':
       return bindToChar(args, binder, pos);
-    case 'isfinite':
-      if (args.length !== 1) throw noFunction(name, args, pos);
-      return strictCall(name, T.bool, [args[0]!.type.kind === 'unknown' ? binder.coerce(args[0]!, T.timestamptz, pos) : args[0]!], () => true);
     case 'make_date': {
       if (args.length !== 3) throw noFunction(name, args, pos);
       const typed = args.map((a) => binder.coerce(a, T.int4, pos));

@@ -12,6 +12,7 @@ import type { BoundExpr } from './bound.ts';
 import { bindArrayFunction } from './bind-arrays.ts';
 import { bindJsonFunction } from './bind-json.ts';
 import { bindDateTimeFunction } from './functions-datetime.ts';
+import { bindDateTimeMore } from './functions-datetime-more.ts';
 import { bindSequenceFunction } from './sequence-functions.ts';
 
 function noSuchFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
@@ -145,6 +146,7 @@ export function bindMoreFunctions(name: string, args: readonly BoundExpr[], bind
     textFunction(name, args, binder, pos) ??
     mathFunction(name, args, binder, pos) ??
     bindDateTimeFunction(name, args, binder, pos) ??
+    bindDateTimeMore(name, args, binder, pos) ??
     bindJsonFunction(name, args, binder, pos) ??
     bindArrayFunction(name, args, binder, pos) ??
     bindSequenceFunction(name, args, binder, pos)

@@ -217,6 +217,7 @@ const sqlValueFunctions: Readonly<Record<string, string>> = {
   SVFOP_CURRENT_TIMESTAMP: 'now',
   SVFOP_CURRENT_DATE: 'current_date',
   SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+  SVFOP_LOCALTIME: 'localtime',
 };
 
 function convertSqlValueFunction(body: JsonObject, pos: number): Expr {

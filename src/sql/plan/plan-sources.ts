@@ -55,6 +55,13 @@ export function planFromFunction(call: Expr, alias: string | null, columnAliases
   }
   const args = call.args.map((a) => binder.bind(a, []));
   if (args.length < 2 || args.length > 3) throw sqlError('42883', `function generate_series(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, positionOf(call.pos));
+  const stamps = args.slice(0, 2).filter((a) => a.type.kind === 'timestamp' || a.type.kind === 'timestamptz' || a.type.kind === 'date');
+  if (stamps.length > 0 && args.length === 3) {
+    // The timestamp versions step by an interval; a date reads as timestamptz (the preferred type).
+    const t = stamps.every((a) => a.type.kind === 'timestamp') ? T.timestamp : T.timestamptz;
+    const typed = [binder.coerce(args[0]!, t, call.pos), binder.coerce(args[1]!, t, call.pos), binder.coerce(args[2]!, T.interval, call.pos)];
+    return { node: { kind: 'function-scan', name: 'generate_series', args: typed, ordinality }, ...withOrdinality([name], [t]), tables: [] };
+  }
   let t: SqlType = T.int4;
   for (const a of args) {
     const k = a.type.kind;

@@ -45,6 +45,7 @@ export function encodeBinary(type: SqlType, v: Exclude<Value, null>): Uint8Array
       b.writeBigInt64BE((v as bigint) - PG_EPOCH_MICROS);
       return b;
     }
+    case 'time': { const b = Buffer.allocUnsafe(8); b.writeBigInt64BE(v as bigint); return b; }
     case 'uuid': return Buffer.from((v as string).replace(/-/g, ''), 'hex');
     case 'oid': { const b = Buffer.allocUnsafe(4); b.writeUInt32BE(Number(v)); return b; }
     case 'json': return Buffer.from(v as string, 'utf8');
@@ -82,6 +83,7 @@ export function decodeBinary(type: SqlType, buf: Buffer, index: number): Value {
     case 'numeric': return coerceNumeric(decodeNumeric(buf, index), type);
     case 'date': expect(4); return buf.readInt32BE() + PG_EPOCH_DAYS;
     case 'timestamp': case 'timestamptz': expect(8); return buf.readBigInt64BE() + PG_EPOCH_MICROS;
+    case 'time': expect(8); return buf.readBigInt64BE();
     case 'uuid': {
       expect(16);
       const h = buf.toString('hex');

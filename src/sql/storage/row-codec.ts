@@ -86,7 +86,7 @@ function writePayload(w: Writer, type: SqlType, v: Value): void {
       w.ensure(4); w.view.setInt32(w.len, Number(v as bigint), true); w.len += 4; return;
     case 'date':
       w.ensure(4); w.view.setInt32(w.len, v as number, true); w.len += 4; return;
-    case 'int8': case 'timestamp': case 'timestamptz': case 'oid':
+    case 'int8': case 'timestamp': case 'timestamptz': case 'time': case 'oid':
       w.ensure(8); w.view.setBigInt64(w.len, v as bigint, true); w.len += 8; return;
     case 'float4': case 'float8':
       w.ensure(8); w.view.setFloat64(w.len, v as number, true); w.len += 8; return;
@@ -185,7 +185,7 @@ function readPayload(bytes: Uint8Array, view: DataView, pos: number, type: SqlTy
       return [BigInt(view.getInt32(pos, true)), pos + 4];
     case 'date':
       return [view.getInt32(pos, true), pos + 4];
-    case 'int8': case 'timestamp': case 'timestamptz': case 'oid':
+    case 'int8': case 'timestamp': case 'timestamptz': case 'time': case 'oid':
       return [view.getBigInt64(pos, true), pos + 8];
     case 'float4': case 'float8':
       return [view.getFloat64(pos, true), pos + 8];

@@ -33,6 +33,7 @@ export function keyPart(type: SqlType, v: Value): KeyPart {
     case 'bytea': return bytes(v as Uint8Array);
     case 'date': return int(v as number);
     case 'timestamp': case 'timestamptz': return timestamp(v as bigint);
+    case 'time': return int(v as bigint);
     case 'uuid': return uuid(v as string);
     // Intervals order by interval_cmp_value, which can exceed 64 bits: a decimal part.
     case 'interval': return decimal((v as Interval).cmpValue().toString());

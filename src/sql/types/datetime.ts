@@ -79,12 +79,14 @@ function formatYear(y: number): string {
 }
 
 export function formatDate(days: number): string {
+  if (days === DATE_INFINITY || days === DATE_MINUS_INFINITY) return days > 0 ? 'infinity' : '-infinity';
   const [y, m, d] = civilFromDays(days);
   return `${formatYear(y)}-${pad(m)}-${pad(d)}${y > 0 ? '' : ' BC'}`;
 }
 
 /** 'YYYY-MM-DD HH:MM:SS[.ffffff]' with trailing fraction zeros dropped, as PostgreSQL prints. */
 export function formatTimestamp(micros: bigint, offsetSeconds: number | null = null): string {
+  if (micros === TIMESTAMP_INFINITY || micros === TIMESTAMP_MINUS_INFINITY) return micros > 0n ? 'infinity' : '-infinity';
   const local = micros + BigInt(offsetSeconds ?? 0) * MICROS_PER_SECOND;
   let days = local / MICROS_PER_DAY;
   let rem = local % MICROS_PER_DAY;
@@ -120,8 +122,50 @@ interface ParsedDateTime {
   readonly offsetSeconds: number | null;
 }
 
+const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function monthNumber(name: string): number | null {
+  const i = monthNames.indexOf(name.slice(0, 3).toLowerCase());
+  return i < 0 ? null : i + 1;
+}
+
+/**
+ * Rewrites the other date spellings PostgreSQL reads (with DateStyle MDY) into ISO order:
+ * 20240229, 02/29/2024, Feb 29 2024, 29 Feb 2024, February 29, 2024 — each optionally
+ * followed by a time. Anything else is returned as it was.
+ */
+function isoDateText(text: string): string {
+  const compact = /^(\d{4})(\d{2})(\d{2})(?=$|[ T])/.exec(text);
+  if (compact !== null) return `${compact[1]}-${compact[2]}-${compact[3]}${text.slice(8)}`;
+  const slashed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?=$|\s)/.exec(text);
+  if (slashed !== null) return `${slashed[3]}-${slashed[1]}-${slashed[2]}${text.slice(slashed[0].length)}`;
+  const named = /^(?:([a-z]+)\.?\s+(\d{1,2}),?|(\d{1,2})[\s-]+([a-z]+)\.?,?)[\s-]+(\d{4})(?=$|\s)/i.exec(text);
+  if (named !== null) {
+    const month = monthNumber(named[1] ?? named[4] ?? '');
+    if (month !== null) return `${named[5]}-${month}-${named[2] ?? named[3]}${text.slice(named[0].length)}`;
+  }
+  return text;
+}
+
+/** The values PostgreSQL's infinite timestamps and dates are stored as. */
+export const TIMESTAMP_INFINITY = 2n ** 63n - 1n;
+export const TIMESTAMP_MINUS_INFINITY = -(2n ** 63n);
+export const DATE_INFINITY = 2 ** 31 - 1;
+export const DATE_MINUS_INFINITY = -(2 ** 31);
+
+function specialDateTime(text: string): ParsedDateTime | null {
+  switch (text.toLowerCase()) {
+    case 'epoch': return { days: 0, micros: 0n, offsetSeconds: 0 };
+    case 'infinity': case '+infinity': return { days: DATE_INFINITY, micros: TIMESTAMP_INFINITY, offsetSeconds: 0 };
+    case '-infinity': return { days: DATE_MINUS_INFINITY, micros: TIMESTAMP_MINUS_INFINITY, offsetSeconds: 0 };
+    default: return null;
+  }
+}
+
 function parseDateTime(text: string, typeName: string): ParsedDateTime {
-  const m = dateTimePattern.exec(text.trim());
+  const special = specialDateTime(text.trim());
+  if (special !== null) return special;
+  const m = dateTimePattern.exec(isoDateText(text.trim()));
   const bad = (): never => {
     throw sqlError('22007', `invalid input syntax for type ${typeName}: "${text}"`);
   };
@@ -164,6 +208,7 @@ export function parseTimestamp(text: string): bigint {
 /** A timestamptz from text: an explicit offset wins, else the session's zone applies. */
 export function parseTimestampTz(text: string, zone: TimeZone): bigint {
   const p = parseDateTime(text, 'timestamp with time zone');
+  if (p.micros === TIMESTAMP_INFINITY || p.micros === TIMESTAMP_MINUS_INFINITY) return p.micros;
   if (p.offsetSeconds !== null) return p.micros - BigInt(p.offsetSeconds) * MICROS_PER_SECOND;
   return localToUtc(p.micros, zone);
 }
@@ -175,7 +220,34 @@ export function localToUtc(localMicros: bigint, zone: TimeZone): bigint {
 }
 
 export function formatTimestampTz(micros: bigint, zone: TimeZone): string {
+  if (micros === TIMESTAMP_INFINITY || micros === TIMESTAMP_MINUS_INFINITY) return formatTimestamp(micros);
   return formatTimestamp(micros, offsetAt(zone, micros));
+}
+
+/** time: 'HH:MM[:SS[.frac]]' with an optional AM/PM, up to 24:00:00; 'allballs' is midnight. */
+export function parseTime(text: string): bigint {
+  const t = text.trim();
+  if (/^allballs$/i.test(t)) return 0n;
+  const m = /^(?:\d{4}-\d{1,2}-\d{1,2}[ T])?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(am|pm)?$/i.exec(t);
+  if (m === null) throw sqlError('22007', `invalid input syntax for type time: "${text}"`);
+  let hour = Number(m[1]);
+  const minute = Number(m[2]);
+  const second = Number(m[3] ?? 0);
+  if (m[5] !== undefined) {
+    if (hour < 1 || hour > 12) throw sqlError('22008', `date/time field value out of range: "${text}"`);
+    hour = (hour % 12) + (m[5].toLowerCase() === 'pm' ? 12 : 0);
+  }
+  const frac = Math.round(Number((m[4] ?? '').padEnd(7, '0').slice(0, 7)) / 10);
+  const micros = BigInt(hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND + BigInt(frac);
+  if (minute > 59 || second > 60 || micros > MICROS_PER_DAY) throw sqlError('22008', `date/time field value out of range: "${text}"`);
+  return micros;
+}
+
+export function formatTime(micros: bigint): string {
+  const secs = Number(micros / MICROS_PER_SECOND);
+  const frac = Number(micros % MICROS_PER_SECOND);
+  const text = `${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}:${pad(secs % 60)}`;
+  return frac === 0 ? text : `${text}.${pad(frac, 6).replace(/0+$/, '')}`;
 }
 
 export { MICROS_PER_DAY };

@@ -5,7 +5,7 @@
  */
 import { assertNever } from '../../util/index.ts';
 import { sqlError } from '../sql-error.ts';
-import { formatDate, formatTimestamp, formatTimestampTz, parseDate, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
+import { formatDate, formatTime, formatTimestamp, formatTimestampTz, parseDate, parseTime, parseTimestamp, parseTimestampTz, type TimeZone } from './datetime.ts';
 import { formatFloat } from './float-format.ts';
 import { parseInterval, type Interval } from './interval.ts';
 import { Jsonb, parseJson } from './jsonb.ts';
@@ -52,6 +52,8 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       return formatDate(value as number);
     case 'timestamp':
       return formatTimestamp(value as bigint);
+    case 'time':
+      return formatTime(value as bigint);
     case 'timestamptz':
       return formatTimestampTz(value as bigint, ctx.timeZone);
     case 'oid':
@@ -122,6 +124,8 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
       return parseDate(text);
     case 'timestamp':
       return parseTimestamp(text);
+    case 'time':
+      return parseTime(text);
     case 'timestamptz':
       return parseTimestampTz(text, ctx.timeZone);
     case 'uuid':

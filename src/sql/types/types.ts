@@ -32,6 +32,8 @@ export type SqlType =
   | { readonly kind: 'bytea' }
   | { readonly kind: 'date' }
   | { readonly kind: 'timestamp' }
+  /** time without time zone: bigint microseconds since midnight, 0 through 24:00:00. */
+  | { readonly kind: 'time' }
   | { readonly kind: 'timestamptz' }
   | { readonly kind: 'uuid' }
   /**
@@ -75,6 +77,7 @@ export const T = {
   bytea: { kind: 'bytea' },
   date: { kind: 'date' },
   timestamp: { kind: 'timestamp' },
+  time: { kind: 'time' },
   timestamptz: { kind: 'timestamptz' },
   uuid: { kind: 'uuid' },
   oid: { kind: 'oid', reg: 'oid' },
@@ -89,14 +92,14 @@ type ScalarKind = Exclude<TypeKind, 'array' | 'enum'>;
 
 const oids: Readonly<Record<ScalarKind, number>> = {
   int2: 21, int4: 23, int8: 20, float4: 700, float8: 701, numeric: 1700, text: 25, varchar: 1043,
-  bpchar: 1042, bool: 16, bytea: 17, date: 1082, timestamp: 1114, timestamptz: 1184, uuid: 2950, oid: 26,
+  bpchar: 1042, bool: 16, bytea: 17, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, uuid: 2950, oid: 26,
   interval: 1186, json: 114, jsonb: 3802, unknown: 705,
 };
 
 /** The OID of each element type's array type (pg_type.typarray). */
 const arrayOids: Readonly<Record<ScalarKind, number>> = {
   int2: 1005, int4: 1007, int8: 1016, float4: 1021, float8: 1022, numeric: 1231, text: 1009, varchar: 1015,
-  bpchar: 1014, bool: 1000, bytea: 1001, date: 1182, timestamp: 1115, timestamptz: 1185, uuid: 2951,
+  bpchar: 1014, bool: 1000, bytea: 1001, date: 1182, time: 1183, timestamp: 1115, timestamptz: 1185, uuid: 2951,
   oid: 1028, interval: 1187, json: 199, jsonb: 3807, unknown: 1009,
 };
 
@@ -107,7 +110,7 @@ const regArrayOids: Readonly<Record<OidAlias, number>> = {
 
 const sizes: Readonly<Record<ScalarKind, number>> = {
   int2: 2, int4: 4, int8: 8, float4: 4, float8: 8, numeric: -1, text: -1, varchar: -1,
-  bpchar: -1, bool: 1, bytea: -1, date: 4, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, interval: 16,
+  bpchar: -1, bool: 1, bytea: -1, date: 4, time: 8, timestamp: 8, timestamptz: 8, uuid: 16, oid: 4, interval: 16,
   json: -1, jsonb: -1, unknown: -2,
 };
 
@@ -115,7 +118,7 @@ const sizes: Readonly<Record<ScalarKind, number>> = {
 const displayNames: Readonly<Record<ScalarKind, string>> = {
   int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision',
   numeric: 'numeric', text: 'text', varchar: 'character varying', bpchar: 'character', bool: 'boolean',
-  bytea: 'bytea', date: 'date', timestamp: 'timestamp without time zone',
+  bytea: 'bytea', date: 'date', time: 'time without time zone', timestamp: 'timestamp without time zone',
   timestamptz: 'timestamp with time zone', uuid: 'uuid', oid: 'oid', interval: 'interval', json: 'json', jsonb: 'jsonb',
   unknown: 'unknown',
 };
@@ -166,7 +169,7 @@ export function typeDisplayName(type: SqlType): string {
 const oidToType: ReadonlyMap<number, SqlType> = new Map<number, SqlType>([
   [21, T.int2], [23, T.int4], [20, T.int8], [700, T.float4], [701, T.float8], [1700, T.numeric],
   [25, T.text], [1043, { kind: 'varchar', length: null }], [1042, { kind: 'bpchar', length: null }],
-  [16, T.bool], [17, T.bytea], [1082, T.date], [1114, T.timestamp], [1184, T.timestamptz], [2950, T.uuid],
+  [16, T.bool], [17, T.bytea], [1082, T.date], [1083, T.time], [1114, T.timestamp], [1184, T.timestamptz], [2950, T.uuid],
   ...Object.entries(OID_ALIASES).map(([reg, oid]): [number, SqlType] => [oid, { kind: 'oid', reg: reg as OidAlias }]),
   [1186, T.interval], [114, T.json], [3802, T.jsonb],
 ]);
@@ -205,6 +208,7 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   text: T.text, bool: T.bool, boolean: T.bool, bytea: T.bytea, date: T.date,
   timestamp: T.timestamp, timestamptz: T.timestamptz, uuid: T.uuid, interval: T.interval,
   json: T.json, jsonb: T.jsonb,
+  time: T.time, 'time without time zone': T.time,
   'timestamp without time zone': T.timestamp, 'timestamp with time zone': T.timestamptz,
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
   // PostgreSQL's `name` (identifiers) reads and prints as text.
