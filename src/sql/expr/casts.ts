@@ -93,7 +93,8 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolea
     return parseValue(to, from.kind === 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string), ctx);
   }
   if (isStringType(to)) {
-    const text = formatValue(from, v, ctx) ?? '';
+    // A boolean cast to text is spelled out, unlike its output form ('t'/'f').
+    const text = from.kind === 'bool' ? String(v) : (formatValue(from, v, ctx) ?? '');
     return to.kind === 'text' ? text : checkLength(to as Extract<SqlType, { kind: 'varchar' | 'bpchar' }>, text, explicit);
   }
   if (to.kind === 'oid') return toOid(v, from, to);

@@ -13,6 +13,7 @@ import { bindArrayFunction } from './bind-arrays.ts';
 import { bindJsonFunction } from './bind-json.ts';
 import { bindDateTimeFunction } from './functions-datetime.ts';
 import { bindDateTimeMore } from './functions-datetime-more.ts';
+import { anyAsText } from './functions-string.ts';
 import { bindSequenceFunction } from './sequence-functions.ts';
 
 function noSuchFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
@@ -60,7 +61,7 @@ function textFunction(name: string, args: readonly BoundExpr[], binder: Binder, 
   switch (name) {
     case 'concat': {
       // Not strict: NULL arguments are skipped; any type is written as text.
-      const parts = args.map((a) => (a.type.kind === 'text' ? a : a.type.kind === 'unknown' ? binder.coerce(a, T.text, pos) : binder.cast(a, T.text, true, pos)));
+      const parts = args.map((a) => anyAsText(a, binder, pos));
       return call(name, T.text, parts, (row, ctx) => parts.map((p) => p.eval(row, ctx) ?? '').join(''));
     }
     case 'replace':

@@ -30,8 +30,12 @@ function arityError(name: string, args: readonly BoundExpr[], pos: number): Erro
   });
 }
 
-/** Any argument as text (the `"any"` parameters of format and concat_ws). */
-function anyAsText(a: BoundExpr, binder: Binder, pos: number): BoundExpr {
+/**
+ * Any argument as text by its output function (the `"any"` parameters of concat, concat_ws
+ * and format): the same as a cast to text except for booleans, which print as t / f.
+ */
+export function anyAsText(a: BoundExpr, binder: Binder, pos: number): BoundExpr {
+  if (a.type.kind === 'bool') return strictCall('boolout', T.text, [a], (v) => (v === true ? 't' : 'f'));
   return a.type.kind === 'text' ? a : a.type.kind === 'unknown' || isStringType(a.type) ? binder.coerce(a, T.text, pos) : binder.cast(a, T.text, true, pos);
 }
 

@@ -46,8 +46,13 @@ export function convertExpr(node: unknown): Expr {
       return convertAExpr(body, pos);
     case 'BoolExpr':
       return convertBoolExpr(body, pos);
-    case 'NullTest':
-      return { kind: 'is-null', arg: convertExpr(body['arg']), negated: body['nulltesttype'] === 'IS_NOT_NULL', pos };
+    case 'NullTest': {
+      const negated = body['nulltesttype'] === 'IS_NOT_NULL';
+      // ROW(...) IS NULL: every field is NULL; IS NOT NULL: every field is not NULL.
+      const fields = rowItems(body['arg']);
+      if (fields !== null) return { kind: 'and', args: fields.map((arg) => ({ kind: 'is-null', arg, negated, pos })), pos };
+      return { kind: 'is-null', arg: convertExpr(body['arg']), negated, pos };
+    }
     case 'BooleanTest':
       return convertBooleanTest(body, pos);
     case 'TypeCast':
@@ -104,11 +109,45 @@ function convertColumnRef(body: JsonObject, pos: number): Expr {
   return { kind: 'column', table, name: last, pos };
 }
 
+/** The fields of a row constructor, `(a, b)` or `ROW(a, b)`; null for another node. */
+function rowItems(node: unknown): Expr[] | null {
+  const { type, body } = unwrap(node);
+  return type === 'RowExpr' ? list(body['args']).map(convertExpr) : null;
+}
+
+/**
+ * A comparison of two row constructors, field by field: = is every field equal, <> any
+ * unequal, and < <= > >= compare lexicographically (the first unequal pair decides).
+ */
+function rowComparison(op: string, l: Expr[], r: Expr[], pos: number): Expr {
+  if (l.length !== r.length) return { kind: 'unsupported-expr', what: 'row comparisons of unequal length', pos };
+  const pair = (o: BinaryOp, i: number): Expr => ({ kind: 'binary', op: o, left: l[i]!, right: r[i]!, pos });
+  if (op === '=') return { kind: 'and', args: l.map((_, i) => pair('=', i)), pos };
+  if (op === '<>' || op === '!=') return { kind: 'or', args: l.map((_, i) => pair('<>', i)), pos };
+  if (!['<', '<=', '>', '>='].includes(op)) return { kind: 'unsupported-expr', what: `row comparison with ${op}`, pos };
+  const strict = op[0] as BinaryOp;
+  let expr = pair(op as BinaryOp, l.length - 1);
+  for (let i = l.length - 2; i >= 0; i--) expr = { kind: 'or', args: [pair(strict, i), { kind: 'and', args: [pair('=', i), expr], pos }], pos };
+  return expr;
+}
+
 function convertAExpr(body: JsonObject, pos: number): Expr {
   const kind = str(body['kind']);
   const names = stringList(body['name']);
   // OPERATOR(pg_catalog.op) is the built-in op.
   const op = (names.length === 2 && names[0] === 'pg_catalog' ? names.slice(1) : names).join('.');
+  const leftRow = body['lexpr'] === undefined ? null : rowItems(body['lexpr']);
+  if (leftRow !== null) {
+    const rightRow = rowItems(body['rexpr']);
+    if (kind === 'AEXPR_OP' && rightRow !== null) return rowComparison(op, leftRow, rightRow, pos);
+    if (kind === 'AEXPR_IN' && unwrap(body['rexpr']).type === 'List') {
+      const rows = list(obj(unwrap(body['rexpr']).body)['items']).map(rowItems);
+      if (rows.every((r) => r !== null)) {
+        const tests = rows.map((r) => rowComparison(op === '<>' ? '<>' : '=', leftRow, r, pos));
+        return op === '<>' ? { kind: 'and', args: tests, pos } : { kind: 'or', args: tests, pos };
+      }
+    }
+  }
   const left = body['lexpr'] === undefined ? null : convertExpr(body['lexpr']);
   const rightNode = body['rexpr'];
   switch (kind) {
@@ -136,10 +175,16 @@ function convertAExpr(body: JsonObject, pos: number): Expr {
       return { kind: 'in-list', arg: left, list: items, negated: op === '<>', pos };
     }
     case 'AEXPR_BETWEEN':
-    case 'AEXPR_NOT_BETWEEN': {
+    case 'AEXPR_NOT_BETWEEN':
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM': {
       const [low, high] = list(obj(unwrap(rightNode).body)['items']).map(convertExpr);
       if (left === null || low === undefined || high === undefined) return { kind: 'unsupported-expr', what: 'BETWEEN', pos };
-      return { kind: 'between', arg: left, low, high, negated: kind === 'AEXPR_NOT_BETWEEN', pos };
+      const negated = kind.startsWith('AEXPR_NOT');
+      if (!kind.endsWith('_SYM')) return { kind: 'between', arg: left, low, high, negated, pos };
+      // SYMMETRIC: either order of the bounds.
+      const either: Expr = { kind: 'or', args: [{ kind: 'between', arg: left, low, high, negated: false, pos }, { kind: 'between', arg: left, low: high, high: low, negated: false, pos }], pos };
+      return negated ? { kind: 'not', arg: either, pos } : either;
     }
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE': {
