@@ -121,8 +121,9 @@ function buildNode(node: PlanNode, ctx: ExecContext): Operator {
     case 'distinct': {
       const input = buildOperator(node.input, ctx);
       const seen = new Set<string>();
+      const on = node.on;
       return mapBatches(input, (rows) => rows.filter((r) => {
-        const k = groupKeyOf(r);
+        const k = groupKeyOf(on === undefined ? r : on.map((i) => r[i] ?? null));
         if (seen.has(k)) return false;
         seen.add(k);
         if (seen.size > ctx.limits.resultRowsMax) throw memoryLimitError(ctx);

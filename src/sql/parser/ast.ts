@@ -188,6 +188,8 @@ export interface SelectStmt {
   readonly limit: Expr | null;
   readonly offset: Expr | null;
   readonly distinct: boolean;
+  /** DISTINCT ON (exprs): one row per distinct value of these (the first in ORDER BY order). */
+  readonly distinctOn?: readonly Expr[];
   /**
    * FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE, with NOWAIT or SKIP LOCKED:
    * the rows read are locked for the rest of the transaction (null: a plain read).

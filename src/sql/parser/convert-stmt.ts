@@ -245,6 +245,8 @@ function convertSelect(body: JsonObject, from: readonly FromItem[]): SelectStmt 
     limit: nullLiteralIsAbsent(optionalExpr(body['limitCount'])),
     offset: optionalExpr(body['limitOffset']),
     distinct: distinctClause.length > 0,
+    // Plain DISTINCT is a list holding one empty node; DISTINCT ON lists its expressions.
+    ...(distinctClause.some((d) => unwrap(d).type !== 'unknown') ? { distinctOn: distinctClause.map(convertExpr) } : {}),
     locking: convertLocking(list(body['lockingClause'])),
     with: [],
     setOp: null,

@@ -272,22 +272,37 @@ function finish(
 ): PlannedQuery {
   const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
   const width = exprs.length;
-  const sortKeys: SortKey[] = [];
-  for (const o of stmt.orderBy) {
-    let index = -1;
-    if (o.expr.kind === 'literal' && o.expr.value.kind === 'integer') {
-      index = Number(o.expr.value.text) - 1;
-      if (index < 0 || index >= width) throw sqlError('42P10', `ORDER BY position ${o.expr.value.text} is not in select list`, positionOf(o.expr.pos));
-    } else if (o.expr.kind === 'column' && o.expr.table === null) {
-      const name = o.expr.name;
+  // ORDER BY and DISTINCT ON name an output column (by position or alias) or an expression
+  // computed as an extra, hidden output column.
+  const shape = (e: Expr): string => JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
+  const hidden = new Map<string, number>();
+  const outputIndex = (e: Expr, clause: string): number => {
+    let index = hidden.get(shape(e)) ?? -1;
+    if (e.kind === 'literal' && e.value.kind === 'integer') {
+      index = Number(e.value.text) - 1;
+      if (index < 0 || index >= width) throw sqlError('42P10', `${clause} position ${e.value.text} is not in select list`, positionOf(e.pos));
+    } else if (e.kind === 'column' && e.table === null) {
+      const name = e.name;
       index = items.findIndex((i) => i.alias === name || (i.alias === null && i.expr.kind === 'column' && i.expr.name === name));
     }
+    if (index < 0) index = items.findIndex((i) => i.expr.kind !== 'literal' && shape(i.expr) === shape(e));
     if (index < 0) {
-      exprs.push(windows.active(() => binder.bind(o.expr, scope, agg)));
+      exprs.push(windows.active(() => binder.bind(e, scope, agg)));
       index = exprs.length - 1;
+      hidden.set(shape(e), index);
     }
-    const bound = exprs[index]!;
-    sortKeys.push({ expr: { kind: 'column', type: bound.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending });
+    return index;
+  };
+  const keyOf = (index: number, descending: boolean, nullsFirst: boolean): SortKey => ({ expr: { kind: 'column', type: exprs[index]!.type, index, name: `#${index}`, eval: (row) => row[index] ?? null }, descending, nullsFirst });
+  const sortKeys: SortKey[] = stmt.orderBy.map((o) => keyOf(outputIndex(o.expr, 'ORDER BY'), o.descending, o.nullsFirst ?? o.descending));
+  const distinctOn = (stmt.distinctOn ?? []).map((e) => outputIndex(e, 'DISTINCT ON'));
+  if (distinctOn.length > 0) {
+    // The rows of each group must arrive together, the wanted one first: ORDER BY must start with the DISTINCT ON expressions.
+    const lead = sortKeys.slice(0, distinctOn.length).map((k) => (k.expr as { index: number }).index);
+    if (sortKeys.length > 0 && (lead.length < new Set(distinctOn).size || lead.some((i) => !distinctOn.includes(i)))) {
+      throw sqlError('42P10', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', positionOf(stmt.distinctOn![0]!.pos));
+    }
+    if (sortKeys.length === 0) sortKeys.push(...distinctOn.map((i) => keyOf(i, false, false)));
   }
   const subqueries = correlatedIn(exprs);
   let windowed = input;
@@ -296,11 +311,16 @@ function finish(
     windowed = { kind: 'window', input, calls: windows.calls };
   }
   let node: PlanNode = subqueries.length > 0 ? { kind: 'project', input: windowed, exprs, subqueries } : { kind: 'project', input: windowed, exprs };
-  if (stmt.distinct) {
-    if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
-    node = { kind: 'distinct', input: node };
+  if (distinctOn.length > 0) {
+    if (!sortServedByScan(windowed, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
+    node = { kind: 'distinct', input: node, on: distinctOn };
+  } else {
+    if (stmt.distinct) {
+      if (exprs.length > width) throw sqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list');
+      node = { kind: 'distinct', input: node };
+    }
+    if (sortKeys.length > 0 && !sortServedByScan(windowed, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
   }
-  if (sortKeys.length > 0 && !sortServedByScan(windowed, sortKeys, exprs)) node = { kind: 'sort', input: node, keys: sortKeys };
   const limit = stmt.limit === null ? null : binder.coerce(binder.bind(stmt.limit, []), T.int8, stmt.limit.pos);
   const offset = stmt.offset === null ? null : binder.coerce(binder.bind(stmt.offset, []), T.int8, stmt.offset.pos);
   if (limit !== null || offset !== null) node = pushLimit(node, limit, offset);

@@ -92,7 +92,8 @@ export type PlanNode =
    */
   | { readonly kind: 'window'; readonly input: PlanNode; readonly calls: readonly WindowCall[] }
   /** Rows whose values all differ (NULLs equal): SELECT DISTINCT, UNION. Streams. */
-  | { readonly kind: 'distinct'; readonly input: PlanNode }
+  /** Drops repeated rows; with `on`, keeps the first row of each run of equal values in those columns. */
+  | { readonly kind: 'distinct'; readonly input: PlanNode; readonly on?: readonly number[] }
   /**
    * Hash join: the right input is built into a table keyed by `rightKeys`, the left streams
    * and probes with `leftKeys` (no keys: every pair, a nested loop). Output rows are the
