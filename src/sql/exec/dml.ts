@@ -139,16 +139,23 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
     return i;
   });
   if (new Set(targets).size !== targets.length) throw sqlError('42701', 'column specified more than once');
+  const tooFew = (pos: number): Error => sqlError('42601', 'INSERT has more target columns than expressions', positionOf(pos));
+  // OVERRIDING USER VALUE: identity columns take their default whatever the statement gives.
+  const skipped = (col: number): boolean => stmt.overriding === 'user' && table.columns[col]!.identity !== null && table.columns[col]!.identity !== undefined;
+  const checkIdentity = (c: TableDesc['columns'][number]): void => {
+    if (c.identity === 'always' && stmt.overriding !== 'system') throw identityAlways(c.name);
+  };
   const defaults = table.columns.map((_c, i) => columnDefault(table, i, binder));
   if (stmt.source.kind === 'default-values') return { source: { kind: 'project', input: { kind: 'one-row' }, exprs: defaults }, readTables: [] };
   if (stmt.source.kind === 'select') {
     const q = planSelect(stmt.source.select, binder, resolver);
     if (q.types.length > targets.length) throw sqlError('42601', 'INSERT has more expressions than target columns');
+    if (stmt.columns !== null && q.types.length < targets.length) throw tooFew(stmt.columns[q.types.length]?.pos ?? -1);
     const exprs = defaults.map((d, col) => {
       const k = targets.indexOf(col);
-      if (k < 0 || k >= q.types.length) return d;
+      if (k < 0 || k >= q.types.length || skipped(col)) return d;
       const c = table.columns[col]!;
-      if (c.identity === 'always') throw identityAlways(c.name);
+      checkIdentity(c);
       return binder.assign(columnRef(k, q.types[k]!, c.name), c.type, c.name, -1);
     });
     return { source: { kind: 'project', input: q.node, exprs }, readTables: q.tables };
@@ -156,11 +163,12 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
   // VALUES rows: each row becomes one full-width expression list.
   const rows = stmt.source.rows.map((exprs) => {
     if (exprs.length > targets.length) throw sqlError('42601', 'INSERT has more expressions than target columns', positionOf(exprs[targets.length]?.pos ?? -1));
+    if (stmt.columns !== null && exprs.length < targets.length) throw tooFew(stmt.columns[exprs.length]?.pos ?? -1);
     return table.columns.map((c, col) => {
       const k = targets.indexOf(col);
       const e = k < 0 || k >= exprs.length ? null : exprs[k]!;
-      if (e === null || e.kind === 'default') return defaults[col]!;
-      if (c.identity === 'always') throw identityAlways(c.name);
+      if (e === null || e.kind === 'default' || skipped(col)) return defaults[col]!;
+      checkIdentity(c);
       return binder.assign(binder.bind(e, []), c.type, c.name, e.pos);
     });
   });
@@ -168,7 +176,7 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
   return { source: { kind: 'values', rows }, readTables: [] };
 }
 
-/** GENERATED ALWAYS AS IDENTITY columns take only their default (OVERRIDING is not supported). */
+/** GENERATED ALWAYS AS IDENTITY columns take only their default unless OVERRIDING SYSTEM VALUE. */
 function identityAlways(column: string): Error {
   return sqlError('428C9', `cannot insert a non-DEFAULT value into column "${column}"`, {
     detail: `Column "${column}" is an identity column defined as GENERATED ALWAYS.`,

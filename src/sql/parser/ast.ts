@@ -314,6 +314,8 @@ export type Statement =
       readonly onConflict?: OnConflictClause;
       /** WITH (read-only CTEs) before the statement. */
       readonly with?: readonly CommonTableExpr[];
+      /** OVERRIDING SYSTEM VALUE (identity columns take the given values) or USER VALUE (they ignore them). */
+      readonly overriding?: 'system' | 'user';
     }
   | {
       readonly kind: 'update';

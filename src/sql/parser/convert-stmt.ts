@@ -29,7 +29,7 @@ import { convertWindowDef } from './convert-window.ts';
 import { convertGroupBy } from './convert-grouping.ts';
 import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
-import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 import { convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
@@ -331,6 +331,7 @@ function convertInsert(body: JsonObject): Statement {
     returning: convertReturning(body),
     onConflictDoNothing: onConflict !== null && onConflict.action === 'nothing',
     ...(onConflict === null ? {} : { onConflict }),
+    ...(body['override'] === 'OVERRIDING_SYSTEM_VALUE' ? { overriding: 'system' as const } : body['override'] === 'OVERRIDING_USER_VALUE' ? { overriding: 'user' as const } : {}),
     ...withPart,
   };
 }
@@ -368,7 +369,15 @@ function convertSetList(node: unknown): Assignment[] | Unsupported {
   for (const t of list(node)) {
     const b = unwrap(t).body;
     if (b['indirection'] !== undefined) return { kind: 'unsupported', what: 'assignment to a field or element', pos: location(b) };
-    if (unwrap(b['val']).type === 'MultiAssignRef') return { kind: 'unsupported', what: 'multi-column assignment', pos: location(b) };
+    const multi = unwrap(b['val']);
+    if (multi.type === 'MultiAssignRef') {
+      // SET (a, b) = (x, y): each column takes its field of the row; a subquery source is not supported.
+      const source = unwrap(multi.body['source']);
+      const field = list(source.body['args'])[num(multi.body['colno'], 1) - 1];
+      if (source.type !== 'RowExpr' || field === undefined) return { kind: 'unsupported', what: 'multi-column assignment from a subquery', pos: location(b) };
+      set.push({ column: str(b['name']) ?? '', value: convertExpr(field), pos: location(b) });
+      continue;
+    }
     set.push({ column: str(b['name']) ?? '', value: convertExpr(b['val']), pos: location(b) });
   }
   return set;

@@ -4,6 +4,7 @@
  * then run inside the session's open transaction, which is implicit (committed at the end
  * of a query string or at Sync) unless BEGIN opened it.
  */
+import { searchPathSchemas } from './search-path.ts';
 import { assertNever, type Logger, type Random } from '../../util/index.ts';
 import type { TxnCoordinator } from '../../txn/index.ts';
 import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts';
@@ -262,10 +263,15 @@ export class SqlSession implements Session {
     return this.open !== null ? this.open.view.table(entry.tableId) : (this.deps.catalog.descriptor(entry.tableId) as TableDesc | null);
   }
 
+  /** A name in its schema, or (unqualified) in the first schema of search_path that has it. */
   lookupName(ref: TableRef): ReturnType<Catalog['name']> {
-    const schema = this.deps.catalog.schema(this.database.id, ref.schema ?? 'public');
-    if (schema === null) return null;
-    return this.open !== null ? this.open.view.name(this.database.id, schema.id, ref.name) : this.deps.catalog.name(this.database.id, schema.id, ref.name);
+    for (const name of ref.schema === null ? searchPathSchemas(this.settings.get('search_path'), this.user) : [ref.schema]) {
+      const schema = this.deps.catalog.schema(this.database.id, name);
+      if (schema === null) continue;
+      const entry = this.open !== null ? this.open.view.name(this.database.id, schema.id, ref.name) : this.deps.catalog.name(this.database.id, schema.id, ref.name);
+      if (entry !== null) return entry;
+    }
+    return null;
   }
 
   private plan(stmt: Statement, declared: readonly (SqlType | null)[]): Planned {

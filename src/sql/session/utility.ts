@@ -3,6 +3,7 @@
  * Transaction control follows PostgreSQL exactly: BEGIN inside a block warns, COMMIT of a
  * failed block rolls back and says ROLLBACK, COMMIT/ROLLBACK outside a block warn.
  */
+import { creationSchema } from './search-path.ts';
 import { assertNever } from '../../util/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
@@ -228,8 +229,11 @@ function ddlContext(host: UtilityHost, objects = objectsOf(host)): DdlContext {
     format: host.format,
     lookupType: objects.type,
     schemaId: (schema, pos) => {
-      const s = host.catalog.schema(host.databaseId, schema ?? 'public');
-      if (s === null) throw sqlError('3F000', `schema "${schema}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
+      // Unqualified names are created in the first existing schema of search_path.
+      const name = schema ?? creationSchema(host.catalog, host.databaseId, host.settings.get('search_path'), host.settings.get('session_authorization') ?? '');
+      if (name === null) throw sqlError('3F000', 'no schema has been selected to create in', pos >= 0 ? { position: pos + 1 } : {});
+      const s = host.catalog.schema(host.databaseId, name);
+      if (s === null) throw sqlError('3F000', `schema "${name}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
       return s.id;
     },
     resolveTable: (ref) => host.lookupTable(ref),
