@@ -203,8 +203,55 @@ export function bindArrayFunction(name: string, args: readonly BoundExpr[], bind
     }
     case 'array_append': case 'array_prepend': case 'array_cat': {
       need(2);
-      const [l, r] = name === 'array_prepend' ? [args[1]!, args[0]!] : [args[0]!, args[1]!];
-      return bindArrayOperation('||', name === 'array_prepend' ? r : l, name === 'array_prepend' ? l : r, pos, binder);
+      // The element argument of append/prepend is an element even when it is an untyped literal.
+      const arrIndex = name === 'array_prepend' ? 1 : 0;
+      const arr = args[arrIndex]!;
+      const other = args[1 - arrIndex]!;
+      const typed = name !== 'array_cat' && arr.type.kind === 'array' && other.type.kind === 'unknown' ? binder.coerce(other, arr.type.element, pos) : other;
+      return bindArrayOperation('||', name === 'array_prepend' ? typed : arr, name === 'array_prepend' ? arr : typed, pos, binder);
+    }
+    case 'array_replace': {
+      need(3);
+      const arr = arrayArg(0);
+      const element = (arr.type as Extract<SqlType, { kind: 'array' }>).element;
+      const [from, to] = [binder.coerce(args[1]!, element, pos), binder.coerce(args[2]!, element, pos)];
+      return call(name, arr.type, [arr, from, to], (row, ctx) => {
+        const a = arr.eval(row, ctx);
+        if (a === null) return null;
+        const f = from.eval(row, ctx);
+        const t = to.eval(row, ctx);
+        return new SqlArray(items(a).map((x) => ((x === null ? f === null : f !== null && compareValues(x, f) === 0) ? t : x)));
+      });
+    }
+    case 'array_positions': {
+      need(2);
+      const arr = arrayArg(0);
+      const element = binder.coerce(args[1]!, (arr.type as Extract<SqlType, { kind: 'array' }>).element, pos);
+      return call(name, arrayOf(T.int4), [arr, element], (row, ctx) => {
+        const a = arr.eval(row, ctx);
+        if (a === null) return null;
+        const e = element.eval(row, ctx);
+        return new SqlArray(items(a).flatMap((x, i) => ((x === null ? e === null : e !== null && compareValues(x, e) === 0) ? [BigInt(i + 1)] : [])));
+      });
+    }
+    case 'array_dims': {
+      need(1);
+      const arr = arrayArg(0);
+      return strictCall(name, T.text, [arr], (a) => (items(a).length === 0 ? null : `[1:${items(a).length}]`));
+    }
+    case 'array_fill': {
+      if (args.length !== 2) throw noFunction(name, args, pos);
+      const value = args[0]!.type.kind === 'unknown' ? binder.coerce(args[0]!, T.text, pos) : args[0]!;
+      const dims = binder.coerce(args[1]!, arrayOf(T.int4), pos);
+      return call(name, arrayOf(value.type), [value, dims], (row, ctx) => {
+        const d = dims.eval(row, ctx);
+        if (d === null) throw sqlError('22004', 'dimension array or low bound array cannot be null');
+        const lengths = items(d);
+        if (lengths.length !== 1) throw sqlError('0A000', 'array_fill of more than one dimension is not supported');
+        const n = Number((lengths[0] ?? 0n) as bigint);
+        if (n > 1_000_000) throw sqlError('54000', 'array size exceeds the maximum allowed (1000000)');
+        return new SqlArray(new Array<Value>(Math.max(0, n)).fill(value.eval(row, ctx)));
+      });
     }
     case 'enum_first': case 'enum_last': case 'enum_range': {
       // The argument only names the enum type (usually NULL::type); enum_range(a, b) is the

@@ -7,7 +7,7 @@ import { sqlError } from '../sql-error.ts';
 import { formatValue } from '../types/text-io.ts';
 import { JsonArray, jsonAsText, jsonContains, Jsonb, JsonObject, jsonTree, jsonTypeof, quoteJson, type JsonNode } from '../types/jsonb.ts';
 import {
-  jsonbChild, jsonbConcat, jsonbDeleteIndex, jsonbDeleteKey, jsonbDeletePath, jsonbHasKey, jsonbPath, jsonbSet, jsonbStripNulls,
+  jsonbChild, jsonbConcat, jsonbDeleteIndex, jsonbDeleteKey, jsonbDeletePath, jsonbHasKey, jsonbPath, jsonbSet, jsonbInsert, jsonbPretty, jsonbStripNulls,
   jsonRawAsText, jsonRawChild, jsonRawPath, sqlToJsonb, sqlToJsonText,
 } from '../types/json-ops.ts';
 import { SqlArray } from '../types/sql-array.ts';
@@ -170,6 +170,21 @@ export function bindJsonFunction(name: string, args: readonly BoundExpr[], binde
       const create = args[3] === undefined ? constant(T.bool, true) : binder.coerce(args[3], T.bool, pos);
       return strictCall(name, T.jsonb, [target, path, value, create], (t, p, v, c) => new Jsonb(jsonbSet((t as Jsonb).root, pathOf(p), (v as Jsonb).root, c as boolean)));
     }
+    case 'jsonb_insert': {
+      if (args.length !== 3 && args.length !== 4) throw noFunction(name, args, pos);
+      const target = binder.coerce(args[0]!, T.jsonb, pos);
+      const path = binder.coerce(args[1]!, textArray, pos);
+      const value = binder.coerce(args[2]!, T.jsonb, pos);
+      const after = args[3] === undefined ? constant(T.bool, false) : binder.coerce(args[3], T.bool, pos);
+      return strictCall(name, T.jsonb, [target, path, value, after], (t, p, v, a) => new Jsonb(jsonbInsert((t as Jsonb).root, pathOf(p), (v as Jsonb).root, a as boolean)));
+    }
+    case 'jsonb_pretty':
+      need(1);
+      return strictCall(name, T.text, [jsonArg(0)], (v) => jsonbPretty((v as Jsonb).root));
+    case 'array_to_json':
+      need(1);
+      if (args[0]!.type.kind !== 'array') throw noFunction(name, args, pos);
+      return bindJsonFunction('to_json', args, binder, pos);
     case 'jsonb_strip_nulls':
       need(1);
       return strictCall(name, T.jsonb, [jsonArg(0)], (v) => new Jsonb(jsonbStripNulls((v as Jsonb).root)));

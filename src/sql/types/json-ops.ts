@@ -24,7 +24,8 @@ export function jsonbChild(n: JsonNode, step: JsonStep): JsonNode | undefined {
     if (i === null) return undefined;
     return n.items[i < 0 ? n.items.length + i : i];
   }
-  return undefined;
+  // A scalar jsonb is stored as a one-element array: element 0 (or -1) is the scalar itself.
+  return step === 0 || step === -1 ? n : undefined;
 }
 
 function arrayIndexOf(step: string): number | null {
@@ -129,6 +130,38 @@ function replaceChild(n: JsonObject | JsonArray, step: string, value: JsonNode):
   const i = arrayIndexOf(step)!;
   const at = i < 0 ? n.items.length + i : i;
   return new JsonArray(n.items.map((x, j) => (j === at ? value : x)));
+}
+
+/** jsonb_insert(target, path, value, insert_after): into an array at the index, or a new object key. */
+export function jsonbInsert(n: JsonNode, path: readonly (string | null)[], value: JsonNode, after: boolean, depth = 0): JsonNode {
+  if (!(n instanceof JsonObject || n instanceof JsonArray)) {
+    if (depth === 0) throw sqlError('22023', 'cannot set path in scalar');
+    return n;
+  }
+  const [step, ...rest] = path;
+  if (step === undefined) return n;
+  if (step === null) throw sqlError('22004', `path element at position ${depth + 1} is null`);
+  if (n instanceof JsonArray) {
+    const i = arrayIndexOf(step);
+    if (i === null) throw sqlError('22P02', `path element at position ${depth + 1} is not an integer: "${step}"`);
+    let at = i < 0 ? n.items.length + i : i;
+    if (rest.length > 0) return at >= 0 && at < n.items.length ? new JsonArray(n.items.map((x, j) => (j === at ? jsonbInsert(x, rest, value, after, depth + 1) : x))) : n;
+    if (after) at++;
+    at = Math.max(0, Math.min(at, n.items.length));
+    return new JsonArray([...n.items.slice(0, at), value, ...n.items.slice(at)]);
+  }
+  const child = n.get(step);
+  if (rest.length > 0) return child === undefined ? n : replaceChild(n, step, jsonbInsert(child, rest, value, after, depth + 1));
+  if (child !== undefined) throw sqlError('22023', 'cannot replace existing key', { hint: 'Try using the function jsonb_set to replace key value.' });
+  return replaceChild(n, step, value);
+}
+
+/** jsonb_pretty: one member per line, indented by four spaces per level. */
+export function jsonbPretty(n: JsonNode, indent = ''): string {
+  const inner = indent + '    ';
+  if (n instanceof JsonArray) return n.items.length === 0 ? '[]' : `[\n${n.items.map((x) => inner + jsonbPretty(x, inner)).join(',\n')}\n${indent}]`;
+  if (n instanceof JsonObject) return n.keys.length === 0 ? '{}' : `{\n${n.keys.map((k, i) => `${inner}${quoteJson(k)}: ${jsonbPretty(n.values[i]!, inner)}`).join(',\n')}\n${indent}}`;
+  return formatJson(n);
 }
 
 /** jsonb_set(target, path, value, create_missing) */
