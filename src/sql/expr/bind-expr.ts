@@ -620,7 +620,8 @@ function aggregateType(name: AggregateCall['name'], arg: BoundExpr | null, pos: 
   if (isCollectingAggregate(name)) return collectingType(name, t);
   if (isStatsAggregate(name)) return statsType(name, t, pos);
   if (t.kind === 'interval' && (name === 'sum' || name === 'avg')) return T.interval;
-  if (name === 'min' || name === 'max') return t.kind === 'unknown' ? T.text : t;
+  // max(varchar) is max(text); character keeps its own min/max.
+  if (name === 'min' || name === 'max') return t.kind === 'unknown' || t.kind === 'varchar' ? T.text : t;
   if (!isNumericType(t)) throw sqlError('42883', `function ${name}(${typeDisplayName(t)}) does not exist`, positionOf(pos));
   if (name === 'avg') return t.kind === 'float4' || t.kind === 'float8' ? T.float8 : T.numeric;
   if (t.kind === 'int2' || t.kind === 'int4') return T.int8;

@@ -10,7 +10,8 @@ import { isoWeek, splitTimestamp, toLocal, truncateInterval, truncateTimestamp, 
 import { Interval, intervalFields, justifyDays, justifyHours, justifyInterval } from '../types/interval.ts';
 import { Dec, Numeric } from '../types/numeric.ts';
 import { toChar } from '../types/to-char.ts';
-import { positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { toCharNumber } from '../types/to-char-number.ts';
+import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import { bindAge } from './bind-datetime-ops.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-helpers.ts';
@@ -208,6 +209,12 @@ function bindMakeInterval(args: readonly BoundExpr[], binder: Binder, pos: numbe
 /** to_char(timestamp | timestamptz | date, text); other argument types are not supported. */
 function bindToChar(args: readonly BoundExpr[], binder: Binder, pos: number): BoundExpr {
   if (args.length !== 2) throw noFunction('to_char', args, pos);
+  if (isNumericType(args[0]!.type)) {
+    // Numbers: integers and numeric exactly, floats as their double value.
+    const n = args[0]!;
+    return strictCall('to_char', T.text, [n, binder.coerce(args[1]!, T.text, pos)], (v, f) =>
+      toCharNumber(typeof v === 'bigint' ? new Dec(v.toString()) : v instanceof Numeric ? v.value : (v as number), f as string));
+  }
   let src = timeSource(args[0]!, binder, pos);
   if (src.type.kind === 'date') src = binder.coerce(src, T.timestamptz, pos);
   if (src.type.kind !== 'timestamp' && src.type.kind !== 'timestamptz') throw noFunction('to_char', args, pos);
