@@ -9,6 +9,8 @@ import { Decimal } from 'decimal.js';
 import { Dec } from './numeric.ts';
 
 type D = InstanceType<typeof Dec>;
+/** Marks a fraction digit's place until FM has decided which trailing zeros to drop. */
+const FRACTION_SLOT = '\u0000';
 
 interface Template {
   readonly fm: boolean;
@@ -84,7 +86,7 @@ export function toCharNumber(value: number | D, format: string): string {
       const d = overflow ? '#' : (fracText[slot] ?? '0');
       if (t.fracSlots[slot] === '0' || d !== '0') lastFracKept = fracChars.length;
       fracChars.push(d);
-      out += '\u0000';
+      out += FRACTION_SLOT;
     } else if (part === ',') out += started && !overflow ? ',' : t.fm ? '' : ' ';
     else if (part === '.') {
       // A 0.5 with template 9.99 prints ' .50'; with 0.99 the zero slot prints it.
@@ -93,11 +95,7 @@ export function toCharNumber(value: number | D, format: string): string {
     } else out += part;
   }
   // Fraction digits: FM drops the trailing zeros of 9-slots.
-  let fi = 0;
-  out = out.replace(/\u0000/g, () => {
-    const i = fi++;
-    return t.fm && i > lastFracKept ? '' : fracChars[i]!;
-  });
+  out = out.split(FRACTION_SLOT).map((piece, i) => (i === 0 ? piece : (t.fm && i - 1 > lastFracKept ? '' : fracChars[i - 1]!) + piece)).join('');
   if (t.fm && out.endsWith('.') && t.fracSlots.every((s) => s === '9')) out = out.slice(0, -1);
   return withSign(out, negative, t);
 }
