@@ -74,16 +74,23 @@ export function planFromFunction(call: Expr, alias: string | null, columnAliases
   return { node: { kind: 'function-scan', name: 'generate_series', args: typed, ordinality }, ...withOrdinality([name], [t]), tables: [] };
 }
 
+/** How many FROM items of a SELECT (and its subqueries) are the unqualified table `name`. */
+function tableMentions(select: SelectStmt, name: string): number {
+  let count = 0;
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as { kind?: unknown; ref?: { schema?: unknown; name?: unknown } };
+    if (o.kind === 'table' && o.ref?.schema === null && o.ref.name === name) count++;
+    Object.values(v).forEach(visit);
+  };
+  visit(select);
+  return count;
+}
+
 /** Whether a SELECT mentions a FROM item named `name` (a self-reference of a recursive CTE). */
 export function mentionsTable(select: SelectStmt, name: string): boolean {
-  const visit = (v: unknown): boolean => {
-    if (Array.isArray(v)) return v.some(visit);
-    if (typeof v !== 'object' || v === null) return false;
-    const o = v as { kind?: unknown; ref?: { schema?: unknown; name?: unknown } };
-    if (o.kind === 'table' && o.ref?.schema === null && o.ref.name === name) return true;
-    return Object.values(v).some(visit);
-  };
-  return visit(select);
+  return tableMentions(select, name) > 0;
 }
 
 /**
@@ -98,6 +105,7 @@ export function planRecursiveCte(cte: CommonTableExpr, binder: Binder, plan: (s:
     throw sqlError('42P19', `recursive query "${cte.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`);
   }
   if (mentionsTable(setOp.left, cte.name)) throw sqlError('42P19', `recursive reference to query "${cte.name}" must not appear within its non-recursive term`);
+  if (tableMentions(setOp.right, cte.name) > 1) throw sqlError('42P19', `recursive reference to query "${cte.name}" must not appear more than once`);
   if (sel.orderBy.length > 0 || sel.limit !== null || sel.offset !== null) throw sqlError('0A000', 'ORDER BY/LIMIT/OFFSET in a recursive query is not implemented');
   const left = plan(setOp.left);
   const names = left.columns.map((c, i) => cte.columnAliases[i] ?? c.name);
