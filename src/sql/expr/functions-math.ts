@@ -16,6 +16,8 @@ import type { BoundExpr } from './bound.ts';
 type D = InstanceType<typeof Dec>;
 const MIN_SIG_DIGITS = 16;
 const MAX_DISPLAY_SCALE = 1000;
+/** pg_postmaster_start_time(): when this node process started. */
+const PROCESS_START_MICROS = BigInt(Math.round((Date.now() - process.uptime() * 1000) * 1000));
 
 function noSuchFunction(name: string, args: readonly BoundExpr[], pos: number): Error {
   return sqlError('42883', `function ${name}(${args.map((a) => typeDisplayName(a.type)).join(', ')}) does not exist`, {
@@ -271,6 +273,9 @@ export function bindMathFunction(name: string, args: readonly BoundExpr[], binde
     case 'pi':
       if (args.length !== 0) throw noSuchFunction(name, args, pos);
       return constant(T.float8, Math.PI);
+    case 'pg_postmaster_start_time':
+      if (args.length !== 0) throw noSuchFunction(name, args, pos);
+      return constant(T.timestamptz, PROCESS_START_MICROS);
     case 'random':
       if (args.length !== 0) throw noSuchFunction(name, args, pos);
       return call(name, T.float8, [], () => Math.random());
