@@ -20,15 +20,33 @@ function sequencesOf(ctx: EvalContext): NonNullable<EvalContext['sequences']> {
   return ctx.sequences;
 }
 
-function resolve(arg: BoundExpr | undefined, binder: Binder, pos: number): SequenceDesc {
-  if (arg === undefined || arg.kind !== 'const' || typeof arg.value !== 'string') {
-    throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));
+/**
+ * The sequence name a constant argument spells. pg_get_serial_sequence('table', 'column')
+ * with constant arguments (as migrations write `setval(pg_get_serial_sequence(...), n)`)
+ * names the sequence a serial column owns, `table_column_seq`, checked to be owned below.
+ */
+function constantName(arg: BoundExpr | undefined): { name: string; owned: boolean } | null {
+  if (arg === undefined) return null;
+  if (arg.kind === 'const' && typeof arg.value === 'string') return { name: arg.value, owned: false };
+  if (arg.kind === 'call' && arg.label === 'pg_get_serial_sequence') {
+    const [t, c] = arg.args;
+    if (t?.kind === 'const' && c?.kind === 'const' && typeof t.value === 'string' && typeof c.value === 'string') {
+      const table = (t.value.split('.').pop() ?? t.value).replace(/"/g, '');
+      return { name: `"${table}_${c.value}_seq"`, owned: true };
+    }
   }
-  const name = arg.value.includes('"') ? arg.value.replace(/"/g, '') : arg.value.toLowerCase();
+  return null;
+}
+
+function resolve(arg: BoundExpr | undefined, binder: Binder, pos: number): SequenceDesc {
+  const spelled = constantName(arg);
+  if (spelled === null) throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));
+  const name = spelled.name.includes('"') ? spelled.name.replace(/"/g, '') : spelled.name.toLowerCase();
   const unqualified = name.split('.').pop() ?? name;
   const found = binder.sequenceLookup?.(unqualified) ?? null;
   if (found === null) throw sqlError('42P01', `relation "${name}" does not exist`, positionOf(pos));
   if (found.kind !== 'sequence') throw sqlError('42809', `"${name}" is not a sequence`, positionOf(pos));
+  if (spelled.owned && found.desc.ownedBy === null) throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));
   binder.usedSequences.set(found.desc.id, found.desc);
   return found.desc;
 }
