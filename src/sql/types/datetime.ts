@@ -169,6 +169,8 @@ function parseDateTime(text: string, typeName: string): ParsedDateTime {
   const bad = (): never => {
     throw sqlError('22007', `invalid input syntax for type ${typeName}: "${text}"`);
   };
+  // A lone number that is not a YYYYMMDD date reads as a day field PostgreSQL finds out of range.
+  if (m === null && /^\d{1,2}$/.test(text.trim())) throw sqlError('22008', `date/time field value out of range: "${text}"`);
   if (m === null) return bad();
   let year = Number(m[1]);
   if (m[9] !== undefined) year = 1 - year;

@@ -286,7 +286,8 @@ export function parseInterval(text: string): Interval {
   const t = text.trim().toLowerCase();
   if (t === '') return bad();
   if (t.startsWith('p')) return parseIso8601(t) ?? bad();
-  const tokens = t.replace(/^@\s*/, '').match(/[+-]?\d+-\d+|[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|[a-z]+|\S/g) ?? [];
+  // Tokens: year-month ('1-2', not a date), clock times, plain numbers (no exponent), words.
+  const tokens = t.replace(/^@\s*/, '').match(/[+-]?\d+-\d+(?![\d-])|[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?(?:\d+\.?\d*|\.\d+)|[a-z]+|\S/g) ?? [];
   const b = new IntervalBuilder();
   let ago = false;
   for (let i = 0; i < tokens.length; i++) {
@@ -312,7 +313,9 @@ export function parseInterval(text: string): Interval {
         i++;
       } else if (next !== undefined && next.includes(':')) {
         b.add('day', value); // '1 02:03' is a day count and a time
-      } else if (next === undefined || next === 'ago' || /^[+-]?\d/.test(next)) {
+      } else if (next === undefined) {
+        // A bare number at the end counts seconds.
+        if (!b.claim('second')) bad();
         b.add('second', value);
       } else {
         bad();
