@@ -16,11 +16,12 @@ const binaryOps: ReadonlySet<string> = new Set([
 const regexFunctions: Readonly<Record<string, string>> = { '~': 'textregexeq', '!~': 'textregexne', '~*': 'texticregexeq', '!~*': 'texticregexne' };
 
 /**
- * Operators that are functions under another name: ^ is power, |/ and ||/ are square and
+ * Operators that are functions under another name: ^ is power, ^@ is starts_with, |/ and ||/ are square and
  * cube root, @ is abs, and the integer bit operators bind as `operator(op)`.
  */
 function operatorFunctions(op: string, left: Expr | null, right: Expr): { name: string; args: Expr[] } | null {
   if (left !== null && op === '^') return { name: 'power', args: [left, right] };
+  if (left !== null && op === '^@') return { name: 'starts_with', args: [left, right] };
   if (left === null && (op === '|/' || op === '||/' || op === '@')) return { name: op === '|/' ? 'sqrt' : op === '||/' ? 'cbrt' : 'abs', args: [right] };
   if (left === null && op === '~') return { name: 'operator(~)', args: [right] };
   if (left !== null && ['&', '|', '#', '<<', '>>'].includes(op)) return { name: `operator(${op})`, args: [left, right] };
