@@ -332,6 +332,18 @@ export class CatalogView {
     this.changes.descriptors.set(desc.id, null);
   }
 
+  /** Views whose query reads relation `id`, as this transaction sees them. */
+  dependentViews(id: number): ViewDesc[] {
+    const out = new Map<number, ViewDesc>();
+    for (const d of this.catalog.allDescriptors()) if (d.kind === 'view' && d.dependsOn?.includes(id) === true) out.set(d.id, d);
+    for (const [vid, d] of this.changes.descriptors) {
+      if (d === null) out.delete(vid);
+      else if (d.kind === 'view' && d.dependsOn?.includes(id) === true) out.set(vid, d);
+      else out.delete(vid);
+    }
+    return [...out.values()];
+  }
+
   /** Sequences owned by a table's columns (serial and identity), as this transaction sees them. */
   ownedSequences(tableId: number): SequenceDesc[] {
     const out = new Map<number, SequenceDesc>();

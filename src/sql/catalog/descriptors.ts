@@ -79,6 +79,8 @@ export interface ViewDesc {
   readonly columnNames: readonly string[];
   /** Our AST as JSON. */
   readonly query: SelectStmt;
+  /** The tables and views its query reads (DROP of one of them needs CASCADE). */
+  readonly dependsOn?: readonly number[];
 }
 
 export interface TableDesc {

@@ -8,6 +8,7 @@ import { sqlError } from '../sql-error.ts';
 import type { SchemaDesc, TableDesc, ViewDesc } from '../catalog/descriptors.ts';
 import { tableSpan } from '../storage/keys.ts';
 import type { DdlContext } from './ddl.ts';
+import { dropDependentViews, viewDependencies } from './view-deps.ts';
 
 export interface ObjectsContext extends DdlContext {
   /** Plans a view's query: its output column names (errors as a SELECT's). */
@@ -36,7 +37,8 @@ export async function createView(stmt: Extract<Statement, { kind: 'create-view' 
   const dup = columnNames.find((n, i) => columnNames.indexOf(n) !== i);
   if (dup !== undefined) throw sqlError('42701', `column "${dup}" specified more than once`);
   const id = previous?.id ?? (await ctx.catalog.allocateId(ctx.txn));
-  const desc: ViewDesc = { kind: 'view', id, version: (previous?.version ?? 0) + 1, name, databaseId: ctx.databaseId, schemaId, columnNames, query: stmt.select };
+  const dependsOn = viewDependencies(stmt.select, (ref) => ctx.lookupName(ref));
+  const desc: ViewDesc = { kind: 'view', id, version: (previous?.version ?? 0) + 1, name, databaseId: ctx.databaseId, schemaId, columnNames, query: stmt.select, dependsOn };
   ctx.catalog.writeObject(ctx.txn, desc, previous);
 }
 
@@ -53,7 +55,9 @@ export function dropViews(stmt: Extract<Statement, { kind: 'drop-view' }>, ctx: 
       throw sqlError('42P01', `view "${ref.name}" does not exist`);
     }
     const view = ctx.catalog.view(entry.viewId);
-    if (view !== null) ctx.catalog.dropObject(ctx.txn, view);
+    if (view === null) continue;
+    notices.push(...dropDependentViews(ctx, view.id, `view ${view.name}`, stmt.cascade === true));
+    ctx.catalog.dropObject(ctx.txn, view);
   }
   return notices;
 }

@@ -8,7 +8,7 @@ import type { Direction } from '../../util/encoding/index.ts';
 import type { Expr, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import type { CatalogView } from '../catalog/catalog.ts';
-import { PRIMARY_INDEX_ID, type ColumnDesc, type IndexDesc, type TableDesc } from '../catalog/descriptors.ts';
+import { PRIMARY_INDEX_ID, type ColumnDesc, type IndexDesc, type NamespaceEntry, type TableDesc } from '../catalog/descriptors.ts';
 import type { Binder } from '../expr/bind-expr.ts';
 import { indexSpan, tableSpan } from '../storage/keys.ts';
 import { layoutOf } from '../storage/table-data.ts';
@@ -19,6 +19,7 @@ import { UniqueWrites, writeIndexEntry } from './write.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import type { ExecContext } from './operators.ts';
 import { buildCheck, buildForeignKey, chooseName } from './constraints.ts';
+import { dropDependentViews } from './view-deps.ts';
 
 export interface DdlContext {
   readonly txn: Txn;
@@ -30,6 +31,8 @@ export interface DdlContext {
   readonly lookupType: TypeLookup;
   schemaId(schema: string | null, pos: number): number;
   resolveTable(ref: TableRef): TableDesc | null;
+  /** A table, view or other named object, by search_path when unqualified. */
+  lookupName(ref: TableRef): NamespaceEntry | null;
   readonly eval: EvalContext;
   execContext(): ExecContext;
 }
@@ -142,6 +145,7 @@ export function dropTables(stmt: Extract<Statement, { kind: 'drop-table' }>, ctx
       const foreignKeys = (current.foreignKeys ?? []).filter((f) => f.refTableId !== table.id);
       ctx.catalog.writeTable(ctx.txn, { ...current, version: current.version + 1, foreignKeys }, current);
     }
+    dropDependentViews(ctx, table.id, `table ${table.name}`, stmt.cascade === true);
     ctx.txn.delRange(tableSpan(table.id));
     ctx.catalog.dropTable(ctx.txn, table);
     for (const seq of ctx.catalog.ownedSequences(table.id)) dropSequence(ctx, seq);

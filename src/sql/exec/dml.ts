@@ -190,6 +190,9 @@ export function bindAssignments(set: readonly Assignment[], binder: Binder, scop
     const i = table.columns.findIndex((c) => c.name === a.column);
     if (i < 0) throw sqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, positionOf(a.pos));
     const c = table.columns[i]!;
+    if (c.identity === 'always' && a.value.kind !== 'default') {
+      throw sqlError('428C9', `column "${c.name}" can only be updated to DEFAULT`, { ...positionOf(a.pos), detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.` });
+    }
     exprs[i] = a.value.kind === 'default' ? columnDefault(table, i, binder) : binder.assign(binder.bind(a.value, scope), c.type, c.name, a.pos);
   }
   return exprs;

@@ -338,7 +338,7 @@ export type Statement =
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   | { readonly kind: 'alter-table'; readonly table: TableRef; readonly ifExists: boolean; readonly actions: readonly AlterAction[] }
   | { readonly kind: 'create-view'; readonly view: TableRef; readonly columnAliases: readonly string[]; readonly select: SelectStmt; readonly orReplace: boolean }
-  | { readonly kind: 'drop-view'; readonly views: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'drop-view'; readonly views: readonly TableRef[]; readonly ifExists: boolean; readonly cascade?: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-schema'; readonly names: readonly string[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-database'; readonly name: string }

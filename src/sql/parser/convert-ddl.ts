@@ -130,7 +130,7 @@ export function convertDropMore(body: JsonObject): Statement | null {
         const names = stringList(unwrap(o).body['items']);
         return { schema: names.length > 1 ? (names[names.length - 2] ?? null) : null, name: names[names.length - 1] ?? '', alias: null, pos: -1 };
       });
-      return { kind: 'drop-view', views, ifExists };
+      return { kind: 'drop-view', views, ifExists, ...(str(body['behavior']) === 'DROP_CASCADE' ? { cascade: true } : {}) };
     }
     case 'OBJECT_SCHEMA':
       return { kind: 'drop-schema', names: list(body['objects']).map((o) => str(unwrap(o).body['sval']) ?? ''), ifExists, cascade: str(body['behavior']) === 'DROP_CASCADE' };

@@ -237,6 +237,7 @@ function ddlContext(host: UtilityHost, objects = objectsOf(host)): DdlContext {
       return s.id;
     },
     resolveTable: (ref) => host.lookupTable(ref),
+    lookupName: (ref) => host.lookupName(ref),
     eval: host.execContext().eval,
     execContext: () => host.execContext(),
   };
