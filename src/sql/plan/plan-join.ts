@@ -41,6 +41,8 @@ export function planFrom(
   resolver: TableResolver,
   planQuery: (select: SelectStmt) => PlannedQuery,
 ): PlannedFrom {
+  checkDistinctNames(items);
+  let unnamed = 0;
   const tables: TableDesc[] = [];
   const whereTerms = where === null ? [] : splitAnd(where);
   const leafPlan = (leaf: Leaf): PlannedFrom => {
@@ -63,8 +65,10 @@ export function planFrom(
   };
   const plan = (item: FromItem, nullable: boolean, leftScope: readonly ScopeColumn[]): PlannedFrom => {
     if (item.kind === 'subquery') {
-      if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), item.alias, item.columnAliases);
-      return derived(planQuery(item.select), item.alias, item.columnAliases);
+      // Subqueries without an alias cannot be named, so each gets a scope name of its own.
+      const alias = item.alias === 'unnamed_subquery' ? `unnamed_subquery ${unnamed++}` : item.alias;
+      if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), alias, item.columnAliases);
+      return derived(planQuery(item.select), alias, item.columnAliases);
     }
     if (item.kind === 'function' && item.call.kind === 'func' && rowFunctionNames.has(item.call.name)) {
       const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality === true, binder);
@@ -103,6 +107,26 @@ export function planFrom(
     return { ...result, tables };
   }
   return { ...joinCommaList(planned, whereTerms, binder), tables };
+}
+
+/** The names a FROM item makes visible (its alias, or the table's or function's name). */
+function fromNames(item: FromItem): string[] {
+  switch (item.kind) {
+    case 'table': return [item.ref.alias ?? item.ref.name];
+    // A subquery without an alias gets no name users can repeat.
+    case 'subquery': return item.alias === 'unnamed_subquery' ? [] : [item.alias];
+    case 'function': return [item.alias ?? (item.call.kind === 'func' ? item.call.name : '')];
+    case 'join': return [...fromNames(item.left), ...fromNames(item.right)];
+  }
+}
+
+/** Two FROM items of one query level may not share a name (42712, as in PostgreSQL). */
+function checkDistinctNames(items: readonly FromItem[]): void {
+  const seen = new Set<string>();
+  for (const name of items.flatMap(fromNames)) {
+    if (seen.has(name)) throw sqlError('42712', `table name "${name}" specified more than once`);
+    seen.add(name);
+  }
 }
 
 /** Joins a LATERAL right item: run per left row (a nested loop over a re-planned input). */
