@@ -148,7 +148,13 @@ function planInsertSource(stmt: Extract<Statement, { kind: 'insert' }>, binder: 
   const defaults = table.columns.map((_c, i) => columnDefault(table, i, binder));
   if (stmt.source.kind === 'default-values') return { source: { kind: 'project', input: { kind: 'one-row' }, exprs: defaults }, readTables: [] };
   if (stmt.source.kind === 'select') {
-    const q = planSelect(stmt.source.select, binder, resolver);
+    binder.insertTargets = { items: stmt.source.select.items, types: targets.map((col) => table.columns[col]!.type) };
+    let q: ReturnType<typeof planSelect>;
+    try {
+      q = planSelect(stmt.source.select, binder, resolver);
+    } finally {
+      binder.insertTargets = null;
+    }
     if (q.types.length > targets.length) throw sqlError('42601', 'INSERT has more expressions than target columns');
     if (stmt.columns !== null && q.types.length < targets.length) throw tooFew(stmt.columns[q.types.length]?.pos ?? -1);
     const exprs = defaults.map((d, col) => {

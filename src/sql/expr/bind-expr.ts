@@ -152,6 +152,11 @@ export class Binder {
   }
   /** User-defined types (enums) by name; set by the planner from the catalog. */
   typeLookup: TypeLookup | null = null;
+  /**
+   * INSERT ... SELECT: the target columns' types, for the select list `items` (matched by
+   * identity) whose untyped literals take them instead of text, as in PostgreSQL.
+   */
+  insertTargets: { readonly items: readonly unknown[]; readonly types: readonly SqlType[] } | null = null;
   /** Sequences by name, for nextval('name'); set by the planner from the catalog. */
   sequenceLookup: ((name: string) => SequenceRef | null) | null = null;
   /** Sequences the bound expressions use: their values are reserved before the statement runs. */

@@ -270,7 +270,8 @@ function finish(
   tables: readonly TableDesc[],
   windows: WindowPlanner,
 ): PlannedQuery {
-  const exprs = outputs.map((o) => (o.type.kind === 'unknown' ? binder.coerce(o, T.text, -1) : o));
+  const targets = binder.insertTargets?.items === stmt.items ? binder.insertTargets.types : [];
+  const exprs = outputs.map((o, i) => (o.type.kind === 'unknown' ? binder.coerce(o, targets[i] ?? T.text, -1) : o));
   const width = exprs.length;
   // ORDER BY and DISTINCT ON name an output column (by position or alias) or an expression
   // computed as an extra, hidden output column.
