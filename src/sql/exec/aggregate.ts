@@ -7,6 +7,7 @@
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import { collectFinal, collectStep, isCollectingAggregate } from '../expr/aggregates-collect.ts';
 import { isStatsAggregate, statsFinal, statsStep } from '../expr/aggregates-stats.ts';
+import { isOrderedSetAggregate, orderedSetFinal, orderedSetStep, sortHeld, type HeldRow } from '../expr/aggregates-ordered.ts';
 import { divideInterval, Interval } from '../types/interval.ts';
 import { compareValues, groupKeyOf, hashKeyOf, type EvalContext } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
@@ -19,6 +20,8 @@ export interface Accumulator {
   count: number;
   value: Value;
   distinct: Set<string> | null;
+  /** An ordered call's input rows, folded in order at the end. */
+  held: HeldRow[] | null;
 }
 
 /**
@@ -69,6 +72,10 @@ export async function aggregateStream(
 
 export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[], ctx: EvalContext): void {
   if (call.filter !== null && call.filter.eval(row, ctx) !== true) return;
+  if (acc.held !== null) {
+    acc.held.push({ row, keys: call.orderBy!.map((k) => k.expr.eval(row, ctx)) });
+    return;
+  }
   if (call.arg === null) {
     acc.count++;
     return;
@@ -107,6 +114,9 @@ export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[
     case 'bit_and': case 'bit_or': case 'bit_xor':
       acc.value = statsStep(call.name, acc.value, v);
       return;
+    case 'percentile_cont': case 'percentile_disc': case 'mode':
+      acc.value = orderedSetStep(acc.value, v, call.delimiter?.eval(row, ctx) ?? null);
+      return;
     case 'string_agg': {
       // Each value after the first is preceded by its own row's delimiter (NULL: none).
       const delimiter = acc.value === null ? '' : ((call.delimiter?.eval(row, ctx) ?? '') as string);
@@ -118,7 +128,22 @@ export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[
 
 /** A fresh accumulator for one aggregate call. */
 export function newAccumulator(call: AggregateCall): Accumulator {
-  return { count: 0, value: null, distinct: call.distinct ? new Set<string>() : null };
+  return { count: 0, value: null, distinct: call.distinct ? new Set<string>() : null, held: call.orderBy === undefined ? null : [] };
+}
+
+/** The same call without its ORDER BY: what sorted held rows are folded with. */
+const unordered = new WeakMap<AggregateCall, AggregateCall>();
+/** Calls whose input arrives sorted: DISTINCT must keep that order rather than sort. */
+const presorted = new WeakSet<AggregateCall>();
+function unorderedCall(call: AggregateCall): AggregateCall {
+  let plain = unordered.get(call);
+  if (plain === undefined) {
+    const { orderBy: _order, ...rest } = call;
+    plain = { ...rest, filter: null };
+    unordered.set(call, plain);
+    presorted.add(plain);
+  }
+  return plain;
 }
 
 function add(a: Value, b: Value): Value {
@@ -130,8 +155,15 @@ function add(a: Value, b: Value): Value {
 }
 
 export function final(call: AggregateCall, acc: Accumulator, ctx: EvalContext): Value {
+  if (acc.held !== null) {
+    const plain = unorderedCall(call);
+    const fresh = newAccumulator(plain);
+    for (const h of sortHeld([...acc.held], call.orderBy!)) step(plain, fresh, h.row, ctx);
+    return final(plain, fresh, ctx);
+  }
+  if (isOrderedSetAggregate(call.name)) return orderedSetFinal(call.name, acc.value);
   if (call.name === 'count') return BigInt(acc.count);
-  if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct);
+  if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct && !presorted.has(call));
   if (isStatsAggregate(call.name)) return statsFinal(call.name, acc.value);
   if (acc.value === null) return null;
   const v = acc.value;

@@ -23,6 +23,7 @@ import { bindDateTimeOperation, bindIntervalNegate, isDateTimeOperation } from '
 import { bindJsonOperation, isJsonOperation } from './bind-json.ts';
 import { collectingType, isCollectingAggregate, type CollectingAggregate } from './aggregates-collect.ts';
 import { isStatsAggregate, statsType, type StatsAggregate } from './aggregates-stats.ts';
+import { isOrderedSetAggregate, orderedSetType, type AggregateOrderKey, type OrderedSetAggregate } from './aggregates-ordered.ts';
 
 export { astKey, call, columnRef, constant, literal, strictCall } from './bind-helpers.ts';
 
@@ -55,7 +56,7 @@ export interface AggregateScope {
 }
 
 export interface AggregateCall {
-  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg' | CollectingAggregate | StatsAggregate;
+  readonly name: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'every' | 'string_agg' | CollectingAggregate | StatsAggregate | OrderedSetAggregate;
   readonly arg: BoundExpr | null;
   /** string_agg's delimiter (the object aggregates' value), evaluated per row. */
   readonly delimiter: BoundExpr | null;
@@ -63,6 +64,8 @@ export interface AggregateCall {
   readonly filter: BoundExpr | null;
   readonly distinct: boolean;
   readonly type: SqlType;
+  /** agg(x ORDER BY ...) and WITHIN GROUP: the input is folded in this order. */
+  readonly orderBy?: readonly AggregateOrderKey[];
 }
 
 /** Plans a subquery's SELECT with the same binder (set by the SELECT planner). */
@@ -381,8 +384,33 @@ export class Binder {
     };
   }
 
+  /** The ORDER BY of an aggregate call, bound over its input. */
+  private aggregateOrder(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): AggregateOrderKey[] | undefined {
+    if (e.orderBy === undefined) return undefined;
+    return e.orderBy.map((o) => ({ expr: this.bind(o.expr, agg.inputScope, agg.argAgg ?? null), descending: o.descending, nullsFirst: o.nullsFirst ?? o.descending }));
+  }
+
+  /** percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY x). */
+  private bindOrderedSet(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
+    const name = e.name as OrderedSetAggregate;
+    const order = this.aggregateOrder(e, agg);
+    if (e.withinGroup !== true || order === undefined) throw sqlError('42809', `WITHIN GROUP is required for ordered-set aggregate ${name}`, positionOf(e.pos));
+    const direct = name === 'mode' ? 0 : 1;
+    if (order.length !== 1 || e.args.length !== direct) throw sqlError('42883', `function ${name} with ${e.args.length} direct and ${order.length} ordered arguments does not exist`, positionOf(e.pos));
+    const key = order[0]!;
+    const value = name === 'percentile_cont' ? this.coerce(key.expr, T.float8, e.pos) : key.expr.type.kind === 'unknown' ? this.coerce(key.expr, T.text, e.pos) : key.expr;
+    const type = orderedSetType(name, key.expr.type, e.pos);
+    const fraction = direct === 0 ? null : this.coerce(this.bind(e.args[0]!, agg.inputScope, agg.argAgg ?? null), T.float8, e.pos);
+    const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, agg.argAgg ?? null), T.bool, e.pos);
+    const slot = agg.groupKeys.length + agg.aggregates.length;
+    agg.aggregates.push({ name, arg: value, delimiter: fraction, filter, distinct: false, type, orderBy: [{ ...key, expr: value }] });
+    return columnRef(slot, type, name);
+  }
+
   private bindAggregate(e: Extract<Expr, { kind: 'func' }>, agg: AggregateScope): BoundExpr {
     const name = e.name as AggregateCall['name'];
+    if (isOrderedSetAggregate(name)) return this.bindOrderedSet(e, agg);
+    if (e.withinGroup === true) throw sqlError('42883', `${name} is not an ordered-set aggregate, so it cannot have WITHIN GROUP`, positionOf(e.pos));
     const twoArgs = name === 'string_agg' || name === 'json_object_agg' || name === 'jsonb_object_agg';
     const arity = twoArgs ? 2 : 1;
     const argAgg = agg.argAgg ?? null;
@@ -397,7 +425,8 @@ export class Binder {
     const filter = e.filter === undefined ? null : this.coerce(this.bind(e.filter, agg.inputScope, argAgg), T.bool, e.pos);
     const type = aggregateType(name, arg, e.pos);
     const slot = agg.groupKeys.length + agg.aggregates.length;
-    agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), delimiter, filter, distinct: e.distinct, type });
+    const orderBy = this.aggregateOrder(e, agg);
+    agg.aggregates.push({ name, arg: arg === null ? null : this.coerce(arg, arg.type.kind === 'unknown' ? T.text : arg.type, e.pos), delimiter, filter, distinct: e.distinct, type, ...(orderBy === undefined ? {} : { orderBy }) });
     return columnRef(slot, type, `${name}`);
   }
 

@@ -14,6 +14,7 @@ import { bindCatalogFunction, bindRegexFunction } from './functions-catalog.ts';
 import { bindAdvisoryFunction } from './functions-advisory.ts';
 import { collectingAggregates } from './aggregates-collect.ts';
 import { statsAggregates } from './aggregates-stats.ts';
+import { orderedSetAggregates } from './aggregates-ordered.ts';
 import { isNumericType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, strictCall } from './bind-expr.ts';
@@ -22,7 +23,7 @@ import type { BoundExpr } from './bound.ts';
 /** The server version string `SELECT version()` returns. */
 export const VERSION_STRING = 'PostgreSQL 15.4 (Tessera 0.1.0) on x86_64-pc-linux-gnu, compiled by TypeScript, 64-bit';
 
-const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', ...collectingAggregates, ...statsAggregates]);
+const aggregateNames: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', ...collectingAggregates, ...statsAggregates, ...orderedSetAggregates]);
 
 export function isAggregateName(name: string): boolean {
   return aggregateNames.has(name);

@@ -63,6 +63,10 @@ export type Expr =
       readonly distinct: boolean;
       /** An aggregate's FILTER (WHERE ...). */
       readonly filter?: Expr;
+      /** agg(x ORDER BY y): the order the aggregate sees its input in. */
+      readonly orderBy?: readonly OrderItem[];
+      /** agg(args) WITHIN GROUP (ORDER BY y): an ordered-set aggregate (percentile_cont, mode...). */
+      readonly withinGroup?: boolean;
       /** OVER (...): a window function call. */
       readonly over?: WindowSpec;
       readonly pos: number;

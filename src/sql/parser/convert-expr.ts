@@ -236,9 +236,9 @@ function convertFuncCall(body: JsonObject, pos: number): Expr {
   if (names.length > 1 && names[0] !== 'pg_catalog') {
     return { kind: 'unsupported-expr', what: `function ${names.join('.')}`, pos };
   }
-  if (body['agg_order'] !== undefined) return { kind: 'unsupported-expr', what: 'ordered aggregates', pos };
   const args = list(body['args']).map(convertExpr);
-  const func = { kind: 'func' as const, name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos };
+  const ordered = body['agg_order'] === undefined ? {} : { orderBy: list(body['agg_order']).map(convertSortBy), ...(body['agg_within_group'] === true ? { withinGroup: true } : {}) };
+  const func = { kind: 'func' as const, name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos, ...ordered };
   const filtered = body['agg_filter'] === undefined ? func : { ...func, filter: convertExpr(body['agg_filter']) };
   return body['over'] === undefined ? filtered : { ...filtered, over: convertWindowDef(obj(body['over']), convertSortBy) };
 }
