@@ -33,8 +33,8 @@ function tessera(call: string): Outcome {
   try {
     const srf = bindSetReturning(e.name, e.args.map((a) => binder.bind(a, [])), binder, -1);
     assert.ok(srf !== null, call);
-    const arg = srf.arg.eval([], { ...format, params: [], user: 'root', database: 'd', txnMicros: 0n, setting: () => null });
-    const rows = srf.rows(arg).map((r) => r.map((v, i) => formatValue(srf.columns[i]!.type, v, format)));
+    const args = srf.args.map((a) => a.eval([], { ...format, params: [], user: 'root', database: 'd', txnMicros: 0n, setting: () => null }));
+    const rows = srf.rows(args).map((r) => r.map((v, i) => formatValue(srf.columns[i]!.type, v, format)));
     return { rows, columns: srf.columns.length };
   } catch (err) {
     if (err instanceof SqlError) return { code: err.code };

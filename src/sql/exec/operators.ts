@@ -130,7 +130,7 @@ function buildNode(node: PlanNode, ctx: ExecContext): Operator {
         return true;
       }));
     }
-    case 'values': case 'function-scan': case 'recursive-union': case 'worktable': case 'lateral-join':
+    case 'values': case 'function-scan': case 'srf-scan': case 'recursive-union': case 'worktable': case 'lateral-join':
       return sourceOperator(node, ctx);
     case 'window':
       return windowOperator(node, buildOperator(node.input, ctx), ctx);

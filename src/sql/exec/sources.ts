@@ -13,7 +13,7 @@ import { Numeric } from '../types/numeric.ts';
 import type { SqlType, Value } from '../types/types.ts';
 import { buildOperator, drain, memoryLimitError, withEval, type ExecContext, type Operator, type Row } from './operators.ts';
 
-type SourceNode = Extract<PlanNode, { kind: 'values' | 'function-scan' | 'recursive-union' | 'worktable' | 'lateral-join' }>;
+type SourceNode = Extract<PlanNode, { kind: 'values' | 'function-scan' | 'srf-scan' | 'recursive-union' | 'worktable' | 'lateral-join' }>;
 
 /** Rows a generate_series emits per batch. */
 const seriesBatchRows = 1024;
@@ -24,6 +24,12 @@ export function sourceOperator(node: SourceNode, ctx: ExecContext): Operator {
       return once(() => node.rows.map((r) => r.map((e) => e.eval([], ctx.eval))));
     case 'function-scan':
       return generateSeries(node, ctx);
+    case 'srf-scan':
+      return once(() => {
+        const rows = node.call.rows(node.call.args.map((a) => a.eval([], ctx.eval)));
+        if (rows.length > ctx.limits.resultRowsMax) throw memoryLimitError(ctx);
+        return node.ordinality ? rows.map((r, i) => [...r, BigInt(i + 1)]) : rows;
+      });
     case 'worktable':
       return once(() => {
         const rows = ctx.worktables?.get(node.id);

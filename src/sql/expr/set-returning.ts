@@ -11,22 +11,25 @@ import { sqlError } from '../sql-error.ts';
 import { JsonArray, jsonAsText, Jsonb, JsonObject, jsonRawChildren, type JsonNode } from '../types/jsonb.ts';
 import { jsonRawAsText } from '../types/json-ops.ts';
 import { SqlArray } from '../types/sql-array.ts';
-import { positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { arrayOf, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { splitByRegex } from './functions-string.ts';
+import { compileRegex, parseRegexFlags } from './regex.ts';
 import type { Binder } from './bind-expr.ts';
 import type { BoundExpr } from './bound.ts';
 
 export interface SetReturningCall {
   /** Result columns: names as PostgreSQL names them, and types. */
   readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
-  /** The argument, coerced to what the function takes. */
-  readonly arg: BoundExpr;
-  /** The result rows for one evaluated argument (a NULL argument gives no rows). */
-  rows(arg: Value): Value[][];
+  /** The arguments, coerced to what the function takes. */
+  readonly args: readonly BoundExpr[];
+  /** The result rows for the evaluated arguments (a NULL argument gives no rows). */
+  rows(args: readonly Value[]): Value[][];
 }
 
 const names = new Set([
   'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
   'json_array_elements', 'json_array_elements_text', 'json_each', 'json_each_text', 'json_object_keys',
+  'regexp_matches', 'regexp_split_to_table',
 ]);
 
 export function isSetReturningFunction(name: string): boolean {
@@ -43,12 +46,13 @@ function noFunction(name: string, args: readonly BoundExpr[], pos: number): Erro
 /** Binds a set-returning call; null for a name that is not one of these functions. */
 export function bindSetReturning(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): SetReturningCall | null {
   if (!names.has(name)) return null;
+  if (name.startsWith('regexp_')) return bindRegexSet(name, args, binder, pos);
   const a = args[0];
   if (args.length !== 1 || a === undefined) throw noFunction(name, args, pos);
   if (name === 'unnest') {
     if (a.type.kind !== 'array') throw noFunction(name, args, pos);
     const element = a.type.element;
-    return { columns: [{ name: 'unnest', type: element }], arg: a, rows: (v) => (v === null ? [] : (v as SqlArray).items.map((x) => [x])) };
+    return { columns: [{ name: 'unnest', type: element }], args: [a], rows: ([v]) => (v === null || v === undefined ? [] : (v as SqlArray).items.map((x) => [x])) };
   }
   const jsonb = name.startsWith('jsonb');
   const arg = binder.coerce(a, a.type.kind === 'unknown' ? (jsonb ? T.jsonb : T.json) : a.type, pos);
@@ -57,7 +61,37 @@ export function bindSetReturning(name: string, args: readonly BoundExpr[], binde
   const fn = name.replace(/^jsonb?_/, '');
   const columns =
     fn === 'object_keys' ? [{ name, type: T.text }] : fn.startsWith('each') ? [{ name: 'key', type: T.text }, { name: 'value', type: valueType }] : [{ name: 'value', type: valueType }];
-  return { columns, arg, rows: (v) => (v === null ? [] : jsonb ? jsonbRows(name, fn, (v as Jsonb).root, valueType) : jsonRows(name, fn, v as string, valueType)) };
+  return {
+    columns,
+    args: [arg],
+    rows: ([v]) => (v === null || v === undefined ? [] : jsonb ? jsonbRows(name, fn, (v as Jsonb).root, valueType) : jsonRows(name, fn, v as string, valueType)),
+  };
+}
+
+/** regexp_matches(s, re [, flags]) (text[] per match; 'g' for all) and regexp_split_to_table(s, re [, flags]). */
+function bindRegexSet(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): SetReturningCall {
+  if (args.length < 2 || args.length > 3) throw noFunction(name, args, pos);
+  const typed = args.map((a) => binder.coerce(a, T.text, pos));
+  const strictRows = (f: (s: string, re: string, flags: string) => Value[][]) => (v: readonly Value[]): Value[][] =>
+    v.some((x) => x === null) ? [] : f(v[0] as string, v[1] as string, (v[2] as string | undefined) ?? '');
+  if (name === 'regexp_split_to_table') {
+    return {
+      columns: [{ name, type: T.text }], args: typed,
+      rows: strictRows((s, re, f) => {
+        const flags = parseRegexFlags(f);
+        if (flags.global) throw sqlError('22023', 'regexp_split_to_table() does not support the "global" option');
+        return splitByRegex(s, compileRegex(re, flags.js + 'g')).map((x) => [x]);
+      }),
+    };
+  }
+  return {
+    columns: [{ name, type: arrayOf(T.text) }], args: typed,
+    rows: strictRows((s, re, f) => {
+      const flags = parseRegexFlags(f);
+      const all = [...s.matchAll(compileRegex(re, flags.js + 'g'))];
+      return (flags.global ? all : all.slice(0, 1)).map((m) => [new SqlArray(m.length > 1 ? m.slice(1).map((x) => x ?? null) : [m[0]])]);
+    }),
+  };
 }
 
 function kindOf(n: JsonNode): string {

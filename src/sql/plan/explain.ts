@@ -64,6 +64,8 @@ export function explainPlan(node: PlanNode, depth = 0, actual?: ReadonlyMap<Plan
       return line(`Values (${node.rows.length} row${node.rows.length === 1 ? '' : 's'})`);
     case 'function-scan':
       return line(`Function Scan on ${node.name}(${node.args.map(describeExpr).join(', ')})`);
+    case 'srf-scan':
+      return line(`Function Scan on ${node.name}(${node.call.args.map(describeExpr).join(', ')})`);
     case 'recursive-union':
       return line(`Recursive Union${node.all ? ' All' : ''}`, node.left, node.right);
     case 'worktable':

@@ -101,11 +101,17 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
   return planOutputs(stmt, node, items, binder, scope, table === null ? [] : [table], table);
 }
 
+/** Set-returning functions of one column, which a select list may call. */
+const selectListSetReturning: ReadonlySet<string> = new Set([
+  'generate_series', 'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text',
+  'jsonb_object_keys', 'json_object_keys', 'regexp_matches', 'regexp_split_to_table',
+]);
+
 /**
- * `SELECT ..., generate_series(a, b) ...` (one set-returning call at the top of a select
- * item, no aggregation): the call becomes a function item at the end of FROM, which is
- * implicitly LATERAL, so each input row is repeated once per value, in order, as
- * PostgreSQL's ProjectSet does for a single set-returning function.
+ * `SELECT ..., generate_series(a, b) ...` (one set-returning call in the select list, no
+ * aggregation): the call becomes a function item at the end of FROM, which is implicitly
+ * LATERAL, so each input row is repeated once per value, in order, as PostgreSQL's
+ * ProjectSet does for a single set-returning function.
  */
 function setReturningItem(stmt: SelectStmt): SelectStmt | null {
   const found: Expr[] = [];
@@ -114,7 +120,7 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
     if (typeof v !== 'object' || v === null) return;
     const o = v as Expr;
     if (o.kind === 'subquery') return;
-    if (o.kind === 'func' && o.name === 'generate_series' && o.over === undefined) found.push(o);
+    if (o.kind === 'func' && selectListSetReturning.has(o.name) && o.over === undefined) found.push(o);
     Object.values(v).forEach(visit);
   };
   visit(stmt.items.map((i) => i.expr));
@@ -122,7 +128,8 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
   if (stmt.items.some((i) => containsAggregate(i.expr))) return null;
   const call = found[0]!;
   const alias = '\u0000srf';
-  const ref: Expr = { kind: 'column', table: alias, name: 'generate_series', pos: call.pos };
+  const name = (call as Extract<Expr, { kind: 'func' }>).name;
+  const ref: Expr = { kind: 'column', table: alias, name, pos: call.pos };
   const replace = (v: unknown): unknown => {
     if (v === call) return ref;
     if (Array.isArray(v)) return v.map(replace);
@@ -131,7 +138,7 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
   };
   return {
     ...stmt,
-    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: ['generate_series'], pos: call.pos }],
+    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: [name], pos: call.pos }],
     items: stmt.items.map((i) => ({ ...i, expr: replace(i.expr) as Expr })),
   };
 }

@@ -10,6 +10,7 @@ import type { Binder } from '../expr/bind-expr.ts';
 import { columnRef } from '../expr/bind-expr.ts';
 import { commonType } from '../expr/casts.ts';
 import type { BoundExpr } from '../expr/bound.ts';
+import { bindSetReturning } from '../expr/set-returning.ts';
 import { positionOf, T, typeDisplayName, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import type { PlanNode } from './plan.ts';
 import type { PlannedQuery } from './plan-select.ts';
@@ -47,6 +48,12 @@ export function planFromFunction(call: Expr, alias: string | null, columnAliases
   // WITH ORDINALITY adds a bigint column numbering the rows from 1.
   const withOrdinality = (names: string[], types: SqlType[]): { columns: ColumnInfo[]; types: SqlType[] } =>
     ordinality ? { columns: resultColumns([...names, columnAliases[names.length] ?? 'ordinality'], [...types, T.int8]), types: [...types, T.int8] } : { columns: resultColumns(names, types), types };
+  const srf = call.name === 'generate_series' ? null : bindSetReturning(call.name, call.args.map((a) => binder.bind(a, [])), binder, call.pos);
+  if (srf !== null) {
+    // A one-column result takes the table alias as its name, as in PostgreSQL.
+    const names = srf.columns.map((c, i) => columnAliases[i] ?? (srf.columns.length === 1 ? (alias ?? c.name) : c.name));
+    return { node: { kind: 'srf-scan', name: call.name, call: srf, ordinality }, ...withOrdinality(names, srf.columns.map((c) => c.type)), tables: [] };
+  }
   if (call.name !== 'generate_series') {
     const value = binder.bind(call, []);
     const v = value.type.kind === 'unknown' ? binder.coerce(value, T.text, call.pos) : value;

@@ -7,6 +7,7 @@
 import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { AggregateCall } from '../expr/bind-expr.ts';
 import type { AsyncCall, BoundExpr, SubqueryPlan } from '../expr/bound.ts';
+import type { SetReturningCall } from '../expr/set-returning.ts';
 import type { JoinType } from '../parser/ast.ts';
 import type { WindowCall } from './plan-window.ts';
 
@@ -49,6 +50,8 @@ export type PlanNode =
   /** A set-returning function in FROM: generate_series(start, stop[, step]). */
   /** generate_series; with `ordinality` each row ends with its number (bigint, from 1). */
   | { readonly kind: 'function-scan'; readonly name: 'generate_series'; readonly args: readonly BoundExpr[]; readonly ordinality: boolean }
+  /** A set-returning function in FROM (unnest, jsonb_each, regexp_matches...): its rows for the evaluated arguments. */
+  | { readonly kind: 'srf-scan'; readonly name: string; readonly call: SetReturningCall; readonly ordinality: boolean }
   /**
    * WITH RECURSIVE: the left (non-recursive) rows, then the right input run again and
    * again over the previous round's new rows (the working table `id`) until none come.
