@@ -112,6 +112,8 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
     case 'drop-type': case 'drop-sequence':
       return [];
     // Transaction control, settings and role statements (checked as they run) touch no object.
+    // The statement a PREPARE names is checked when EXECUTE runs it.
+    case 'prepare': case 'execute': case 'deallocate':
     case 'begin': case 'commit': case 'rollback': case 'set': case 'reset': case 'show': case 'auth': case 'unsupported':
     case 'savepoint': case 'rollback-to': case 'release':
       return [];

@@ -121,6 +121,22 @@ export class SequenceCache {
     throw new Error(`internal: sequence ${seq.name} used without prepare`);
   }
 
+  /**
+   * The durable state, as `SELECT last_value, is_called FROM seq` reports it: the last value
+   * this or any node may have handed out (blocks are reserved ahead, as PostgreSQL's CACHE does).
+   */
+  async state(seq: SequenceDesc): Promise<{ last: bigint; called: boolean }> {
+    if (this.needsSettle) await this.settle();
+    const txn = this.txns.begin();
+    try {
+      const raw = await txn.get(sequenceValueKey(seq.id));
+      const state = raw === null ? { last: null, called: false } : (decodeJson(raw) as StoredState);
+      return state.last === null ? { last: big(seq.start), called: false } : { last: big(state.last), called: state.called };
+    } finally {
+      await txn.rollback();
+    }
+  }
+
   private async reserve(seq: SequenceDesc): Promise<void> {
     const inc = big(seq.increment);
     let first = 0n;
@@ -183,6 +199,10 @@ export class SessionSequences {
   lastval(): bigint {
     if (this.last === null) throw sqlError('55000', 'lastval is not yet defined in this session');
     return this.last;
+  }
+
+  state(seq: SequenceDesc): Promise<{ last: bigint; called: boolean }> {
+    return this.cache.state(seq);
   }
 
   setval(seq: SequenceDesc, value: bigint, isCalled: boolean): bigint {

@@ -20,6 +20,7 @@ import type { EvalContext } from '../expr/bound.ts';
 import type { ExecContext } from './operators.ts';
 import { buildCheck, buildForeignKey, chooseName } from './constraints.ts';
 import { dropDependentViews } from './view-deps.ts';
+import { quoteIdent } from '../pgcatalog/index.ts';
 
 export interface DdlContext {
   readonly txn: Txn;
@@ -59,7 +60,10 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
       const asType = type.kind === 'int2' ? 'smallint' : type.kind === 'int4' ? 'integer' : type.kind === 'int8' ? 'bigint' : null;
       if (asType === null) throw sqlError('22023', `identity column type must be smallint, integer, or bigint`);
       owned.push({ columnId: col.id, sequence, settings: sequenceSettings(def.identity?.options ?? { start: null, increment: null, minValue: null, maxValue: null, cycle: null, asType: null }, asType) });
-      const nextval: Expr = { kind: 'func', name: 'nextval', args: [{ kind: 'literal', value: { kind: 'string', text: sequence }, pos: -1 }], star: false, distinct: false, pos: -1 };
+      // Qualified outside public, so the default finds its sequence whatever the search_path.
+      const schemaName = (ctx.catalog.descriptor(schemaId) as { name?: string } | null)?.name ?? 'public';
+      const seqText = schemaName === 'public' ? quoteIdent(sequence) : `${quoteIdent(schemaName)}.${quoteIdent(sequence)}`;
+      const nextval: Expr = { kind: 'func', name: 'nextval', args: [{ kind: 'literal', value: { kind: 'string', text: seqText }, pos: -1 }], star: false, distinct: false, pos: -1 };
       col = { ...col, nullable: false, defaultExpr: nextval, ...(def.identity === undefined ? {} : { identity: def.identity.always ? 'always' : 'by-default' }) };
     }
     columns.push(col);

@@ -42,6 +42,10 @@ export function bindSubscript(arg: BoundExpr, lower: BoundExpr | null, upper: Bo
       return child === undefined ? null : new Jsonb(child);
     });
   }
+  // PostgreSQL's name (which Tessera reads as text) is a fixed char array: name[0] is its first character.
+  if (arg.type.kind === 'text' && !slice && upper !== null) {
+    return strictCall('[]', T.text, [arg, binder.coerce(upper, T.int4, pos)], (s, i) => [...(s as string)][Number(i as bigint)] ?? '');
+  }
   if (arg.type.kind !== 'array') throw sqlError('42804', `cannot subscript type ${typeDisplayName(arg.type)} because it does not support subscripting`, positionOf(pos));
   const type = arg.type;
   const hi = upper === null ? null : binder.coerce(upper, T.int4, pos);
@@ -63,6 +67,9 @@ export function bindSubscript(arg: BoundExpr, lower: BoundExpr | null, upper: Bo
 export function bindArrayComparison(mode: 'any' | 'all', op: BinaryOp, left: BoundExpr, right: BoundExpr, pos: number, binder: Binder): BoundExpr {
   let arr = right;
   if (arr.type.kind === 'unknown') arr = binder.coerce(arr, arrayOf(left.type.kind === 'unknown' ? T.text : left.type), pos);
+  // The catalog's int2vector/oidvector columns (indkey, partclass...) are space-separated text
+  // here; as the right side of ANY/ALL they are the arrays they stand for.
+  if (arr.type.kind === 'text' && (isIntegerType(left.type) || left.type.kind === 'oid')) arr = vectorAsArray(arr, left.type);
   if (arr.type.kind !== 'array') throw sqlError('42809', `op ANY/ALL (array) requires array on right side`, positionOf(pos));
   if (!['=', '<>', '<', '<=', '>', '>='].includes(op)) throw operatorError(op, left.type, arr.type.element, pos);
   const test = binder.compare(op as CompareOp, columnRef(0, left.type, 'x'), columnRef(1, arr.type.element, 'y'), pos);
@@ -78,6 +85,13 @@ export function bindArrayComparison(mode: 'any' | 'all', op: BinaryOp, left: Bou
       else if (r === !all) return !all;
     }
     return sawNull ? null : all;
+  });
+}
+
+function vectorAsArray(vector: BoundExpr, element: SqlType): BoundExpr {
+  return strictCall('vector', arrayOf(element), [vector], (v) => {
+    const parts = (v as string).trim() === '' ? [] : (v as string).trim().split(/\s+/);
+    return new SqlArray(parts.map((p) => (/^-?\d+$/.test(p) ? BigInt(p) : null)));
   });
 }
 

@@ -161,7 +161,7 @@ export class Binder {
    */
   insertTargets: { readonly items: readonly unknown[]; readonly types: readonly SqlType[] } | null = null;
   /** Sequences by name, for nextval('name'); set by the planner from the catalog. */
-  sequenceLookup: ((name: string) => SequenceRef | null) | null = null;
+  sequenceLookup: ((name: { schema: string | null; name: string }) => SequenceRef | null) | null = null;
   /** Sequences the bound expressions use: their values are reserved before the statement runs. */
   readonly usedSequences = new Map<number, SequenceDesc>();
   /** Off while binding a term over one table of a join: it must not reach outer queries. */

@@ -5,7 +5,7 @@
  * Returns null for a name it does not know.
  */
 import { sqlError } from '../sql-error.ts';
-import { BUILTIN_PROCS, builtinType, splitQualifiedName, constraintDef, decodeOid, formatType, indexDef, quoteIdent, roleOid, type CatalogSnapshot } from '../pgcatalog/index.ts';
+import { BUILTIN_PROCS, builtinType, CHECK_CONSTRAINT_SLOT, checkDef, constraintDef, decodeOid, descriptorOid, foreignKeyDef, FOREIGN_KEY_CONSTRAINT_SLOT, formatType, indexDef, quoteIdent, roleOid, splitQualifiedName, type CatalogSnapshot } from '../pgcatalog/index.ts';
 import { Numeric } from '../types/numeric.ts';
 import { SqlArray } from '../types/sql-array.ts';
 import { arrayOf, positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
@@ -38,6 +38,18 @@ function definitionOf(name: 'pg_get_indexdef' | 'pg_get_constraintdef', snap: Ca
   }
   if (d.kind !== 'constraint') return null;
   const table = snap.table(d.tableId);
+  if (table !== null && d.n >= FOREIGN_KEY_CONSTRAINT_SLOT) {
+    const fk = table.foreignKeys?.[d.n - FOREIGN_KEY_CONSTRAINT_SLOT];
+    const ref = fk === undefined ? null : snap.table(fk.refTableId);
+    if (fk === undefined || ref === null) return null;
+    const refOid = descriptorOid(ref.id);
+    const refName = snap.nameOf('regclass', BigInt(refOid)) ?? quoteIdent(ref.name);
+    return foreignKeyDef(table, fk, ref, refName);
+  }
+  if (table !== null && d.n >= CHECK_CONSTRAINT_SLOT) {
+    const check = table.checks?.[d.n - CHECK_CONSTRAINT_SLOT];
+    return check === undefined ? null : checkDef(check);
+  }
   const index = table === null ? undefined : [table.primaryIndex, ...table.indexes].find((i) => i.id === d.n);
   if (table === null || index === undefined) return null;
   return constraintDef(table, index, index.id === table.primaryIndex.id);

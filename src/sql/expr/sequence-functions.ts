@@ -41,9 +41,10 @@ function constantName(arg: BoundExpr | undefined): { name: string; owned: boolea
 function resolve(arg: BoundExpr | undefined, binder: Binder, pos: number): SequenceDesc {
   const spelled = constantName(arg);
   if (spelled === null) throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));
-  const name = spelled.name.includes('"') ? spelled.name.replace(/"/g, '') : spelled.name.toLowerCase();
-  const unqualified = name.split('.').pop() ?? name;
-  const found = binder.sequenceLookup?.(unqualified) ?? null;
+  // 'schema.name' with each part folded to lower case unless double-quoted.
+  const parts = (spelled.name.match(/"(?:[^"]|"")*"|[^.]+/g) ?? []).map((p) => (p.startsWith('"') ? p.slice(1, -1).replaceAll('""', '"') : p.toLowerCase()));
+  const name = parts.join('.');
+  const found = binder.sequenceLookup?.(parts.length > 1 ? { schema: parts[parts.length - 2]!, name: parts[parts.length - 1]! } : { schema: null, name }) ?? null;
   if (found === null) throw sqlError('42P01', `relation "${name}" does not exist`, positionOf(pos));
   if (found.kind !== 'sequence') throw sqlError('42809', `"${name}" is not a sequence`, positionOf(pos));
   if (spelled.owned && found.desc.ownedBy === null) throw sqlError('0A000', 'the sequence must be named by a constant', positionOf(pos));

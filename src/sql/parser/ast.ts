@@ -384,6 +384,11 @@ export type Statement =
   | { readonly kind: 'auth'; readonly statement: AuthStatement }
   /** LOCK TABLE ... IN <mode> MODE; `mode` is PostgreSQL's lock level (1 ACCESS SHARE ... 8 ACCESS EXCLUSIVE). */
   | { readonly kind: 'lock'; readonly tables: readonly TableRef[]; readonly mode: number }
+  /** SQL-level PREPARE name [(types)] AS statement: shares the protocol's named statements. */
+  | { readonly kind: 'prepare'; readonly name: string; readonly paramTypes: readonly TypeName[]; readonly statement: Statement }
+  | { readonly kind: 'execute'; readonly name: string; readonly params: readonly Expr[] }
+  /** DEALLOCATE name, or ALL (name null). */
+  | { readonly kind: 'deallocate'; readonly name: string | null }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */
   | { readonly kind: 'unsupported'; readonly what: string; readonly pos: number };
 

@@ -92,6 +92,15 @@ export function convertStatement(node: unknown): Statement {
       return convertCreateEnum(body);
     case 'CreateSeqStmt':
       return convertCreateSequence(body);
+    case 'PrepareStmt': {
+      const statement = convertStatement(body['query']);
+      if (statement.kind === 'unsupported') return statement;
+      return { kind: 'prepare', name: str(body['name']) ?? '', paramTypes: list(body['argtypes']).map((t) => convertTypeName(unwrap(t).body)), statement };
+    }
+    case 'ExecuteStmt':
+      return { kind: 'execute', name: str(body['name']) ?? '', params: list(body['params']).map(convertExpr) };
+    case 'DeallocateStmt':
+      return { kind: 'deallocate', name: body['isall'] === true ? null : (str(body['name']) ?? null) };
     case 'LockStmt':
       return { kind: 'lock', tables: list(body['relations']).map((r) => convertRangeVar(unwrap(r).body)), mode: typeof body['mode'] === 'number' ? body['mode'] : 8 };
     case 'ExplainStmt':

@@ -6,6 +6,6 @@ export { virtualTable, isVirtualSchema, VIRTUAL_RELATIONS } from './registry.ts'
 export { CatalogSnapshot, indexesOf, splitQualifiedName, type PgCatalog, type Relation } from './snapshot.ts';
 export { quoteIdent } from './names.ts';
 export { formatType, formatSqlType, builtinType } from './builtin-types.ts';
-export { constraintDef, indexDef, deparseExpr } from './deparse.ts';
-export { decodeOid, descriptorOid, roleOid } from './oids.ts';
+export { checkDef, constraintDef, foreignKeyDef, indexDef, deparseExpr } from './deparse.ts';
+export { CHECK_CONSTRAINT_SLOT, decodeOid, descriptorOid, FOREIGN_KEY_CONSTRAINT_SLOT, roleOid } from './oids.ts';
 export { BUILTIN_PROCS } from './procs.ts';

@@ -47,6 +47,10 @@ export function constraintOid(tableId: number, n: number): number {
   return slot(CONSTRAINT_OID_BASE, tableId, n);
 }
 
+/** Constraint slots of a table: indexes (PRIMARY KEY, UNIQUE) by index id, then CHECKs, then FOREIGN KEYs. */
+export const CHECK_CONSTRAINT_SLOT = 500;
+export const FOREIGN_KEY_CONSTRAINT_SLOT = 750;
+
 export function attrdefOid(tableId: number, columnId: number): number {
   return slot(ATTRDEF_OID_BASE, tableId, columnId);
 }

@@ -3,12 +3,13 @@
  * namespaces), generated from the snapshot of Tessera's descriptors. Columns follow
  * PostgreSQL 15; values Tessera has no notion of take PostgreSQL's defaults.
  */
-import type { TableDesc } from '../catalog/descriptors.ts';
+import type { ForeignKeyDesc, TableDesc } from '../catalog/descriptors.ts';
 import { typeMod, typeOid, typeSize } from '../types/types.ts';
 import { BUILTIN_TYPES } from './builtin-types.ts';
 import { columns, type RowObject, type VirtualTableDef } from './columns.ts';
-import { deparseDefault } from './deparse.ts';
-import { attrdefOid, BTREE_AM_OID, constraintOid, DEFAULT_COLLATION_OID, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, SUPERUSER_OID } from './oids.ts';
+import { deparseDefault, deparseExpr, type DeparseNames } from './deparse.ts';
+import { quoteIdent } from './names.ts';
+import { attrdefOid, BTREE_AM_OID, CHECK_CONSTRAINT_SLOT, constraintOid, FOREIGN_KEY_CONSTRAINT_SLOT, DEFAULT_COLLATION_OID, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, SUPERUSER_OID } from './oids.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 import { VIRTUAL_RELATIONS } from './registry.ts';
 import { enumTypeRows, sequenceClassRows } from './pg-tables-types.ts';
@@ -22,7 +23,10 @@ function classRows(snap: CatalogSnapshot): RowObject[] {
   for (const t of snap.tables) {
     const ns = snap.schemaOid(t);
     const indexes = indexesOf(t);
-    out.push({ oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length });
+    // relchecks and relhastriggers (foreign keys are triggers in PostgreSQL) tell pg_dump where to look.
+    const checks = t.checks?.length ?? 0;
+    const triggers = (t.foreignKeys?.length ?? 0) > 0;
+    out.push({ oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length, relchecks: checks, relhastriggers: triggers });
     for (const i of indexes) {
       out.push({ oid: indexOid(t.id, i.id), relname: i.name, relnamespace: ns, relam: BTREE_AM_OID, relfilenode: indexOid(t.id, i.id), relhasindex: false, relkind: 'i', relnatts: i.columnIds.length });
     }
@@ -91,12 +95,52 @@ function constraintRows(snap: CatalogSnapshot): RowObject[] {
         confdeltype: ' ', confmatchtype: ' ', conislocal: true, coninhcount: 0, connoinherit: true, conkey: attnums(t, i.columnIds),
       });
     }
+    const common = { connamespace: snap.schemaOid(t), condeferrable: false, condeferred: false, convalidated: true, conrelid: descriptorOid(t.id), contypid: 0, conparentid: 0, conislocal: true, coninhcount: 0 };
+    (t.checks ?? []).forEach((c, n) => {
+      out.push({ ...common, oid: constraintOid(t.id, CHECK_CONSTRAINT_SLOT + n), conname: c.name, contype: 'c', conindid: 0, confrelid: 0, confupdtype: ' ', confdeltype: ' ', confmatchtype: ' ', connoinherit: false, conkey: attnums(t, columnIdsIn(t, c.expr)), conbin: deparseExpr(c.expr) });
+    });
+    (t.foreignKeys ?? []).forEach((f, n) => {
+      const ref = snap.table(f.refTableId);
+      const refIndex = ref === null ? undefined : [ref.primaryIndex, ...ref.indexes].find((i) => i.unique && i.columnIds.length === f.refColumnIds.length && i.columnIds.every((id) => f.refColumnIds.includes(id)));
+      out.push({
+        ...common, oid: constraintOid(t.id, FOREIGN_KEY_CONSTRAINT_SLOT + n), conname: f.name, contype: 'f', conindid: ref === null || refIndex === undefined ? 0 : indexOid(ref.id, refIndex.id),
+        confrelid: descriptorOid(f.refTableId), confupdtype: fkActionCodes[f.onUpdate], confdeltype: fkActionCodes[f.onDelete], confmatchtype: 's', connoinherit: true,
+        conkey: attnums(t, f.columnIds), confkey: ref === null ? [] : attnums(ref, f.refColumnIds),
+      });
+    });
   }
   return out;
 }
 
+const fkActionCodes: Readonly<Record<ForeignKeyDesc['onDelete'], string>> = { 'no-action': 'a', restrict: 'r', cascade: 'c', 'set-null': 'n', 'set-default': 'd' };
+
+/** The ids of the table's columns an expression names. */
+function columnIdsIn(t: TableDesc, e: unknown): number[] {
+  const ids = new Set<number>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as { kind?: unknown; name?: unknown };
+    if (o.kind === 'column' && typeof o.name === 'string') {
+      const c = t.columns.find((x) => x.name === o.name);
+      if (c !== undefined) ids.add(c.id);
+    }
+    Object.values(v).forEach(visit);
+  };
+  visit(e);
+  return [...ids];
+}
+
 function attrdefRows(snap: CatalogSnapshot): RowObject[] {
-  return snap.tables.flatMap((t) => visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null || c.identity !== undefined ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseDefault(c.defaultExpr, c.type) }])));
+  return snap.tables.flatMap((t) => {
+    // Names print qualified when their schema is not on the search path (pg_dump empties it).
+    const schema = snap.schema(t.schemaId)?.name ?? 'public';
+    const names: DeparseNames = {
+      sequence: (text) => (text.includes('.') || snap.searchPath.includes(schema) ? text : `${quoteIdent(schema)}.${text}`),
+      enumType: (type) => snap.typeName(type.oid, null) ?? quoteIdent(type.name),
+    };
+    return visibleColumns(t).flatMap((c, i): RowObject[] => (c.defaultExpr === null || c.identity !== undefined ? [] : [{ oid: attrdefOid(t.id, c.id), adrelid: descriptorOid(t.id), adnum: i + 1, adbin: deparseDefault(c.defaultExpr, c.type, names) }]));
+  });
 }
 
 function typeRows(): RowObject[] {

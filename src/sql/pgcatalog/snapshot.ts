@@ -86,7 +86,9 @@ export class CatalogSnapshot implements ObjectNames {
     if (builtin !== null) return builtin;
     const e = this.enumType(oid) ?? this.enumType(oid - 1_000_000);
     if (e === null) return null;
-    const name = quoteIdent(e.name);
+    // Qualified unless its schema is on the search path (pg_dump sets an empty one).
+    const schema = this.schema(e.schemaId)?.name ?? 'public';
+    const name = this.searchPath.includes(schema) ? quoteIdent(e.name) : `${quoteIdent(schema)}.${quoteIdent(e.name)}`;
     return this.enumType(oid) === null ? `${name}[]` : name;
   }
 

@@ -15,7 +15,7 @@ import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
 import { planTableFunction, rowFunctionNames } from '../expr/table-functions.ts';
-import { mentionsTable, planFromFunction, planRecursiveCte, worktableQuery } from './plan-sources.ts';
+import { mentionsTable, planFromFunction, planRecursiveCte, planSequenceRelation, worktableQuery } from './plan-sources.ts';
 import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
@@ -88,6 +88,8 @@ export function planFrom(
       if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
       const view = resolver.resolveView?.(ref.schema, ref.name) ?? null;
       if (view !== null) return derived(planQuery(view.query), ref.alias ?? ref.name, view.columnNames);
+      const seq = resolver.resolveSequence?.({ schema: ref.schema, name: ref.name }) ?? null;
+      if (seq?.kind === 'sequence') return derived(planSequenceRelation(seq.desc, binder), ref.alias ?? ref.name, []);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
     }
     const left = plan(item.left, nullable || item.joinType === 'right' || item.joinType === 'full', leftScope);

@@ -31,7 +31,7 @@ export interface TableResolver {
   /** Enum types by name (null: no such type). */
   resolveType?(name: string): SqlType | null;
   /** Sequences by name, for nextval('name') (null: no such relation). */
-  resolveSequence?(name: string): SequenceRef | null;
+  resolveSequence?(name: { schema: string | null; name: string }): SequenceRef | null;
 }
 
 export interface PlannedQuery {
@@ -79,7 +79,8 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
   if (srf !== null) return planSelectBody(srf, binder, resolver);
   const first = stmt.from[0];
   const simple = stmt.from.length === 1 && first?.kind === 'table' && (first.ref.schema !== null || (!binder.worktables.has(first.ref.name) && binder.planCteReference(first.ref.name, () => true) === null))
-    && (resolver.resolveView?.(first.ref.schema, first.ref.name) ?? null) === null;
+    && (resolver.resolveView?.(first.ref.schema, first.ref.name) ?? null) === null
+    && resolver.resolveSequence?.({ schema: first.ref.schema, name: first.ref.name })?.kind !== 'sequence';
   if (first !== undefined && !simple) return planJoined(stmt, binder, resolver);
   if (first !== undefined && first.kind !== 'table') throw new Error('unreachable: a simple FROM is one table');
   const ref = first === undefined ? null : first.ref;

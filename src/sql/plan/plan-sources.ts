@@ -10,6 +10,8 @@ import type { Binder } from '../expr/bind-expr.ts';
 import { columnRef } from '../expr/bind-expr.ts';
 import { commonType } from '../expr/casts.ts';
 import type { BoundExpr } from '../expr/bound.ts';
+import type { SequenceDesc } from '../catalog/descriptors.ts';
+import { SqlArray } from '../types/sql-array.ts';
 import { bindSetReturning } from '../expr/set-returning.ts';
 import { positionOf, T, typeDisplayName, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import type { PlanNode } from './plan.ts';
@@ -93,6 +95,25 @@ function tableMentions(select: SelectStmt, name: string): number {
   };
   visit(select);
   return count;
+}
+
+/**
+ * A sequence read as a relation (`SELECT last_value, is_called FROM seq`, as pg_dump does):
+ * one row, read before the statement runs.
+ */
+export function planSequenceRelation(seq: SequenceDesc, binder: Binder): PlannedQuery {
+  const state = binder.deferred(`sequence ${seq.name}`, { kind: 'array', element: T.text }, [], async (_args, ctx) => {
+    if (ctx.sequences === undefined) throw sqlError('0A000', 'sequences cannot be read here');
+    const s = await ctx.sequences.state(seq);
+    return new SqlArray([String(s.last), String(s.called)]);
+  }, -1);
+  const field = (i: number, type: SqlType): BoundExpr => ({ kind: 'call', type, label: 'sequence field', args: [state], eval: (row, ctx) => {
+    const v = (state.eval(row, ctx) as SqlArray).items[i] as string;
+    return type.kind === 'bool' ? v === 'true' : BigInt(v);
+  } });
+  const row = [field(0, T.int8), { kind: 'const', type: T.int8, value: 0n, eval: () => 0n } as BoundExpr, field(1, T.bool)];
+  const names = ['last_value', 'log_cnt', 'is_called'];
+  return { node: { kind: 'values', rows: [row] }, types: [T.int8, T.int8, T.bool], columns: resultColumns(names, [T.int8, T.int8, T.bool]), tables: [] };
 }
 
 /** Whether a SELECT mentions a FROM item named `name` (a self-reference of a recursive CTE). */

@@ -11,7 +11,7 @@ import type { SqlType } from '../types/types.ts';
 export interface CatalogObjects {
   type(name: string): SqlType | null;
   typeDesc(ref: TableRef): TypeDesc | null;
-  sequence(name: string): SequenceRef | null;
+  sequence(name: { schema: string | null; name: string }): SequenceRef | null;
   sequenceDesc(ref: TableRef): SequenceDesc | null;
 }
 
@@ -34,9 +34,10 @@ export function catalogObjects(lookupName: (ref: TableRef) => NamespaceEntry | n
     },
     typeDesc,
     sequence: (name) => {
-      const e = lookupName(ref(name));
+      const r: TableRef = { schema: name.schema, name: name.name, alias: null, pos: -1 };
+      const e = lookupName(r);
       if (e === null) return null;
-      const d = sequenceDesc(ref(name));
+      const d = sequenceDesc(r);
       return d === null ? { kind: 'other' } : { kind: 'sequence', desc: d };
     },
     sequenceDesc,

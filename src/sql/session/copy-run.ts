@@ -121,7 +121,8 @@ async function* copyTo(spec: CopySpec, host: CopyHost): AsyncGenerator<QueryEven
   let sql = spec.querySql;
   if (sql === null) {
     const { table, columns } = resolveTable(spec, host);
-    sql = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(table.name)}`;
+    const schema = spec.table?.schema ?? null;
+    sql = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${schema === null ? '' : `${quoteIdent(schema)}.`}${quoteIdent(table.name)}`;
   }
   const parsed = host.parser.parse(sql);
   if (parsed.length !== 1 || parsed[0]!.statement.kind !== 'select') throw sqlError('0A000', 'COPY (query) TO supports one SELECT');

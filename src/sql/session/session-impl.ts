@@ -17,7 +17,8 @@ import type { Parser } from '../parser/parse.ts';
 import type { ParsedStatement, Statement, TableRef } from '../parser/ast.ts';
 import { sqlError, SqlError } from '../sql-error.ts';
 import type { ColumnInfo, ExecuteOptions, QueryEvent, Session, StatementDescription, TransactionStatus } from '../session.ts';
-import { positionOf, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { positionOf, resolveTypeName, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { Binder } from '../expr/bind-expr.ts';
 import { planStatement, runPlan, textRowEncoder, type Planned } from './planner.ts';
 import { SessionSequences, type SequenceCache } from '../catalog/sequences.ts';
 import { catalogObjects } from './catalog-objects.ts';
@@ -319,7 +320,7 @@ export class SqlSession implements Session {
   private isStale(planned: Planned): boolean {
     for (const t of planned.tables) {
       if (t.virtual !== undefined) continue;
-      const current = this.lookupTable({ schema: null, name: t.name, alias: null, pos: -1 });
+      const current = this.open !== null ? this.open.view.table(t.id) : (this.deps.catalog.descriptor(t.id) as TableDesc | null);
       if (current !== t) return true;
     }
     return false;
@@ -377,6 +378,10 @@ export class SqlSession implements Session {
     /** False: a DML statement's writes stay buffered (COPY sends them with its commit). */
     flushDml = true,
   ): AsyncGenerator<QueryEvent> {
+    if (stmt.kind === 'prepare' || stmt.kind === 'execute' || stmt.kind === 'deallocate') {
+      yield* this.runNamedStatement(stmt, describe, lastInImplicit);
+      return;
+    }
     authorize(this.authHost(), stmt, planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables));
     if (planned === null || planned.plan.kind === 'utility') {
       for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
@@ -484,6 +489,39 @@ export class SqlSession implements Session {
       describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
       runAuth: (stmt) => runAuth(this.authHost(), stmt),
     };
+  }
+
+  /**
+   * SQL PREPARE / EXECUTE / DEALLOCATE, over the same named statements as the extended
+   * protocol's Parse (as in PostgreSQL). EXECUTE's arguments are evaluated as constants and
+   * converted to the parameter types; the statement then runs as if it had been sent.
+   */
+  private async *runNamedStatement(stmt: Extract<Statement, { kind: 'prepare' | 'execute' | 'deallocate' }>, describe: boolean, lastInImplicit: boolean): AsyncGenerator<QueryEvent> {
+    if (stmt.kind === 'deallocate') {
+      if (stmt.name === null) this.prepared.clear();
+      else if (!this.prepared.delete(stmt.name)) throw sqlError('26000', `prepared statement "${stmt.name}" does not exist`);
+      yield { kind: 'command-complete', tag: stmt.name === null ? 'DEALLOCATE ALL' : 'DEALLOCATE' };
+      return;
+    }
+    if (stmt.kind === 'prepare') {
+      if (this.prepared.has(stmt.name)) throw sqlError('42P05', `prepared statement "${stmt.name}" already exists`);
+      if (this.prepared.size >= this.deps.limits.preparedStatementsMax) throw sqlError('53400', 'too many prepared statements');
+      const objects = catalogObjects((ref) => this.lookupName(ref), (id) => (this.open !== null ? this.open.view.descriptor(id) : this.deps.catalog.descriptor(id)));
+      const declared = stmt.paramTypes.map((t) => resolveTypeName(t, objects.type));
+      const planned = this.plan(stmt.statement, declared);
+      this.prepared.set(stmt.name, { parsed: { statement: stmt.statement, text: '', offset: 0, paramCount: planned.paramTypes.length }, declared, planned });
+      yield { kind: 'command-complete', tag: 'PREPARE' };
+      return;
+    }
+    const p = this.prepared.get(stmt.name);
+    if (p === undefined || p.parsed === null) throw sqlError('26000', `prepared statement "${stmt.name}" does not exist`);
+    if (p.planned === null || (p.planned.plan.kind !== 'utility' && this.isStale(p.planned))) p.planned = this.plan(p.parsed.statement, p.declared);
+    const types = p.planned.paramTypes;
+    if (stmt.params.length !== types.length) throw sqlError('42601', `wrong number of parameters for prepared statement "${stmt.name}"`, { detail: `Expected ${types.length} parameters but got ${stmt.params.length}.` });
+    const binder = new Binder([], this.settings);
+    const ctx = this.execContext(this.ensureTxn(), []).eval;
+    const values = stmt.params.map((e, i) => binder.assign(binder.bind(e, []), types[i]!, `$${i + 1}`, e.pos).eval([], ctx));
+    yield* this.runStatement(p.parsed.statement, p.planned, values, [], describe, lastInImplicit);
   }
 
   // ---- extended protocol ----
