@@ -109,11 +109,12 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
     // them, and creating schemas and databases, is not checked beyond LOGIN/CONNECT (a gap,
     // see docs/decisions/0030).
     case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
-    case 'drop-type': case 'drop-sequence':
+    case 'drop-type': case 'drop-sequence': case 'alter-sequence':
       return [];
     // Transaction control, settings and role statements (checked as they run) touch no object.
-    // The statement a PREPARE names is checked when EXECUTE runs it.
-    case 'prepare': case 'execute': case 'deallocate':
+    // The statement a PREPARE names is checked when EXECUTE runs it; ALTER ... OWNER TO checks
+    // ownership itself (session-auth.ts alterOwner).
+    case 'prepare': case 'execute': case 'deallocate': case 'alter-owner':
     case 'begin': case 'commit': case 'rollback': case 'set': case 'reset': case 'show': case 'auth': case 'unsupported':
     case 'savepoint': case 'rollback-to': case 'release':
       return [];

@@ -5,7 +5,7 @@
  * every row re-encoded and every index rebuilt), and the new descriptor is written with
  * its version bumped. A rewrite holds the table's rows, bounded by `rowsMax` (53200).
  */
-import type { AlterAction, Statement, TableConstraint } from '../parser/ast.ts';
+import type { AlterAction, Expr, Statement, TableConstraint } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import { PRIMARY_INDEX_ID, type ColumnDesc, type IndexDesc, type TableDesc } from '../catalog/descriptors.ts';
 import type { BoundExpr } from '../expr/bound.ts';
@@ -19,6 +19,8 @@ import { buildCheck, buildForeignKey, chooseName, usedConstraintNames } from './
 import { bumpReferenced, type DdlContext } from './ddl.ts';
 import { FkRun, planForeignKeys } from './foreign-keys.ts';
 import { checkNotNull, insertRow, UniqueWrites } from './write.ts';
+import { createOwnedSequence, sequenceSettings } from './types-ddl.ts';
+import { quoteIdent } from '../pgcatalog/index.ts';
 
 /** How each column of the new descriptor gets its value from an old row. */
 type Fill = { readonly kind: 'copy' } | { readonly kind: 'expr'; readonly expr: BoundExpr; readonly overOld: boolean };
@@ -50,6 +52,23 @@ export async function alterTable(stmt: Extract<Statement, { kind: 'alter-table' 
   ctx.catalog.writeTable(ctx.txn, next, table);
   if (work.fkAdded) bumpReferenced(ctx, next);
   return { notices };
+}
+
+/** ADD GENERATED ... AS IDENTITY: the column (an integer without a default) gets an owned sequence. */
+async function addIdentity(work: Work, action: Extract<AlterAction, { kind: 'add-identity' }>, ctx: DdlContext): Promise<void> {
+  const desc = work.desc;
+  const col = column(desc, action.column);
+  const asType = col.type.kind === 'int2' ? 'smallint' : col.type.kind === 'int4' ? 'integer' : col.type.kind === 'int8' ? 'bigint' : null;
+  if (asType === null) throw sqlError('22023', `identity column type must be smallint, integer, or bigint`);
+  if (col.identity !== undefined) throw sqlError('55000', `column "${col.name}" of relation "${desc.name}" is already an identity column`);
+  if (col.defaultExpr !== null) throw sqlError('55000', `column "${col.name}" of relation "${desc.name}" already has a default value`);
+  if (col.nullable) throw sqlError('55000', `column "${col.name}" of relation "${desc.name}" must be declared NOT NULL before identity can be added`);
+  const name = action.sequenceName?.[action.sequenceName.length - 1] ?? `${desc.name}_${col.name}_seq`;
+  const schemaName = (ctx.catalog.descriptor(desc.schemaId) as { name?: string } | null)?.name ?? 'public';
+  await createOwnedSequence(ctx, desc.schemaId, name, sequenceSettings(action.options, asType), { tableId: desc.id, columnId: col.id });
+  const seqText = schemaName === 'public' ? quoteIdent(name) : `${quoteIdent(schemaName)}.${quoteIdent(name)}`;
+  const nextval: Expr = { kind: 'func', name: 'nextval', args: [{ kind: 'literal', value: { kind: 'string', text: seqText }, pos: -1 }], star: false, distinct: false, pos: -1 };
+  work.desc = replaceColumn(desc, { ...col, defaultExpr: nextval, identity: action.always ? 'always' : 'by-default' });
 }
 
 function column(desc: TableDesc, name: string): ColumnDesc {
@@ -153,6 +172,9 @@ async function applyAction(work: Work, action: AlterAction, original: TableDesc,
       return null;
     case 'drop-constraint':
       return dropConstraint(work, action.name, action.ifExists);
+    case 'add-identity':
+      await addIdentity(work, action, ctx);
+      return null;
   }
 }
 
@@ -200,8 +222,23 @@ function addConstraint(work: Work, c: TableConstraint, ctx: DdlContext): void {
       work.rewrite = true;
       return;
     }
-    case 'primary-key':
-      throw sqlError('0A000', 'ALTER TABLE ... ADD PRIMARY KEY is not supported');
+    case 'primary-key': {
+      // Only a table keyed by its hidden rowid (created without a PRIMARY KEY, as pg_dump
+      // creates tables) can take one: its rows are rewritten under the new key.
+      const rowid = desc.primaryIndex.columnIds.length === 1 && desc.columns.find((col) => col.id === desc.primaryIndex.columnIds[0])?.hidden === true;
+      if (!rowid) throw sqlError('42P16', `multiple primary keys for table "${desc.name}" are not allowed`);
+      // The rowid index's own name is free: the new key replaces it.
+      used.delete(desc.primaryIndex.name);
+      used.delete(`${desc.name}_pkey`);
+      const name = c.name ?? chooseName(`${desc.name}_pkey`, used);
+      if (c.name !== null && used.has(c.name)) throw sqlError('42P07', `relation "${c.name}" already exists`);
+      const columnIds = c.columns.map((n) => column(desc, n).id);
+      const columns = desc.columns.map((col) => (columnIds.includes(col.id) ? { ...col, nullable: false } : col));
+      work.desc = { ...desc, columns, primaryIndex: { ...desc.primaryIndex, name, unique: true, columnIds, directions: columnIds.map(() => 'asc') } };
+      work.rewrite = true;
+      work.validate = true;
+      return;
+    }
   }
 }
 

@@ -131,6 +131,22 @@ export function dropSequences(stmt: Extract<Statement, { kind: 'drop-sequence' }
   }
 }
 
+/** ALTER SEQUENCE ... OWNED BY table.column (dropped with the column's table) or NONE. */
+export function alterSequenceOwner(stmt: Extract<Statement, { kind: 'alter-sequence' }>, ctx: DdlContext, lookup: (ref: TableRef) => SequenceDesc | null): void {
+  const desc = lookup(stmt.name);
+  if (desc === null) throw sqlError('42P01', `relation "${stmt.name.name}" does not exist`);
+  let ownedBy: SequenceDesc['ownedBy'] = null;
+  if (stmt.ownedBy !== null) {
+    const table = ctx.resolveTable(stmt.ownedBy.table);
+    if (table === null) throw sqlError('42P01', `relation "${stmt.ownedBy.table.name}" does not exist`);
+    if (table.schemaId !== desc.schemaId) throw sqlError('55000', 'sequence must be in same schema as table it is linked to');
+    const column = table.columns.find((c) => c.name === stmt.ownedBy!.column && !c.hidden);
+    if (column === undefined) throw sqlError('42703', `column "${stmt.ownedBy.column}" of relation "${table.name}" does not exist`);
+    ownedBy = { tableId: table.id, columnId: column.id };
+  }
+  ctx.catalog.writeObject(ctx.txn, { ...desc, version: desc.version + 1, ownedBy });
+}
+
 export function dropSequence(ctx: DdlContext, desc: SequenceDesc): void {
   ctx.catalog.dropObject(ctx.txn, desc);
   ctx.txn.del(sequenceValueKey(desc.id));

@@ -47,6 +47,8 @@ export function canAssign(from: SqlType, to: SqlType): boolean {
 export function commonType(a: SqlType, b: SqlType): SqlType | null {
   if (a.kind === 'unknown') return b;
   if (b.kind === 'unknown') return a;
+  // oid and a reg* alias (or two aliases) meet at plain oid, as UNION of classid columns does in PostgreSQL.
+  if (a.kind === 'oid' && b.kind === 'oid' && a.reg !== b.reg) return { kind: 'oid', reg: 'oid' };
   // Mixed numerics resolve to plain numeric: int + numeric(8,2) must not take scale 2.
   if ((a.kind === 'numeric' || b.kind === 'numeric') && JSON.stringify(a) !== JSON.stringify(b) && isNumericType(a) && isNumericType(b)) {
     const other = a.kind === 'numeric' ? b : a;

@@ -277,7 +277,9 @@ export type AlterAction =
   | { readonly kind: 'set-not-null'; readonly column: string; readonly notNull: boolean }
   | { readonly kind: 'alter-type'; readonly column: string; readonly type: TypeName; readonly using: Expr | null }
   | { readonly kind: 'add-constraint'; readonly constraint: TableConstraint }
-  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean };
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean }
+  /** ALTER COLUMN c ADD GENERATED ALWAYS|BY DEFAULT AS IDENTITY [(SEQUENCE NAME s, options)]. */
+  | { readonly kind: 'add-identity'; readonly column: string; readonly always: boolean; readonly sequenceName: readonly string[] | null; readonly options: SequenceOptions };
 
 export type InsertSource =
   | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[] }
@@ -387,6 +389,13 @@ export type Statement =
   /** SQL-level PREPARE name [(types)] AS statement: shares the protocol's named statements. */
   | { readonly kind: 'prepare'; readonly name: string; readonly paramTypes: readonly TypeName[]; readonly statement: Statement }
   | { readonly kind: 'execute'; readonly name: string; readonly params: readonly Expr[] }
+  /**
+   * ALTER TABLE/SEQUENCE/VIEW/SCHEMA/TYPE/DATABASE name OWNER TO role. `relation` is set for
+   * the relation kinds (a table, sequence or view: ALTER TABLE names any of them).
+   */
+  | { readonly kind: 'alter-owner'; readonly objectType: 'relation' | 'schema' | 'type' | 'database'; readonly relation: TableRef | null; readonly name: string; readonly owner: string }
+  /** ALTER SEQUENCE name OWNED BY table.column | NONE (the only change Tessera makes to a sequence). */
+  | { readonly kind: 'alter-sequence'; readonly name: TableRef; readonly ownedBy: { readonly table: TableRef; readonly column: string } | null }
   /** DEALLOCATE name, or ALL (name null). */
   | { readonly kind: 'deallocate'; readonly name: string | null }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */

@@ -5,6 +5,7 @@
 import type { AlterAction, ColumnDef, Expr, FkAction, ForeignKeyRef, Statement, TableConstraint, TableRef } from './ast.ts';
 import { convertExpr, convertTypeName } from './convert-expr.ts';
 import { list, location, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
+import { convertSequenceOptions } from './convert-types.ts';
 
 type Unsupported = Extract<Statement, { kind: 'unsupported' }>;
 
@@ -44,6 +45,13 @@ export function convertAlterTable(
   columnDef: (b: JsonObject) => ColumnDef | Unsupported,
   tableConstraint: (b: JsonObject) => TableConstraint | Unsupported,
 ): Statement {
+  const cmds = list(body['cmds']).map((cmd) => unwrap(cmd).body);
+  // ALTER TABLE/SEQUENCE/VIEW name OWNER TO role (pg_dump writes ALTER TABLE for all three).
+  const owner = cmds.length === 1 && str(cmds[0]!['subtype']) === 'AT_ChangeOwner' ? str(obj(cmds[0]!['newowner'])['rolename']) : null;
+  if (owner !== null) {
+    const relation = rangeVar(obj(body['relation']));
+    return { kind: 'alter-owner', objectType: 'relation', relation, name: relation.name, owner };
+  }
   if (str(body['objtype']) !== 'OBJECT_TABLE') return { kind: 'unsupported', what: `ALTER ${(str(body['objtype']) ?? '').replace('OBJECT_', '')}`, pos: -1 };
   const actions: AlterAction[] = [];
   for (const cmd of list(body['cmds'])) {
@@ -88,6 +96,13 @@ function convertAlterCmd(
     }
     case 'AT_DropConstraint':
       return { kind: 'drop-constraint', name, ifExists: c['missing_ok'] === true };
+    case 'AT_AddIdentity': {
+      const def = unwrap(c['def']).body;
+      const options = convertSequenceOptions(def['options']);
+      if (options === null) return { kind: 'unsupported', what: 'this identity option', pos: -1 };
+      const seqName = list(def['options']).map((o) => unwrap(o).body).find((d) => str(d['defname']) === 'sequence_name');
+      return { kind: 'add-identity', column: name, always: str(def['generated_when']) === 'a', sequenceName: seqName === undefined ? null : stringList(unwrap(seqName['arg']).body['items']), options };
+    }
     default:
       return { kind: 'unsupported', what: `ALTER TABLE ${subtype.replace('AT_', '')}`, pos: -1 };
   }

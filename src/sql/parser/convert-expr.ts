@@ -236,7 +236,10 @@ function convertFuncCall(body: JsonObject, pos: number): Expr {
   if (names.length > 1 && names[0] !== 'pg_catalog') {
     return { kind: 'unsupported-expr', what: `function ${names.join('.')}`, pos };
   }
-  const args = list(body['args']).map(convertExpr);
+  let args = list(body['args']).map(convertExpr);
+  // nextval('seq'::regclass) (as pg_dump and pg_get_expr write it) names the sequence by the literal.
+  const first = args[0];
+  if ((name === 'nextval' || name === 'currval' || name === 'setval') && first?.kind === 'cast' && first.type.name === 'regclass' && first.arg.kind === 'literal') args = [first.arg, ...args.slice(1)];
   const ordered = body['agg_order'] === undefined ? {} : { orderBy: list(body['agg_order']).map(convertSortBy), ...(body['agg_within_group'] === true ? { withinGroup: true } : {}) };
   const func = { kind: 'func' as const, name, args, star: body['agg_star'] === true, distinct: body['agg_distinct'] === true, pos, ...ordered };
   const filtered = body['agg_filter'] === undefined ? func : { ...func, filter: convertExpr(body['agg_filter']) };

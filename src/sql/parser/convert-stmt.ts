@@ -30,7 +30,7 @@ import { convertGroupBy } from './convert-grouping.ts';
 import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
-import { convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
+import { convertAlterSequence, convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
 
 /** Statement node names and how PostgreSQL would name them in a message. */
 const statementNames: Readonly<Record<string, string>> = {
@@ -92,6 +92,15 @@ export function convertStatement(node: unknown): Statement {
       return convertCreateEnum(body);
     case 'CreateSeqStmt':
       return convertCreateSequence(body);
+    case 'AlterSeqStmt':
+      return convertAlterSequence(body);
+    case 'AlterOwnerStmt': {
+      const type = str(body['objectType']);
+      const names = stringList(unwrap(body['object']).type === 'List' ? unwrap(body['object']).body['items'] : [body['object']]);
+      const objectType = type === 'OBJECT_SCHEMA' ? 'schema' : type === 'OBJECT_TYPE' ? 'type' : type === 'OBJECT_DATABASE' ? 'database' : null;
+      if (objectType === null) return { kind: 'unsupported', what: `ALTER ${(type ?? '').replace('OBJECT_', '')} OWNER`, pos: -1 };
+      return { kind: 'alter-owner', objectType, relation: null, name: names.join('.'), owner: str(obj(body['newowner'])['rolename']) ?? '' };
+    }
     case 'PrepareStmt': {
       const statement = convertStatement(body['query']);
       if (statement.kind === 'unsupported') return statement;

@@ -33,6 +33,20 @@ export function convertCreateSequence(body: JsonObject): Statement {
   return { kind: 'create-sequence', name, ifNotExists: body['if_not_exists'] === true, options };
 }
 
+/** ALTER SEQUENCE ... OWNED BY; other changes are 0A000. */
+export function convertAlterSequence(body: JsonObject): Statement {
+  const rel = obj(body['sequence']);
+  const name: TableRef = { schema: str(rel['schemaname']), name: str(rel['relname']) ?? '', alias: null, pos: location(rel) };
+  const options = list(body['options']).map((o) => unwrap(o).body);
+  const owned = options.length === 1 && str(options[0]!['defname']) === 'owned_by' ? stringList(unwrap(options[0]!['arg']).body['items']) : null;
+  if (owned === null || owned.length < 1) return { kind: 'unsupported', what: 'ALTER SEQUENCE other than OWNED BY', pos: name.pos };
+  if (owned.length === 1 && owned[0]!.toLowerCase() === 'none') return { kind: 'alter-sequence', name, ownedBy: null };
+  if (owned.length < 2) return { kind: 'unsupported', what: 'this OWNED BY', pos: name.pos };
+  const column = owned[owned.length - 1]!;
+  const table: TableRef = { schema: owned.length > 2 ? owned[owned.length - 3]! : null, name: owned[owned.length - 2]!, alias: null, pos: -1 };
+  return { kind: 'alter-sequence', name, ownedBy: { table, column } };
+}
+
 /** Sequence options; null when one Tessera does not know is present. */
 export function convertSequenceOptions(node: unknown): SequenceOptions | null {
   const o: { -readonly [K in keyof SequenceOptions]: SequenceOptions[K] } = { start: null, increment: null, minValue: null, maxValue: null, cycle: null, asType: null };
@@ -53,7 +67,7 @@ export function convertSequenceOptions(node: unknown): SequenceOptions | null {
       case 'cycle': o.cycle = arg !== null && arg.body['boolval'] === true; break;
       case 'cache': break;
       case 'as': o.asType = (stringList(unwrap(d['arg']).body['names']).filter((n) => n !== 'pg_catalog')[0] ?? '').toLowerCase(); break;
-      case 'owned_by': break;
+      case 'owned_by': case 'sequence_name': break;
       default: return null;
     }
   }

@@ -160,7 +160,12 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
     rows: dependRows,
   },
   emptyTable(PG, 'pg_shdepend', 1214, 'dbid oid, classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, deptype char'),
-  emptyTable(PG, 'pg_description', 2609, 'objoid oid, classoid oid, objsubid int4, description text'),
+  {
+    // PostgreSQL's one built-in comment that tools compare against (pg_dump, psql \dn+).
+    schema: PG, name: 'pg_description', oid: 2609, relkind: 'r',
+    columns: columns('objoid oid, classoid oid, objsubid int4, description text'),
+    rows: (snap: CatalogSnapshot) => snap.schemas.filter((s) => s.name === 'public').map((s) => ({ objoid: descriptorOid(s.id), classoid: 2615, objsubid: 0, description: 'standard public schema' })),
+  },
   emptyTable(PG, 'pg_shdescription', 2396, 'objoid oid, classoid oid, description text'),
   emptyTable(PG, 'pg_range', 3541, 'rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical regproc, rngsubdiff regproc'),
   emptyTable(PG, 'pg_trigger', 2620, 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2, tgenabled char, tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid, tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2vector, tgargs text, tgqual pg_node_tree, tgoldtable name, tgnewtable name'),

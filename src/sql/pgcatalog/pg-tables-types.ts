@@ -6,7 +6,7 @@
 import type { SequenceDesc } from '../catalog/descriptors.ts';
 import { assert } from '../../util/index.ts';
 import type { RowObject } from './columns.ts';
-import { descriptorOid, SUPERUSER_OID } from './oids.ts';
+import { attrdefOid, descriptorOid, SUPERUSER_OID } from './oids.ts';
 import type { CatalogSnapshot } from './snapshot.ts';
 
 /** An enum type's array type (as the SQL layer numbers it). */
@@ -70,8 +70,14 @@ export function sequenceDependRows(snap: CatalogSnapshot): RowObject[] {
     if (table === null) return [];
     const cols = table.columns.filter((c) => !c.hidden);
     const col = cols.findIndex((c) => c.id === q.ownedBy!.columnId);
-    const identity = cols[col]?.identity !== undefined;
-    return [{ classid: 1259, objid: descriptorOid(q.id), objsubid: 0, refclassid: 1259, refobjid: descriptorOid(table.id), refobjsubid: col + 1, deptype: identity ? 'i' : 'a' }];
+    const column = cols[col];
+    const identity = column?.identity !== undefined;
+    const owned = { classid: 1259, objid: descriptorOid(q.id), objsubid: 0, refclassid: 1259, refobjid: descriptorOid(table.id), refobjsubid: col + 1, deptype: identity ? 'i' : 'a' };
+    if (identity || column === undefined) return [owned];
+    // A serial column's default (pg_attrdef) uses the sequence: pg_dump then creates the
+    // table, the sequence, and sets the default last, as PostgreSQL's dump does.
+    const attrdef = attrdefOid(table.id, column.id);
+    return [owned, { classid: 2604, objid: attrdef, objsubid: 0, refclassid: 1259, refobjid: descriptorOid(q.id), refobjsubid: 0, deptype: 'n' }, { classid: 2604, objid: attrdef, objsubid: 0, refclassid: 1259, refobjid: descriptorOid(table.id), refobjsubid: col + 1, deptype: 'a' }];
   });
 }
 

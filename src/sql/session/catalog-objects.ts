@@ -29,7 +29,9 @@ export function catalogObjects(lookupName: (ref: TableRef) => NamespaceEntry | n
   };
   return {
     type: (name) => {
-      const d = typeDesc(ref(name));
+      // 'schema.type' (as pg_dump writes enum types) names the schema.
+      const dot = name.lastIndexOf('.');
+      const d = typeDesc(dot < 0 ? ref(name) : { schema: name.slice(0, dot), name: name.slice(dot + 1), alias: null, pos: -1 });
       return d === null ? null : enumType(d);
     },
     typeDesc,

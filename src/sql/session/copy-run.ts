@@ -145,7 +145,7 @@ async function* copyTo(spec: CopySpec, host: CopyHost): AsyncGenerator<QueryEven
 
 async function* copyFrom(spec: CopySpec, host: CopyHost): AsyncGenerator<QueryEvent> {
   const { table, columns } = resolveTable(spec, host);
-  const loader = new CopyLoader(table, columns, spec.options, host);
+  const loader = new CopyLoader(table, spec.table?.schema ?? null, columns, spec.options, host);
   yield { kind: 'copy-in', columnCount: columns.length, sink: loader };
   const count = await loader.result();
   yield { kind: 'command-complete', tag: `COPY ${count}` };
@@ -167,6 +167,8 @@ class CopyLoader implements CopyInSink {
 
   constructor(
     private readonly table: TableDesc,
+    /** The schema COPY named the table with (null: found by search_path). */
+    private readonly schema: string | null,
     private readonly columns: TableDesc['columns'],
     private readonly options: CopyOptions,
     private readonly host: CopyHost,
@@ -253,7 +255,9 @@ class CopyLoader implements CopyInSink {
     if (cached !== undefined) return cached;
     const n = this.columns.length;
     const tuples = Array.from({ length: rowCount }, (_, r) => `(${Array.from({ length: n }, (_c, i) => `$${r * n + i + 1}`).join(', ')})`);
-    const sql = `INSERT INTO ${quoteIdent(this.table.name)} (${this.columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES ${tuples.join(', ')}`;
+    const target = this.schema === null ? quoteIdent(this.table.name) : `${quoteIdent(this.schema)}.${quoteIdent(this.table.name)}`;
+    // COPY writes the given values into identity columns too, as in PostgreSQL.
+    const sql = `INSERT INTO ${target} (${this.columns.map((c) => quoteIdent(c.name)).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${tuples.join(', ')}`;
     const stmt = this.host.parser.parse(sql)[0]!.statement;
     const declared = Array.from({ length: rowCount * n }, (_, i) => this.columns[i % n]!.type);
     const entry = { stmt, planned: this.host.plan(stmt, declared) };

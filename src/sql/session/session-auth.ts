@@ -12,7 +12,7 @@ import { checkAccess, requiredAccess, type AccessContext } from '../auth/stateme
 import type { Statement, TableRef } from '../parser/ast.ts';
 import type { QueryEvent } from '../session.ts';
 import { sqlError } from '../sql-error.ts';
-import { isMemberOf } from '../auth/privileges.ts';
+import { isMemberOf, type ObjectKind } from '../auth/privileges.ts';
 import type { OpenTxn } from './txn-state.ts';
 
 export interface SessionAuthHost {
@@ -91,6 +91,45 @@ export async function* runAuth(host: SessionAuthHost, stmt: Extract<Statement, {
   });
   for (const notice of result.notices) yield { kind: 'notice', notice };
   yield { kind: 'command-complete', tag: result.tag };
+}
+
+/**
+ * ALTER ... OWNER TO role: tables, sequences, schemas and databases record their owner with
+ * their privileges; views and enum types have no owner record (a notice says so). Only a
+ * superuser or the current owner may give an object away (42501).
+ */
+export async function* alterOwner(host: SessionAuthHost, stmt: Extract<Statement, { kind: 'alter-owner' }>): AsyncGenerator<QueryEvent> {
+  const auth = reader(host);
+  if (auth.role(stmt.owner) === null) throw sqlError('42704', `role "${stmt.owner}" does not exist`);
+  let target: { id: number; kind: ObjectKind } | null = null;
+  let label = stmt.name;
+  if (stmt.objectType === 'relation' || stmt.objectType === 'type') {
+    const parts = stmt.name.split('.');
+    const ref = stmt.relation ?? { schema: parts.length > 1 ? parts[0]! : null, name: parts[parts.length - 1]!, alias: null, pos: -1 };
+    const entry = host.lookupName(ref);
+    if (entry === null) throw sqlError('42P01', `relation "${stmt.name}" does not exist`);
+    if (entry.kind === 'table') target = { id: entry.tableId, kind: 'table' };
+    else if (entry.kind === 'sequence') target = { id: entry.sequenceId, kind: 'sequence' };
+    label = ref.name;
+  } else if (stmt.objectType === 'schema') {
+    const schema = host.catalog.schema(host.databaseId, stmt.name);
+    if (schema === null) throw sqlError('3F000', `schema "${stmt.name}" does not exist`);
+    target = { id: schema.id, kind: 'schema' };
+  } else {
+    const db = host.catalog.database(stmt.name);
+    if (db === null) throw sqlError('3D000', `database "${stmt.name}" does not exist`);
+    target = { id: db.id, kind: 'database' };
+  }
+  const tag = stmt.objectType === 'relation' ? 'ALTER TABLE' : `ALTER ${stmt.objectType.toUpperCase()}`;
+  if (target === null) {
+    yield { kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message: `the owner of ${label} is not recorded (views and types have no owner in Tessera)` } };
+    yield { kind: 'command-complete', tag };
+    return;
+  }
+  const acl = auth.objectAcl(target.kind, target.id);
+  if (auth.role(host.user)?.superuser !== true && acl.owner !== host.user) throw sqlError('42501', `must be owner of ${stmt.objectType === 'relation' ? 'table' : stmt.objectType} ${label}`);
+  writePrivileges(host.ensureTxn().txn, host.ensureTxn().changes, target.id, target.kind, { owner: stmt.owner, acl: acl.acl });
+  yield { kind: 'command-complete', tag };
 }
 
 /**

@@ -34,7 +34,7 @@ import { lockingTxn } from './locking.ts';
 import { decideStatementRetry, STATEMENT_RETRY_BACKOFF_MS_MAX } from './statement-retry.ts';
 import { indexSpan } from '../storage/keys.ts';
 import { AuthReader } from '../auth/auth-catalog.ts';
-import { authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
+import { alterOwner, authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
 
 export interface SessionDeps {
   readonly parser: Parser;
@@ -488,6 +488,7 @@ export class SqlSession implements Session {
       execContext: () => this.execContext(this.ensureTxn(), []),
       describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
       runAuth: (stmt) => runAuth(this.authHost(), stmt),
+      alterOwner: (stmt) => alterOwner(this.authHost(), stmt),
     };
   }
 

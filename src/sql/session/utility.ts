@@ -8,7 +8,7 @@ import { assertNever } from '../../util/index.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { createIndex, createTable, dropIndexes, dropTables, truncateTables, type DdlContext } from '../exec/ddl.ts';
-import { createEnum, createSequence, dropSequences, dropTypes } from '../exec/types-ddl.ts';
+import { alterSequenceOwner, createEnum, createSequence, dropSequences, dropTypes } from '../exec/types-ddl.ts';
 import { catalogObjects } from './catalog-objects.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
@@ -35,6 +35,8 @@ export interface UtilityHost {
   readonly format: FormatContext;
   /** An execution context in the session's transaction (DDL that reads or checks rows). */
   execContext(): ExecContext;
+  /** ALTER ... OWNER TO (session-auth.ts). */
+  alterOwner(stmt: Extract<Statement, { kind: 'alter-owner' }>): AsyncGenerator<QueryEvent>;
   /** Plans a SELECT (for CREATE VIEW): its output column names. */
   describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
   /** Runs a role or privilege statement (auth/auth-exec.ts) in the session's transaction. */
@@ -99,7 +101,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runShow(stmt.name, host, describe);
       return;
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
-    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence':
       yield* runDdl(stmt, host);
       return;
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
@@ -107,6 +109,9 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       return;
     case 'auth':
       yield* host.runAuth(stmt);
+      return;
+    case 'alter-owner':
+      yield* host.alterOwner(stmt);
       return;
     case 'lock': {
       // ACCESS SHARE is what pg_dump takes to keep DDL away while it reads. Accepted without
@@ -293,7 +298,7 @@ async function* runObjectDdl(stmt: ObjectStatement, host: UtilityHost): AsyncGen
   yield { kind: 'command-complete', tag };
 }
 
-type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' }>;
+type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' | 'alter-sequence' }>;
 
 async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
@@ -347,6 +352,10 @@ async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<Qu
     case 'drop-sequence':
       dropSequences(stmt, ctx, objects.sequenceDesc);
       yield { kind: 'command-complete', tag: 'DROP SEQUENCE' };
+      return;
+    case 'alter-sequence':
+      alterSequenceOwner(stmt, ctx, objects.sequenceDesc);
+      yield { kind: 'command-complete', tag: 'ALTER SEQUENCE' };
       return;
   }
 }
