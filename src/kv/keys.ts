@@ -98,7 +98,8 @@ export function unescapeKey(bytes: Uint8Array, offset = 0): { key: Uint8Array; e
   // Fast path: the first zero byte is the terminator.
   const firstZero = bytes.indexOf(0, offset);
   if (firstZero < 0 || firstZero + 1 >= bytes.length) return null;
-  if (bytes[firstZero + 1] === 0x01) return { key: bytes.slice(offset, firstZero), end: firstZero + 2 };
+  // A view, not a copy: stored keys are never written to in place.
+  if (bytes[firstZero + 1] === 0x01) return { key: bytes.subarray(offset, firstZero), end: firstZero + 2 };
   const out: number[] = [];
   for (let i = offset; i < bytes.length; i++) {
     const b = bytes[i] as number;

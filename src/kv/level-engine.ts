@@ -41,7 +41,7 @@ type LevelOp = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'de
 export async function openEngine(options: OpenEngineOptions): Promise<Engine> {
   const memory = options.memory === true;
   const db: LevelDb = memory
-    ? (new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelDb)
+    ? (new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view', storeEncoding: 'view' }) as unknown as LevelDb)
     : (new ClassicLevel<Uint8Array, Uint8Array>((options as { path: string }).path, {
         keyEncoding: 'view',
         valueEncoding: 'view',

@@ -51,6 +51,8 @@ function keyOf(exprs: JoinNode['leftKeys'], row: readonly Value[], ctx: ExecCont
   if (exprs.length === 0) return '';
   if (exprs.length === 1) {
     const v = (exprs[0] as JoinNode['leftKeys'][number]).eval(row, ctx.eval);
+    // Small integers hash as numbers (a Map hashes bigints slowly); both sides map alike.
+    if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     return v === null ? null : typeof v !== 'object' ? v : groupKeyOf([v]);
   }
   const values = exprs.map((e) => e.eval(row, ctx.eval));
