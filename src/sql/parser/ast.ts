@@ -396,6 +396,8 @@ export type Statement =
   | { readonly kind: 'alter-owner'; readonly objectType: 'relation' | 'schema' | 'type' | 'database'; readonly relation: TableRef | null; readonly name: string; readonly owner: string }
   /** ALTER SEQUENCE name OWNED BY table.column | NONE (the only change Tessera makes to a sequence). */
   | { readonly kind: 'alter-sequence'; readonly name: TableRef; readonly ownedBy: { readonly table: TableRef; readonly column: string } | null }
+  /** DO 'body' (LANGUAGE plpgsql): the session runs the one block shape tools send (session-do.ts). */
+  | { readonly kind: 'do'; readonly body: string; readonly language: string }
   /** DEALLOCATE name, or ALL (name null). */
   | { readonly kind: 'deallocate'; readonly name: string | null }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */

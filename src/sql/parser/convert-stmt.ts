@@ -101,6 +101,12 @@ export function convertStatement(node: unknown): Statement {
       if (objectType === null) return { kind: 'unsupported', what: `ALTER ${(type ?? '').replace('OBJECT_', '')} OWNER`, pos: -1 };
       return { kind: 'alter-owner', objectType, relation: null, name: names.join('.'), owner: str(obj(body['newowner'])['rolename']) ?? '' };
     }
+    case 'DoStmt': {
+      const args = list(body['args']).map((a) => unwrap(a).body);
+      const as = args.find((d) => str(d['defname']) === 'as');
+      const language = args.find((d) => str(d['defname']) === 'language');
+      return { kind: 'do', body: str(obj(unwrap(as?.['arg']).body)['sval']) ?? str(unwrap(as?.['arg']).body['sval']) ?? '', language: (str(unwrap(language?.['arg']).body['sval']) ?? 'plpgsql').toLowerCase() };
+    }
     case 'PrepareStmt': {
       const statement = convertStatement(body['query']);
       if (statement.kind === 'unsupported') return statement;
@@ -601,12 +607,25 @@ function convertTransaction(body: JsonObject): Statement {
   }
 }
 
+/**
+ * SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE (Sequelize sends it): hours east of UTC,
+ * as a number (the form a bare SET TIME ZONE 5.5 takes).
+ */
+function intervalZone(cast: JsonObject): Literal {
+  const text = str(obj(obj(unwrap(cast['arg']).body)['sval'])['sval']) ?? '';
+  const m = /^\s*([+-])?(\d{1,2})(?::(\d{2}))?\s*$/.exec(text);
+  if (m === null) return { kind: 'string', text };
+  const hours = Number(m[2]) + Number(m[3] ?? 0) / 60;
+  return { kind: 'decimal', text: String(m[1] === '-' ? -hours : hours) };
+}
+
 function convertSet(body: JsonObject): Statement {
   const name = (str(body['name']) ?? '').toLowerCase();
   switch (str(body['kind'])) {
     case 'VAR_SET_VALUE': {
       const values = list(body['args']).map((a) => {
         const { type, body: ab } = unwrap(a);
+        if (type === 'TypeCast' && name === 'timezone') return intervalZone(ab);
         return type === 'A_Const' ? convertConst(ab) : ({ kind: 'string', text: '' } as const);
       });
       const value: SetValue = { kind: 'values', values };

@@ -39,11 +39,11 @@ export interface VirtualTableDef {
  * their text form.
  */
 const specTypes: Readonly<Record<string, SqlType>> = {
-  oid: T.oid, name: T.text, text: T.text, char: T.text, bool: T.bool, int2: T.int2, int4: T.int4, int8: T.int8,
+  oid: T.oid, name: { kind: 'text', alias: 'name' }, text: T.text, char: T.text, bool: T.bool, int2: T.int2, int4: T.int4, int8: T.int8,
   float4: T.float4, float8: T.float8, numeric: T.numeric, timestamptz: T.timestamptz, xid: T.int8,
   regproc: { kind: 'oid', reg: 'regproc' }, regclass: T.regclass, regtype: { kind: 'oid', reg: 'regtype' },
   int2vector: T.text, oidvector: T.text, anyarray: T.text, pg_node_tree: T.text, aclitem: T.text,
-  'text[]': arrayOf(T.text), 'oid[]': arrayOf(T.oid), 'int2[]': arrayOf(T.int2), 'char[]': arrayOf(T.text), 'name[]': arrayOf(T.text),
+  'text[]': arrayOf(T.text), 'oid[]': arrayOf(T.oid), 'int2[]': arrayOf(T.int2), 'char[]': arrayOf(T.text), 'name[]': arrayOf({ kind: 'text', alias: 'name' }),
   'aclitem[]': arrayOf(T.text), 'float4[]': arrayOf(T.float4),
 };
 

@@ -11,6 +11,7 @@ import { CatalogChanges, CatalogView, type Catalog } from '../catalog/catalog.ts
 import type { TableResolver } from '../plan/plan-select.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { errorCode, toSqlError } from '../errors.ts';
+import { parseDoBlock } from './session-do.ts';
 import type { EvalContext } from '../expr/bound.ts';
 import type { ExecContext, ExecLimits } from '../exec/operators.ts';
 import type { Parser } from '../parser/parse.ts';
@@ -382,6 +383,10 @@ export class SqlSession implements Session {
       yield* this.runNamedStatement(stmt, describe, lastInImplicit);
       return;
     }
+    if (stmt.kind === 'do') {
+      yield* this.runDo(stmt);
+      return;
+    }
     authorize(this.authHost(), stmt, planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables));
     if (planned === null || planned.plan.kind === 'utility') {
       for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
@@ -490,6 +495,25 @@ export class SqlSession implements Session {
       runAuth: (stmt) => runAuth(this.authHost(), stmt),
       alterOwner: (stmt) => alterOwner(this.authHost(), stmt),
     };
+  }
+
+  /** DO: the block's statements in a savepoint; a caught error rolls back to it (session-do.ts). */
+  private async *runDo(stmt: Extract<Statement, { kind: 'do' }>): AsyncGenerator<QueryEvent> {
+    const block = parseDoBlock(stmt.body, stmt.language);
+    const inner = this.deps.parser.parse(block.statements);
+    const open = this.ensureTxn();
+    const savepoint = open.txn.savepoint();
+    try {
+      for (const p of inner) {
+        for await (const e of this.runStatement(p.statement, this.plan(p.statement, []), [], [], false, false)) {
+          if (e.kind === 'notice') yield e;
+        }
+      }
+    } catch (err) {
+      if (!block.caught.includes(errorCode(err) ?? '')) throw err;
+      await open.txn.rollbackToSavepoint(savepoint);
+    }
+    yield { kind: 'command-complete', tag: 'DO' };
   }
 
   /**

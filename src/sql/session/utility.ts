@@ -125,7 +125,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       return;
     }
     case 'select': case 'insert': case 'update': case 'delete': case 'explain': case 'unsupported':
-    case 'prepare': case 'execute': case 'deallocate': // the session runs these (its named statements)
+    case 'prepare': case 'execute': case 'deallocate': case 'do': // the session runs these
       throw new Error(`${stmt.kind} is not a utility statement`);
     default:
       assertNever(stmt, 'statement');

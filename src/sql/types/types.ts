@@ -25,7 +25,12 @@ export type SqlType =
   | { readonly kind: 'float4' }
   | { readonly kind: 'float8' }
   | { readonly kind: 'numeric'; readonly precision: number | null; readonly scale: number | null }
-  | { readonly kind: 'text' }
+  /**
+   * text; `alias: 'name'` is PostgreSQL's name (identifiers in the catalog): it behaves as
+   * text everywhere and only reports its own type OID (19, and 1003 for its arrays), as
+   * drivers leave name[] unparsed while they parse text[].
+   */
+  | { readonly kind: 'text'; readonly alias?: 'name' }
   | { readonly kind: 'varchar'; readonly length: number | null }
   | { readonly kind: 'bpchar'; readonly length: number | null }
   | { readonly kind: 'bool' }
@@ -128,6 +133,8 @@ const ENUM_ARRAY_OID_OFFSET = 1_000_000;
 
 export function typeOid(type: SqlType): number {
   if (type.kind === 'oid') return OID_ALIASES[type.reg];
+  if (type.kind === 'text' && type.alias === 'name') return 19;
+  if (type.kind === 'array' && type.element.kind === 'text' && type.element.alias === 'name') return 1003;
   if (type.kind === 'enum') return type.oid;
   if (type.kind === 'array' && type.element.kind === 'oid') return regArrayOids[type.element.reg];
   if (type.kind === 'array') return type.element.kind === 'enum' ? type.element.oid + ENUM_ARRAY_OID_OFFSET : arrayOids[scalarKind(type.element)];
@@ -162,6 +169,7 @@ export function typeMod(type: SqlType): number {
 
 export function typeDisplayName(type: SqlType): string {
   if (type.kind === 'oid') return type.reg;
+  if (type.kind === 'text' && type.alias === 'name') return 'name';
   if (type.kind === 'enum') return type.name;
   return type.kind === 'array' ? `${typeDisplayName(type.element)}[]` : displayNames[type.kind];
 }
@@ -212,7 +220,7 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   'timestamp without time zone': T.timestamp, 'timestamp with time zone': T.timestamptz,
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
   // PostgreSQL's `name` (identifiers) reads and prints as text.
-  name: T.text,
+  name: { kind: 'text', alias: 'name' },
   ...Object.fromEntries(Object.keys(OID_ALIASES).map((reg) => [reg, { kind: 'oid', reg } as SqlType])),
 };
 
