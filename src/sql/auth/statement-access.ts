@@ -114,7 +114,7 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
     // Transaction control, settings and role statements (checked as they run) touch no object.
     // The statement a PREPARE names is checked when EXECUTE runs it; ALTER ... OWNER TO checks
     // ownership itself (session-auth.ts alterOwner).
-    case 'prepare': case 'execute': case 'deallocate': case 'alter-owner': case 'do':
+    case 'prepare': case 'execute': case 'deallocate': case 'alter-owner': case 'do': case 'create-extension':
     case 'begin': case 'commit': case 'rollback': case 'set': case 'reset': case 'show': case 'auth': case 'unsupported':
     case 'savepoint': case 'rollback-to': case 'release':
       return [];

@@ -8,7 +8,7 @@
 import { groupKeyOf, hashKeyOf } from '../expr/bound.ts';
 import type { PlanNode } from '../plan/plan.ts';
 import type { Value } from '../types/types.ts';
-import { drain, type ExecContext, type Operator, type Row } from './operators.ts';
+import { drain, runSubquery, type ExecContext, type Operator, type Row } from './operators.ts';
 
 const outputBatchRows = 1024;
 
@@ -75,6 +75,7 @@ async function* joinRows(node: JoinNode, left: Operator, right: Operator, ctx: E
       let matched = false;
       for (const entry of bucket ?? []) {
         const row = l.concat(entry.row);
+        if (node.residualSubqueries !== undefined) for (const plan of node.residualSubqueries) await runSubquery(plan, ctx, row);
         if (node.residual !== null && node.residual.eval(row, ctx.eval) !== true) continue;
         matched = true;
         entry.matched = true;

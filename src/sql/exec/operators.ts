@@ -173,7 +173,7 @@ export function withEval(ctx: ExecContext, extra: Partial<Pick<EvalContext, 'out
  * nesting depth): an uncorrelated one adds an empty row, which nothing reads, so that the
  * correlated subqueries nested in it still find their enclosing rows at the right depth.
  */
-async function runSubquery(plan: SubqueryPlan, ctx: ExecContext, row: Row | null): Promise<void> {
+export async function runSubquery(plan: SubqueryPlan, ctx: ExecContext, row: Row | null): Promise<void> {
   const results = ctx.eval.subqueryResults;
   if (results === undefined) throw new Error('internal: subquery outside a subplans root');
   const inner = withEval(ctx, { outer: [...(ctx.eval.outer ?? []), row ?? []] });

@@ -105,6 +105,7 @@ export function bindFunction(name: string, args: BoundExpr[], star: boolean, pos
     case 'round':
       if (args.length !== 1) arity(name, args, 2, pos);
       return roundFunction(args, binder, pos);
+    case 'uuid_generate_v4': // uuid-ossp's name for it
     case 'gen_random_uuid':
       arity(name, args, 0, pos);
       return call(name, T.uuid, [], () => crypto.randomUUID());

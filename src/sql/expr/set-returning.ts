@@ -47,6 +47,7 @@ function noFunction(name: string, args: readonly BoundExpr[], pos: number): Erro
 export function bindSetReturning(name: string, args: readonly BoundExpr[], binder: Binder, pos: number): SetReturningCall | null {
   if (!names.has(name)) return null;
   if (name.startsWith('regexp_')) return bindRegexSet(name, args, binder, pos);
+  if (name === 'unnest' && args.length > 1) return bindUnnestMany(args, pos);
   const a = args[0];
   if (args.length !== 1 || a === undefined) throw noFunction(name, args, pos);
   if (name === 'unnest') {
@@ -65,6 +66,20 @@ export function bindSetReturning(name: string, args: readonly BoundExpr[], binde
     columns,
     args: [arg],
     rows: ([v]) => (v === null || v === undefined ? [] : jsonb ? jsonbRows(name, fn, (v as Jsonb).root, valueType) : jsonRows(name, fn, v as string, valueType)),
+  };
+}
+
+/** unnest(a, b, ...): the arrays side by side, the shorter ones padded with NULLs. */
+function bindUnnestMany(args: readonly BoundExpr[], pos: number): SetReturningCall {
+  if (args.some((a) => a.type.kind !== 'array')) throw noFunction('unnest', args, pos);
+  return {
+    columns: args.map((a) => ({ name: 'unnest', type: (a.type as Extract<SqlType, { kind: 'array' }>).element })),
+    args,
+    rows: (values) => {
+      const lists = values.map((v) => (v === null ? [] : (v as SqlArray).items));
+      const n = Math.max(0, ...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_v, i) => lists.map((l) => l[i] ?? null));
+    },
   };
 }
 

@@ -398,6 +398,8 @@ export type Statement =
   | { readonly kind: 'alter-sequence'; readonly name: TableRef; readonly ownedBy: { readonly table: TableRef; readonly column: string } | null }
   /** DO 'body' (LANGUAGE plpgsql): the session runs the one block shape tools send (session-do.ts). */
   | { readonly kind: 'do'; readonly body: string; readonly language: string }
+  /** CREATE EXTENSION: accepted for the extensions whose functions Tessera has built in. */
+  | { readonly kind: 'create-extension'; readonly name: string; readonly ifNotExists: boolean }
   /** DEALLOCATE name, or ALL (name null). */
   | { readonly kind: 'deallocate'; readonly name: string | null }
   /** A statement PostgreSQL accepts that Tessera does not support yet. */

@@ -101,6 +101,8 @@ export function convertStatement(node: unknown): Statement {
       if (objectType === null) return { kind: 'unsupported', what: `ALTER ${(type ?? '').replace('OBJECT_', '')} OWNER`, pos: -1 };
       return { kind: 'alter-owner', objectType, relation: null, name: names.join('.'), owner: str(obj(body['newowner'])['rolename']) ?? '' };
     }
+    case 'CreateExtensionStmt':
+      return { kind: 'create-extension', name: str(body['extname']) ?? '', ifNotExists: body['if_not_exists'] === true };
     case 'DoStmt': {
       const args = list(body['args']).map((a) => unwrap(a).body);
       const as = args.find((d) => str(d['defname']) === 'as');

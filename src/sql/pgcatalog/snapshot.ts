@@ -223,7 +223,8 @@ export class CatalogSnapshot implements ObjectNames {
       }
       case 'regtype': {
         const e = this.types.find((t) => t.name === name);
-        return BigInt(e !== undefined ? descriptorOid(e.id) : regtypeOid(text));
+        // '"pg_catalog"."int4"' (quoted, qualified) names the type by its last part.
+        return BigInt(e !== undefined ? descriptorOid(e.id) : regtypeOid(parts.length > 1 || text.includes('"') ? name : text));
       }
       case 'regnamespace': {
         const ns = this.namespaces.find((n) => n.name === name);

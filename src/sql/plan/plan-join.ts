@@ -227,7 +227,6 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
-  if (cond !== null && correlatedIn([cond]).length > 0) throw sqlError('0A000', 'correlated subqueries in JOIN conditions are not supported');
   const joining = whereTerms.flatMap((t) => bindLocal(t, scope, binder)).filter((c) => sideOf(c, leftWidth) === 'both');
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
@@ -252,7 +251,9 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
     rightKeys,
     residual: residual.length === 0 ? null : andAll(residual),
   };
-  return { node, scope, tables: [] };
+  // A condition with a correlated subquery (reading the pair's columns) runs it per pair.
+  const subqueries = correlatedIn(residual);
+  return { node: subqueries.length === 0 ? node : { ...node, residualSubqueries: subqueries }, scope, tables: [] };
 }
 
 /** Which input an expression reads: only the left's columns, only the right's, or other. */

@@ -125,22 +125,28 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
     Object.values(v).forEach(visit);
   };
   visit(stmt.items.map((i) => i.expr));
-  if (found.length !== 1 || stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null) return null;
+  if (found.length === 0 || stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null) return null;
   if (stmt.items.some((i) => containsAggregate(i.expr))) return null;
-  const call = found[0]!;
+  const calls = found as Extract<Expr, { kind: 'func' }>[];
+  // Several unnest(array) calls run in lockstep (PostgreSQL's rule): one unnest of all the arrays.
+  const zipped = calls.length > 1 && calls.every((c) => c.name === 'unnest' && c.args.length === 1);
+  if (calls.length > 1 && !zipped) return null;
+  const call: Expr = zipped ? { ...calls[0]!, args: calls.map((c) => c.args[0]!) } : calls[0]!;
   const alias = '\u0000srf';
-  const name = (call as Extract<Expr, { kind: 'func' }>).name;
-  const ref: Expr = { kind: 'column', table: alias, name, pos: call.pos };
+  const names = zipped ? calls.map((_c, i) => `unnest ${i}`) : [calls[0]!.name];
+  const refs = new Map<unknown, Expr>(calls.map((c, i) => [c, { kind: 'column', table: alias, name: names[i]!, pos: c.pos }]));
   const replace = (v: unknown): unknown => {
-    if (v === call) return ref;
+    const ref = refs.get(v);
+    if (ref !== undefined) return ref;
     if (Array.isArray(v)) return v.map(replace);
     if (typeof v !== 'object' || v === null || (v as Expr).kind === 'subquery') return v;
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replace(x)]));
   };
   return {
     ...stmt,
-    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: [name], pos: call.pos }],
-    items: stmt.items.map((i) => ({ ...i, expr: replace(i.expr) as Expr })),
+    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: names, pos: call.pos }],
+    // An item that is the call itself keeps the function's name as its column name.
+    items: stmt.items.map((i) => ({ ...i, expr: replace(i.expr) as Expr, alias: i.alias ?? (refs.has(i.expr) ? (i.expr as Extract<Expr, { kind: 'func' }>).name : null) })),
   };
 }
 
@@ -296,7 +302,11 @@ function finish(
     }
     if (index < 0) index = items.findIndex((i) => i.expr.kind !== 'literal' && shape(i.expr) === shape(e));
     if (index < 0) {
-      exprs.push(windows.active(() => binder.bind(e, scope, agg)));
+      const bound = windows.active(() => binder.bind(e, scope, agg));
+      // A column written another way (qualified or not) than a select item is that item.
+      const same = bound.kind === 'column' ? exprs.slice(0, width).findIndex((x) => x.kind === 'column' && x.index === bound.index) : -1;
+      if (same >= 0) return same;
+      exprs.push(bound);
       index = exprs.length - 1;
       hidden.set(shape(e), index);
     }

@@ -113,4 +113,6 @@ export type PlanNode =
       readonly leftKeys: readonly BoundExpr[];
       readonly rightKeys: readonly BoundExpr[];
       readonly residual: BoundExpr | null;
+      /** Correlated subqueries the residual reads, run for each candidate pair before it. */
+      readonly residualSubqueries?: readonly SubqueryPlan[];
     };

@@ -113,6 +113,12 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
     case 'alter-owner':
       yield* host.alterOwner(stmt);
       return;
+    case 'create-extension':
+      // Their functions are built in (uuid_generate_v4, gen_random_uuid, DO blocks' subset).
+      if (!['uuid-ossp', 'pgcrypto', 'plpgsql'].includes(stmt.name)) throw sqlError('0A000', `extension "${stmt.name}" is not available in Tessera`, { hint: 'uuid-ossp, pgcrypto and plpgsql are built in.' });
+      if (!stmt.ifNotExists) yield { kind: 'notice', notice: { severity: 'NOTICE', code: '00000', message: `extension "${stmt.name}" is built in` } };
+      yield { kind: 'command-complete', tag: 'CREATE EXTENSION' };
+      return;
     case 'lock': {
       // ACCESS SHARE is what pg_dump takes to keep DDL away while it reads. Accepted without
       // blocking concurrent DDL (a known gap: docs/catalog.md); other modes are 0A000.
