@@ -135,6 +135,9 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
     columns: columns('schemaname name, tablename name, indexname name, tablespace name, indexdef text'),
     rows: indexViewRows,
   },
+  // Row-level security policies do not exist in Tessera: empty (drizzle-kit reads them).
+  emptyTable(PG, 'pg_policy', 3256, 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual pg_node_tree, polwithcheck pg_node_tree'),
+  emptyTable(PG, 'pg_policies', 12080, 'schemaname name, tablename name, policyname name, permissive text, roles name[], cmd text, qual text, with_check text', 'v'),
   emptyTable(PG, 'pg_views', 12007, 'schemaname name, viewname name, viewowner name, definition text', 'v'),
   emptyTable(PG, 'pg_matviews', 12008, 'schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text', 'v'),
   {

@@ -11,7 +11,7 @@ import { parseInterval, type Interval } from './interval.ts';
 import { Jsonb, parseJson } from './jsonb.ts';
 import { Numeric } from './numeric.ts';
 import { quoteArrayElement, splitArrayText, SqlArray } from './sql-array.ts';
-import { typeDisplayName, type OidAlias, type SqlType, type Value } from './types.ts';
+import { resolveTypeName, typeDisplayName, typeOid, type OidAlias, type SqlType, type Value } from './types.ts';
 
 /** Session settings that change how values read and print. */
 export interface FormatContext {
@@ -245,6 +245,19 @@ function parseOid(reg: OidAlias, text: string, ctx: FormatContext): bigint {
   }
   if (reg === 'oid') throw sqlError('22P02', `invalid input syntax for type oid: "${text}"`);
   if (t === '-') return 0n;
-  if (ctx.objectNames === undefined) throw sqlError('0A000', `${reg} input needs the catalog`);
+  if (ctx.objectNames === undefined) {
+    // Built-in type names need no catalog ('{int,int8}'::regtype[] folded while binding).
+    if (reg === 'regtype') {
+      const builtin = (() => {
+        try {
+          return typeOid(resolveTypeName({ name: t.toLowerCase().replace(/^pg_catalog\./, ''), mods: [], isArray: false, pos: -1 }));
+        } catch {
+          return null;
+        }
+      })();
+      if (builtin !== null) return BigInt(builtin);
+    }
+    throw sqlError('0A000', `${reg} input needs the catalog`);
+  }
   return ctx.objectNames.oidOf(reg, t);
 }
