@@ -104,8 +104,10 @@ function convertColumnRef(body: JsonObject, pos: number): Expr {
     return type === 'String' ? (str(b['sval']) ?? '') : null;
   });
   const last = parts[parts.length - 1];
-  if (parts.length > 2) return { kind: 'unsupported-expr', what: 'qualified column names with a schema', pos };
-  const table = parts.length === 2 ? (parts[0] ?? null) : null;
+  // schema.table.column (as Prisma writes them) names the column through its table; the
+  // schema must be the table's, which the FROM item already fixed.
+  if (parts.length > 3) return { kind: 'unsupported-expr', what: 'column names qualified with a database', pos };
+  const table = parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null;
   if (last === null || last === undefined) return { kind: 'star', table, pos };
   return { kind: 'column', table, name: last, pos };
 }
