@@ -89,13 +89,15 @@ export async function createTable(stmt: Extract<Statement, { kind: 'create-table
     }
   }
   const id = await ctx.catalog.allocateId(ctx.txn);
-  const primaryIndex: IndexDesc = { id: PRIMARY_INDEX_ID, name: `${name}_pkey`, unique: true, columnIds: pkIds, directions: pkIds.map(() => 'asc') };
+  // CONSTRAINT name PRIMARY KEY (...) names the key (and its index); otherwise table_pkey.
+  const pkConstraintName = stmt.constraints.flatMap((c) => (c.kind === 'primary-key' && c.name !== null ? [c.name] : []))[0];
+  const primaryIndex: IndexDesc = { id: PRIMARY_INDEX_ID, name: pkConstraintName ?? `${name}_pkey`, unique: true, columnIds: pkIds, directions: pkIds.map(() => 'asc') };
   const uniques = [
     ...stmt.columns.filter((c) => c.unique).map((c) => [c.name]),
     ...stmt.constraints.filter((c) => c.kind === 'unique').map((c) => c.columns),
   ];
   const uniqueNames = [...stmt.columns.filter((c) => c.unique).map(() => null), ...stmt.constraints.flatMap((c) => (c.kind === 'unique' ? [c.name] : []))];
-  const used = new Set<string>([`${name}_pkey`]);
+  const used = new Set<string>([primaryIndex.name]);
   const indexes: IndexDesc[] = uniques.map((cols, i) => ({
     id: PRIMARY_INDEX_ID + 1 + i,
     name: uniqueNames[i] ?? chooseName(`${name}_${cols.join('_')}_key`, used),

@@ -47,7 +47,7 @@ export function planUpsert(clause: OnConflictClause, table: TableDesc, alias: st
     if (clause.action === 'update') throw sqlError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', positionOf(clause.pos));
     arbiters = all;
   } else if (target.kind === 'constraint') {
-    const found = all.find((i) => constraintNameOf(table, i) === target.name);
+    const found = all.find((i) => i.name === target.name);
     if (found === undefined) throw sqlError('42704', `constraint "${target.name}" for table "${table.name}" does not exist`);
     arbiters = [found];
   } else {
@@ -73,9 +73,6 @@ export function planUpsert(clause: OnConflictClause, table: TableDesc, alias: st
   return { arbiters, action: 'update', set, where };
 }
 
-function constraintNameOf(table: TableDesc, index: IndexDesc): string {
-  return index.id === table.primaryIndex.id ? `${table.name}_pkey` : index.name;
-}
 
 /** The existing row an arbiter index holds for `row`'s key, or null. */
 async function conflictingRow(table: TableDesc, arbiters: readonly IndexDesc[], row: readonly Value[], ctx: ExecContext): Promise<Row | null> {

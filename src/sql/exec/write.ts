@@ -38,9 +38,6 @@ export class UniqueWrites {
   }
 }
 
-export function constraintName(table: TableDesc, index: IndexDesc): string {
-  return index.id === table.primaryIndex.id ? `${table.name}_pkey` : index.name;
-}
 
 function keyDetail(table: TableDesc, index: IndexDesc, row: readonly Value[], fmt: FormatContext): string {
   const layout = layoutOf(table);
@@ -67,7 +64,7 @@ export function insertRow(txn: Txn, table: TableDesc, row: readonly Value[], uni
   const layout = layoutOf(table);
   const key = layout.primaryKey(row);
   txn.insert(key, layout.encodeRow(row));
-  uniques.add({ key, constraint: constraintName(table, table.primaryIndex), detail: keyDetail(table, table.primaryIndex, row, fmt) });
+  uniques.add({ key, constraint: table.primaryIndex.name, detail: keyDetail(table, table.primaryIndex, row, fmt) });
   for (const index of table.indexes) writeIndexEntry(txn, table, index, row, uniques, fmt);
 }
 

@@ -9,7 +9,7 @@ import { Jsonb } from '../types/jsonb.ts';
 import { jsonbChild } from '../types/json-ops.ts';
 import { SqlArray } from '../types/sql-array.ts';
 import { formatValue } from '../types/text-io.ts';
-import { arrayOf, isIntegerType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { arrayLowerBound, arrayOf, isIntegerType, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import type { Binder } from './bind-expr.ts';
 import { call, columnRef, constant, operatorError, strictCall } from './bind-helpers.ts';
 import { compareValues, type BoundExpr, type CompareOp, type EvalContext, type SubqueryPlan } from './bound.ts';
@@ -49,17 +49,19 @@ export function bindSubscript(arg: BoundExpr, lower: BoundExpr | null, upper: Bo
   if (arg.type.kind !== 'array') throw sqlError('42804', `cannot subscript type ${typeDisplayName(arg.type)} because it does not support subscripting`, positionOf(pos));
   const type = arg.type;
   const hi = upper === null ? null : binder.coerce(upper, T.int4, pos);
+  const base = arrayLowerBound(type);
   if (!slice) {
-    return strictCall('[]', type.element, [arg, hi!], (a, i) => items(a)[Number(i as bigint) - 1] ?? null);
+    return strictCall('[]', type.element, [arg, hi!], (a, i) => items(a)[Number(i as bigint) - base] ?? null);
   }
+  // A slice is an ordinary array (lower bound 1), also a vector's slice.
   const lo = lower === null ? null : binder.coerce(lower, T.int4, pos);
-  return call('[:]', type, [arg, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])], (row, ctx) => {
+  return call('[:]', arrayOf(type.element), [arg, ...(lo === null ? [] : [lo]), ...(hi === null ? [] : [hi])], (row, ctx) => {
     const a = arg.eval(row, ctx);
-    const l = lo === null ? 1n : lo.eval(row, ctx);
-    const h = hi === null ? BigInt(a === null ? 0 : items(a).length) : hi.eval(row, ctx);
+    const l = lo === null ? BigInt(base) : lo.eval(row, ctx);
+    const h = hi === null ? BigInt(a === null ? 0 : items(a).length - 1 + base) : hi.eval(row, ctx);
     if (a === null || l === null || h === null) return null;
-    const from = Math.max(Number(l as bigint), 1);
-    return new SqlArray(items(a).slice(from - 1, Math.max(Number(h as bigint), from - 1)));
+    const from = Math.max(Number(l as bigint) - base, 0);
+    return new SqlArray(items(a).slice(from, Math.max(Number(h as bigint) - base + 1, from)));
   });
 }
 
@@ -67,9 +69,6 @@ export function bindSubscript(arg: BoundExpr, lower: BoundExpr | null, upper: Bo
 export function bindArrayComparison(mode: 'any' | 'all', op: BinaryOp, left: BoundExpr, right: BoundExpr, pos: number, binder: Binder): BoundExpr {
   let arr = right;
   if (arr.type.kind === 'unknown') arr = binder.coerce(arr, arrayOf(left.type.kind === 'unknown' ? T.text : left.type), pos);
-  // The catalog's int2vector/oidvector columns (indkey, partclass...) are space-separated text
-  // here; as the right side of ANY/ALL they are the arrays they stand for.
-  if (arr.type.kind === 'text' && (isIntegerType(left.type) || left.type.kind === 'oid')) arr = vectorAsArray(arr, left.type);
   if (arr.type.kind !== 'array') throw sqlError('42809', `op ANY/ALL (array) requires array on right side`, positionOf(pos));
   if (!['=', '<>', '<', '<=', '>', '>='].includes(op)) throw operatorError(op, left.type, arr.type.element, pos);
   const test = binder.compare(op as CompareOp, columnRef(0, left.type, 'x'), columnRef(1, arr.type.element, 'y'), pos);
@@ -85,13 +84,6 @@ export function bindArrayComparison(mode: 'any' | 'all', op: BinaryOp, left: Bou
       else if (r === !all) return !all;
     }
     return sawNull ? null : all;
-  });
-}
-
-function vectorAsArray(vector: BoundExpr, element: SqlType): BoundExpr {
-  return strictCall('vector', arrayOf(element), [vector], (v) => {
-    const parts = (v as string).trim() === '' ? [] : (v as string).trim().split(/\s+/);
-    return new SqlArray(parts.map((p) => (/^-?\d+$/.test(p) ? BigInt(p) : null)));
   });
 }
 
@@ -174,10 +166,12 @@ export function bindArrayFunction(name: string, args: readonly BoundExpr[], bind
   switch (name) {
     case 'array_length': case 'array_lower': case 'array_upper': {
       need(2);
-      return strictCall(name, T.int4, [arrayArg(0), int4(1)], (a, d) => {
+      const arr = arrayArg(0);
+      const base = arrayLowerBound(arr.type);
+      return strictCall(name, T.int4, [arr, int4(1)], (a, d) => {
         const n = items(a).length;
         if (d !== 1n || n === 0) return null;
-        return BigInt(name === 'array_lower' ? 1 : n);
+        return BigInt(name === 'array_lower' ? base : name === 'array_upper' ? n - 1 + base : n);
       });
     }
     case 'cardinality':
@@ -251,7 +245,8 @@ export function bindArrayFunction(name: string, args: readonly BoundExpr[], bind
     case 'array_dims': {
       need(1);
       const arr = arrayArg(0);
-      return strictCall(name, T.text, [arr], (a) => (items(a).length === 0 ? null : `[1:${items(a).length}]`));
+      const base = arrayLowerBound(arr.type);
+      return strictCall(name, T.text, [arr], (a) => (items(a).length === 0 ? null : `[${base}:${items(a).length - 1 + base}]`));
     }
     case 'array_fill': {
       if (args.length !== 2) throw noFunction(name, args, pos);

@@ -11,7 +11,7 @@ import { sqlError } from '../sql-error.ts';
 import { JsonArray, jsonAsText, Jsonb, JsonObject, jsonRawChildren, type JsonNode } from '../types/jsonb.ts';
 import { jsonRawAsText } from '../types/json-ops.ts';
 import { SqlArray } from '../types/sql-array.ts';
-import { arrayOf, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
+import { arrayLowerBound, arrayOf, positionOf, T, typeDisplayName, type SqlType, type Value } from '../types/types.ts';
 import { splitByRegex } from './functions-string.ts';
 import { compileRegex, parseRegexFlags } from './regex.ts';
 import type { Binder } from './bind-expr.ts';
@@ -29,7 +29,7 @@ export interface SetReturningCall {
 const names = new Set([
   'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'jsonb_object_keys',
   'json_array_elements', 'json_array_elements_text', 'json_each', 'json_each_text', 'json_object_keys',
-  'regexp_matches', 'regexp_split_to_table',
+  'regexp_matches', 'regexp_split_to_table', 'generate_subscripts',
 ]);
 
 export function isSetReturningFunction(name: string): boolean {
@@ -48,6 +48,7 @@ export function bindSetReturning(name: string, args: readonly BoundExpr[], binde
   if (!names.has(name)) return null;
   if (name.startsWith('regexp_')) return bindRegexSet(name, args, binder, pos);
   if (name === 'unnest' && args.length > 1) return bindUnnestMany(args, pos);
+  if (name === 'generate_subscripts') return bindGenerateSubscripts(args, binder, pos);
   const a = args[0];
   if (args.length !== 1 || a === undefined) throw noFunction(name, args, pos);
   if (name === 'unnest') {
@@ -79,6 +80,53 @@ function bindUnnestMany(args: readonly BoundExpr[], pos: number): SetReturningCa
       const lists = values.map((v) => (v === null ? [] : (v as SqlArray).items));
       const n = Math.max(0, ...lists.map((l) => l.length));
       return Array.from({ length: n }, (_v, i) => lists.map((l) => l[i] ?? null));
+    },
+  };
+}
+
+/**
+ * ROWS FROM (f(...), g(...), ...), and several set-returning calls in one select list: the
+ * calls' results side by side, row i of each, the shorter results padded with NULLs.
+ */
+export function zipSetReturning(calls: readonly SetReturningCall[]): SetReturningCall {
+  const widths = calls.map((c) => c.args.length);
+  return {
+    columns: calls.flatMap((c) => c.columns),
+    args: calls.flatMap((c) => c.args),
+    rows: (values) => {
+      let at = 0;
+      const results = calls.map((c, i) => {
+        const rows = c.rows(values.slice(at, at + widths[i]!));
+        at += widths[i]!;
+        return rows;
+      });
+      const n = Math.max(0, ...results.map((r) => r.length));
+      return Array.from({ length: n }, (_v, i) => results.flatMap((r, k) => r[i] ?? calls[k]!.columns.map(() => null)));
+    },
+  };
+}
+
+/** A scalar call in ROWS FROM: one row of its value. */
+export function scalarAsSetReturning(name: string, value: BoundExpr): SetReturningCall {
+  return { columns: [{ name, type: value.type }], args: [value], rows: ([v]) => [[v ?? null]] };
+}
+
+/**
+ * generate_subscripts(array, dim [, reverse]): the valid subscripts of the dimension, from
+ * the array's lower bound (0 for int2vector/oidvector, as drizzle-kit's index query relies on).
+ */
+function bindGenerateSubscripts(args: readonly BoundExpr[], binder: Binder, pos: number): SetReturningCall {
+  const arr = args[0];
+  if (args.length < 2 || args.length > 3 || arr === undefined || arr.type.kind !== 'array') throw noFunction('generate_subscripts', args, pos);
+  const base = arrayLowerBound(arr.type);
+  const typed = [arr, binder.coerce(args[1]!, T.int4, pos), ...(args[2] === undefined ? [] : [binder.coerce(args[2], T.bool, pos)])];
+  return {
+    columns: [{ name: 'generate_subscripts', type: T.int4 }],
+    args: typed,
+    rows: ([a, dim, reverse]) => {
+      if (a === null || a === undefined || dim !== 1n) return [];
+      const subscripts = (a as SqlArray).items.map((_x, i): Value[] => [BigInt(i + base)]);
+      return reverse === true ? subscripts.reverse() : subscripts;
     },
   };
 }

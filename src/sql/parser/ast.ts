@@ -159,7 +159,16 @@ export type FromItem =
   /** A derived table: (SELECT ...) AS alias [(column aliases)]. */
   | { readonly kind: 'subquery'; readonly select: SelectStmt; readonly alias: string; readonly columnAliases: readonly string[]; readonly pos: number; readonly lateral?: boolean }
   /** A function in FROM (generate_series; a scalar function is one row): implicitly LATERAL, as in PostgreSQL. */
-  | { readonly kind: 'function'; readonly call: Expr; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly pos: number; readonly ordinality?: boolean }
+  | {
+      readonly kind: 'function';
+      readonly call: Expr;
+      readonly alias: string | null;
+      readonly columnAliases: readonly string[];
+      readonly pos: number;
+      readonly ordinality?: boolean;
+      /** ROWS FROM (f(...), g(...), ...): every call, run in lockstep (`call` is the first). */
+      readonly rowsFrom?: readonly Expr[];
+    }
   | {
       readonly kind: 'join';
       readonly joinType: JoinType;

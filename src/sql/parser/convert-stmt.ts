@@ -237,15 +237,18 @@ function convertFromItem(node: unknown): FromItem | Extract<Statement, { kind: '
 
 function convertRangeFunction(body: JsonObject): FromItem | Unsupported {
   const functions = list(body['functions']);
-  if (functions.length !== 1 || body['is_rowsfrom'] === true || body['coldeflist'] !== undefined) {
-    return { kind: 'unsupported', what: 'ROWS FROM and column definition lists', pos: location(body) };
+  if (functions.length === 0 || body['coldeflist'] !== undefined) return { kind: 'unsupported', what: 'column definition lists', pos: location(body) };
+  const calls: Expr[] = [];
+  for (const f of functions) {
+    const items = list(unwrap(f).body['items']);
+    if (items[1] !== undefined && Object.keys(obj(items[1])).length > 0) return { kind: 'unsupported', what: 'column definition lists', pos: location(body) };
+    calls.push(convertExpr(items[0]));
   }
-  const items = list(unwrap(functions[0]).body['items']);
-  if (items[1] !== undefined && Object.keys(obj(items[1])).length > 0) return { kind: 'unsupported', what: 'column definition lists', pos: location(body) };
-  const call = convertExpr(items[0]);
+  const call = calls[0]!;
   const alias = obj(body['alias']);
   const item = { kind: 'function' as const, call, alias: str(alias['aliasname']), columnAliases: stringList(alias['colnames']), pos: call.pos };
-  return body['ordinality'] === true ? { ...item, ordinality: true } : item;
+  const rowsFrom = body['is_rowsfrom'] === true && calls.length > 1 ? { rowsFrom: calls } : {};
+  return body['ordinality'] === true ? { ...item, ...rowsFrom, ordinality: true } : { ...item, ...rowsFrom };
 }
 
 /** The strictest wait policy of the locking clauses (NOWAIT, then SKIP LOCKED), or null. */

@@ -7,7 +7,7 @@
 import type { EvalContext } from '../expr/bound.ts';
 import { Numeric } from '../types/numeric.ts';
 import { SqlArray } from '../types/sql-array.ts';
-import { arrayOf, T, type SqlType, type Value } from '../types/types.ts';
+import { arrayOf, T, vectorType, type SqlType, type Value } from '../types/types.ts';
 import type { CatalogSnapshot } from './snapshot.ts';
 
 export interface VirtualColumn {
@@ -35,14 +35,14 @@ export interface VirtualTableDef {
 
 /**
  * Column types as written in the specs. PostgreSQL's name and "char" read as text; arrays
- * are arrays; the vector types (int2vector, oidvector: zero-based, space-separated) are
- * their text form.
+ * are arrays, and so are the vector types (int2vector, oidvector: zero-based subscripts,
+ * space-separated text).
  */
 const specTypes: Readonly<Record<string, SqlType>> = {
   oid: T.oid, name: { kind: 'text', alias: 'name' }, text: T.text, char: T.text, bool: T.bool, int2: T.int2, int4: T.int4, int8: T.int8,
   float4: T.float4, float8: T.float8, numeric: T.numeric, timestamptz: T.timestamptz, xid: T.int8,
   regproc: { kind: 'oid', reg: 'regproc' }, regclass: T.regclass, regtype: { kind: 'oid', reg: 'regtype' },
-  int2vector: T.text, oidvector: T.text, anyarray: T.text, pg_node_tree: T.text, aclitem: T.text,
+  int2vector: vectorType('int2vector'), oidvector: vectorType('oidvector'), anyarray: T.text, pg_node_tree: T.text, aclitem: T.text,
   'text[]': arrayOf(T.text), 'oid[]': arrayOf(T.oid), 'int2[]': arrayOf(T.int2), 'char[]': arrayOf(T.text), 'name[]': arrayOf({ kind: 'text', alias: 'name' }),
   'aclitem[]': arrayOf(T.text), 'float4[]': arrayOf(T.float4),
 };

@@ -57,8 +57,16 @@ function columnRows(snap: CatalogSnapshot): RowObject[] {
     column_default: c.defaultExpr === null || c.identity !== undefined ? null : deparseDefault(c.defaultExpr, c.type), is_nullable: c.nullable ? 'YES' : 'NO', data_type: dataType(c.type),
     ...numericFacts(c.type), udt_catalog: db, ...udtOf(snap, c.type),
     dtd_identifier: String(i + 1), is_self_referencing: 'NO', is_identity: c.identity === undefined ? 'NO' : 'YES',
-    identity_generation: c.identity === 'always' ? 'ALWAYS' : c.identity === 'by-default' ? 'BY DEFAULT' : null, identity_cycle: 'NO', is_generated: 'NEVER', is_updatable: 'YES',
+    identity_generation: c.identity === 'always' ? 'ALWAYS' : c.identity === 'by-default' ? 'BY DEFAULT' : null, is_generated: 'NEVER', is_updatable: 'YES',
+    ...(c.identity === undefined ? { identity_cycle: 'NO' } : identityFacts(snap, t, c)),
   })));
+}
+
+/** An identity column's sequence options, as the identity_* columns show them. */
+function identityFacts(snap: CatalogSnapshot, t: TableDesc, c: ColumnDesc): RowObject {
+  const seq = snap.sequences.find((q) => q.ownedBy?.tableId === t.id && q.ownedBy.columnId === c.id);
+  if (seq === undefined) return { identity_cycle: 'NO' };
+  return { identity_start: seq.start, identity_increment: seq.increment, identity_maximum: seq.maxValue, identity_minimum: seq.minValue, identity_cycle: seq.cycle ? 'YES' : 'NO' };
 }
 
 /** PRIMARY KEY and UNIQUE constraints with their columns. */

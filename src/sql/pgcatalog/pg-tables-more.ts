@@ -9,6 +9,7 @@ import { columns, emptyTable, type RowObject, type VirtualTableDef } from './col
 import { indexDef } from './deparse.ts';
 import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
+import { opclassRows } from './opclasses.ts';
 import { enumRows, namespaceDependRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
@@ -30,6 +31,14 @@ function indexViewRows(snap: CatalogSnapshot): RowObject[] {
     const schemaname = schemaName(snap, t.schemaId);
     return { schemaname, tablename: t.name, indexname: i.name, indexdef: indexDef(t, schemaname, i, false) };
   }));
+}
+
+/** pg_stat_user_indexes: every index of a user table; the usage counters are not kept (0). */
+function indexStatRows(snap: CatalogSnapshot): RowObject[] {
+  return snap.tables.flatMap((t) => indexesOf(t).map((i) => ({
+    relid: descriptorOid(t.id), indexrelid: indexOid(t.id, i.id), schemaname: schemaName(snap, t.schemaId), relname: t.name, indexrelname: i.name,
+    idx_scan: 0, idx_tup_read: 0, idx_tup_fetch: 0,
+  })));
 }
 
 const PG_CLASS = 1259;
@@ -92,7 +101,7 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
     schema: PG, name: 'pg_proc', oid: 1255, relkind: 'r',
     columns: columns('oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prosupport regproc, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], proargdefaults pg_node_tree, protrftypes oid[], prosrc text, probin text, prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]'),
     rows: () => [],
-    fixedRows: () => BUILTIN_PROCS.map((p) => ({ oid: p.oid, proname: p.name, pronamespace: PG_CATALOG_NAMESPACE_OID, proowner: SUPERUSER_OID, prolang: 12, procost: 1, prorows: 0, provariadic: 0, prosupport: 0, prokind: p.kind, prosecdef: false, proleakproof: false, proisstrict: true, proretset: false, provolatile: 'v', proparallel: 's', pronargs: p.args.length, pronargdefaults: 0, prorettype: p.result, proargtypes: p.args.join(' '), prosrc: p.name })),
+    fixedRows: () => BUILTIN_PROCS.map((p) => ({ oid: p.oid, proname: p.name, pronamespace: PG_CATALOG_NAMESPACE_OID, proowner: SUPERUSER_OID, prolang: 12, procost: 1, prorows: 0, provariadic: 0, prosupport: 0, prokind: p.kind, prosecdef: false, proleakproof: false, proisstrict: true, proretset: false, provolatile: 'v', proparallel: 's', pronargs: p.args.length, pronargdefaults: 0, prorettype: p.result, proargtypes: p.args, prosrc: p.name })),
   },
   {
     schema: PG, name: 'pg_am', oid: 2601, relkind: 'r',
@@ -190,7 +199,12 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_cast', 2605, 'oid oid, castsource oid, casttarget oid, castfunc oid, castcontext char, castmethod char'),
   emptyTable(PG, 'pg_conversion', 2607, 'oid oid, conname name, connamespace oid, conowner oid, conforencoding int4, contoencoding int4, conproc regproc, condefault bool'),
   emptyTable(PG, 'pg_transform', 3576, 'oid oid, trftype oid, trflang oid, trffromsql regproc, trftosql regproc'),
-  emptyTable(PG, 'pg_opclass', 2616, 'oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid'),
+  {
+    schema: PG, name: 'pg_opclass', oid: 2616, relkind: 'r',
+    columns: columns('oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid'),
+    rows: () => [],
+    fixedRows: opclassRows,
+  },
   emptyTable(PG, 'pg_operator', 2617, 'oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode regproc, oprrest regproc, oprjoin regproc'),
   emptyTable(PG, 'pg_aggregate', 2600, 'aggfnoid regproc, aggkind char, aggnumdirectargs int2, aggtransfn regproc, aggfinalfn regproc'),
   emptyTable(PG, 'pg_largeobject_metadata', 2995, 'oid oid, lomowner oid, lomacl aclitem[]'),
@@ -214,5 +228,10 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_statio_all_tables', 12015, 'relid oid, schemaname name, relname name, heap_blks_read int8, heap_blks_hit int8, idx_blks_read int8, idx_blks_hit int8, toast_blks_read int8, toast_blks_hit int8, tidx_blks_read int8, tidx_blks_hit int8', 'v'),
   emptyTable(PG, 'pg_stat_all_tables', 12016, 'relid oid, schemaname name, relname name, seq_scan int8, seq_tup_read int8, idx_scan int8, idx_tup_fetch int8, n_tup_ins int8, n_tup_upd int8, n_tup_del int8, n_live_tup int8, n_dead_tup int8', 'v'),
   emptyTable(PG, 'pg_locks', 12010, 'locktype text, database oid, relation oid, page int4, tuple int2, virtualxid text, transactionid xid, classid oid, objid oid, objsubid int2, virtualtransaction text, pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz', 'v'),
+  ...['pg_stat_user_indexes', 'pg_stat_all_indexes'].map((name, n): VirtualTableDef => ({
+    schema: PG, name, oid: 12017 + n, relkind: 'v',
+    columns: columns('relid oid, indexrelid oid, schemaname name, relname name, indexrelname name, idx_scan int8, last_idx_scan timestamptz, idx_tup_read int8, idx_tup_fetch int8'),
+    rows: indexStatRows,
+  })),
   emptyTable(PG, 'pg_stat_user_tables', 12011, 'relid oid, schemaname name, relname name, seq_scan int8, seq_tup_read int8, idx_scan int8, idx_tup_fetch int8, n_tup_ins int8, n_tup_upd int8, n_tup_del int8, n_live_tup int8, n_dead_tup int8', 'v'),
 ];

@@ -4,13 +4,14 @@
  * PostgreSQL 15; values Tessera has no notion of take PostgreSQL's defaults.
  */
 import type { ForeignKeyDesc, TableDesc } from '../catalog/descriptors.ts';
-import { typeMod, typeOid, typeSize } from '../types/types.ts';
+import { T, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import { BUILTIN_TYPES } from './builtin-types.ts';
 import { columns, type RowObject, type VirtualTableDef } from './columns.ts';
 import { deparseDefault, deparseExpr, type DeparseNames } from './deparse.ts';
 import { quoteIdent } from './names.ts';
 import { attrdefOid, BTREE_AM_OID, CHECK_CONSTRAINT_SLOT, constraintOid, FOREIGN_KEY_CONSTRAINT_SLOT, DEFAULT_COLLATION_OID, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, SUPERUSER_OID } from './oids.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
+import { defaultOpclassOid } from './opclasses.ts';
 import { VIRTUAL_RELATIONS } from './registry.ts';
 import { enumTypeRows, sequenceClassRows } from './pg-tables-types.ts';
 
@@ -47,7 +48,7 @@ function attributeRows(snap: CatalogSnapshot): RowObject[] {
   for (const t of snap.tables) {
     visibleColumns(t).forEach((c, i) => {
       const len = typeSize(c.type);
-      const collatable = c.type.kind === 'text' || c.type.kind === 'varchar' || c.type.kind === 'bpchar';
+      const collatable = isCollatable(c.type);
       out.push({ attrelid: descriptorOid(t.id), attname: c.name, atttypid: typeOid(c.type), attlen: len, attnum: i + 1, atttypmod: typeMod(c.type), attbyval: len > 0 && len <= 8, attstorage: len === -1 ? 'x' : 'p', attnotnull: !c.nullable, atthasdef: c.defaultExpr !== null && c.identity === undefined, attidentity: c.identity === 'always' ? 'a' : c.identity === 'by-default' ? 'd' : '', attcollation: collatable ? DEFAULT_COLLATION_OID : 0 });
     });
     for (const idx of indexesOf(t)) {
@@ -60,11 +61,15 @@ function attributeRows(snap: CatalogSnapshot): RowObject[] {
   return out;
 }
 
+function isCollatable(type: SqlType): boolean {
+  return type.kind === 'varchar' || type.kind === 'bpchar' || (type.kind === 'text' && type.alias === undefined);
+}
+
 function virtualAttributeRows(): RowObject[] {
   return VIRTUAL_RELATIONS.flatMap((v) => v.columns.map((c, i) => ({ attrelid: v.oid, attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: -1, attnotnull: false, atthasdef: false, attcollation: 0 })));
 }
 
-/** Column position (attnum) of each key column of an index, as PostgreSQL's int2vector text. */
+/** Column position (attnum) of each key column of an index (indkey, conkey). */
 function attnums(t: TableDesc, ids: readonly number[]): number[] {
   const cols = visibleColumns(t);
   return ids.map((id) => cols.findIndex((c) => c.id === id) + 1);
@@ -73,12 +78,13 @@ function attnums(t: TableDesc, ids: readonly number[]): number[] {
 function indexRows(snap: CatalogSnapshot): RowObject[] {
   return snap.tables.flatMap((t) => indexesOf(t).map((i): RowObject => {
     const keys = attnums(t, i.columnIds);
+    const types = i.columnIds.map((id) => t.columns.find((c) => c.id === id)?.type ?? T.unknown);
     const primary = i.id === t.primaryIndex.id;
     return {
       indexrelid: indexOid(t.id, i.id), indrelid: descriptorOid(t.id), indnatts: keys.length, indnkeyatts: keys.length, indisunique: i.unique,
       indnullsnotdistinct: false, indisprimary: primary, indisexclusion: false, indimmediate: true, indisclustered: false, indisvalid: true,
-      indcheckxmin: false, indisready: true, indislive: true, indisreplident: false, indkey: keys.join(' '),
-      indcollation: keys.map(() => '0').join(' '), indclass: keys.map(() => '1978').join(' '), indoption: i.directions.map((d) => (d === 'desc' ? '3' : '0')).join(' '),
+      indcheckxmin: false, indisready: true, indislive: true, indisreplident: false, indkey: keys,
+      indcollation: types.map((type) => (isCollatable(type) ? DEFAULT_COLLATION_OID : 0)), indclass: types.map(defaultOpclassOid), indoption: i.directions.map((d) => (d === 'desc' ? 3 : 0)),
     };
   }));
 }

@@ -15,7 +15,7 @@ import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
 import { planTableFunction, rowFunctionNames } from '../expr/table-functions.ts';
-import { mentionsTable, planFromFunction, planRecursiveCte, planSequenceRelation, worktableQuery } from './plan-sources.ts';
+import { mentionsTable, planFromFunction, planRecursiveCte, planRowsFrom, planSequenceRelation, worktableQuery } from './plan-sources.ts';
 import { sqlError } from '../sql-error.ts';
 
 export interface PlannedFrom {
@@ -73,6 +73,10 @@ export function planFrom(
     if (item.kind === 'function' && item.call.kind === 'func' && rowFunctionNames.has(item.call.name)) {
       const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality === true, binder);
       return leafPlan({ table, alias: item.alias ?? item.call.name, nullable });
+    }
+    if (item.kind === 'function' && item.rowsFrom !== undefined) {
+      const calls = item.rowsFrom;
+      return lateral(leftScope, () => planRowsFrom(calls, item.columnAliases, item.ordinality === true, binder), item.alias ?? 'rows from', []);
     }
     if (item.kind === 'function') {
       const name = item.call.kind === 'func' ? item.call.name : 'function';

@@ -105,7 +105,7 @@ function planSelectBody(stmt: SelectStmt, binder: Binder, resolver: TableResolve
 /** Set-returning functions of one column, which a select list may call. */
 const selectListSetReturning: ReadonlySet<string> = new Set([
   'generate_series', 'unnest', 'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text',
-  'jsonb_object_keys', 'json_object_keys', 'regexp_matches', 'regexp_split_to_table',
+  'jsonb_object_keys', 'json_object_keys', 'regexp_matches', 'regexp_split_to_table', 'generate_subscripts',
 ]);
 
 /**
@@ -128,12 +128,13 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
   if (found.length === 0 || stmt.groupBy.length > 0 || stmt.groupingSets !== undefined || stmt.having !== null) return null;
   if (stmt.items.some((i) => containsAggregate(i.expr))) return null;
   const calls = found as Extract<Expr, { kind: 'func' }>[];
-  // Several unnest(array) calls run in lockstep (PostgreSQL's rule): one unnest of all the arrays.
-  const zipped = calls.length > 1 && calls.every((c) => c.name === 'unnest' && c.args.length === 1);
-  if (calls.length > 1 && !zipped) return null;
-  const call: Expr = zipped ? { ...calls[0]!, args: calls.map((c) => c.args[0]!) } : calls[0]!;
+  // Several calls run in lockstep (PostgreSQL 10's rule), as ROWS FROM (f(...), g(...)) does;
+  // a call nested in another's arguments is not supported.
+  const zipped = calls.length > 1;
+  if (zipped && calls.some((c) => calls.some((d) => d !== c && containsNode(d.args, c)))) return null;
+  const call: Expr = calls[0]!;
   const alias = '\u0000srf';
-  const names = zipped ? calls.map((_c, i) => `unnest ${i}`) : [calls[0]!.name];
+  const names = calls.map((c, i) => (zipped ? `${c.name} ${i}` : c.name));
   const refs = new Map<unknown, Expr>(calls.map((c, i) => [c, { kind: 'column', table: alias, name: names[i]!, pos: c.pos }]));
   const replace = (v: unknown): unknown => {
     const ref = refs.get(v);
@@ -144,10 +145,17 @@ function setReturningItem(stmt: SelectStmt): SelectStmt | null {
   };
   return {
     ...stmt,
-    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: names, pos: call.pos }],
+    from: [...stmt.from, { kind: 'function', call, alias, columnAliases: names, pos: call.pos, ...(zipped ? { rowsFrom: calls } : {}) }],
     // An item that is the call itself keeps the function's name as its column name.
     items: stmt.items.map((i) => ({ ...i, expr: replace(i.expr) as Expr, alias: i.alias ?? (refs.has(i.expr) ? (i.expr as Extract<Expr, { kind: 'func' }>).name : null) })),
   };
+}
+
+/** Whether `target` (an AST node, by identity) occurs anywhere inside `v`. */
+function containsNode(v: unknown, target: unknown): boolean {
+  if (v === target) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => containsNode(x, target));
 }
 
 /** SELECT over joins: the join tree, WHERE above it, then the usual stages. */

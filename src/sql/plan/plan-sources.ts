@@ -12,7 +12,7 @@ import { commonType } from '../expr/casts.ts';
 import type { BoundExpr } from '../expr/bound.ts';
 import type { SequenceDesc } from '../catalog/descriptors.ts';
 import { SqlArray } from '../types/sql-array.ts';
-import { bindSetReturning } from '../expr/set-returning.ts';
+import { bindSetReturning, scalarAsSetReturning, zipSetReturning, type SetReturningCall } from '../expr/set-returning.ts';
 import { positionOf, T, typeDisplayName, typeMod, typeOid, typeSize, type SqlType } from '../types/types.ts';
 import type { PlanNode } from './plan.ts';
 import type { PlannedQuery } from './plan-select.ts';
@@ -81,6 +81,29 @@ export function planFromFunction(call: Expr, alias: string | null, columnAliases
   }
   const typed = args.map((a) => binder.coerce(a, t, call.pos));
   return { node: { kind: 'function-scan', name: 'generate_series', args: typed, ordinality }, ...withOrdinality([name], [t]), tables: [] };
+}
+
+/**
+ * ROWS FROM (f(...), g(...), ...) [WITH ORDINALITY]: the calls run in lockstep, each
+ * contributing its columns; a scalar call is one row. Column names: the alias's list, then
+ * each function's own (a one-column function's name).
+ */
+export function planRowsFrom(calls: readonly Expr[], columnAliases: readonly string[], ordinality: boolean, binder: Binder): PlannedQuery {
+  const parts = calls.map((call): SetReturningCall => {
+    if (call.kind !== 'func') throw sqlError('0A000', 'this expression in ROWS FROM is not supported', positionOf(call.pos));
+    if (call.name === 'generate_series') throw sqlError('0A000', 'generate_series beside other set-returning functions is not supported', positionOf(call.pos));
+    const args = call.args.map((a) => binder.bind(a, []));
+    const srf = bindSetReturning(call.name, args, binder, call.pos);
+    if (srf !== null) return srf;
+    const value = binder.bind(call, []);
+    return scalarAsSetReturning(call.name, value.type.kind === 'unknown' ? binder.coerce(value, T.text, call.pos) : value);
+  });
+  const zipped = zipSetReturning(parts);
+  const names = zipped.columns.map((c, i) => columnAliases[i] ?? c.name);
+  const types = zipped.columns.map((c) => c.type);
+  const allNames = ordinality ? [...names, columnAliases[names.length] ?? 'ordinality'] : names;
+  const allTypes = ordinality ? [...types, T.int8] : types;
+  return { node: { kind: 'srf-scan', name: 'rows from', call: zipped, ordinality }, columns: resultColumns(allNames, allTypes), types: allTypes, tables: [] };
 }
 
 /** How many FROM items of a SELECT (and its subqueries) are the unqualified table `name`. */

@@ -17,7 +17,7 @@ import { Interval } from '../types/interval.ts';
 import { Jsonb, parseJson } from '../types/jsonb.ts';
 import { Dec, Numeric } from '../types/numeric.ts';
 import { SqlArray } from '../types/sql-array.ts';
-import { typeDisplayName, typeOid, type SqlType, type Value } from '../types/types.ts';
+import { arrayLowerBound, typeDisplayName, typeOid, type SqlType, type Value } from '../types/types.ts';
 
 /** PostgreSQL's epoch (2000-01-01) relative to the Unix epoch, in days and microseconds. */
 const PG_EPOCH_DAYS = 10_957;
@@ -59,7 +59,7 @@ export function encodeBinary(type: SqlType, v: Exclude<Value, null>): Uint8Array
       b.writeInt32BE(i.months, 12);
       return b;
     }
-    case 'array': return encodeArray(type.element, v as SqlArray);
+    case 'array': return encodeArray(type.element, v as SqlArray, arrayLowerBound(type));
     default: return assertNever(type, 'type');
   }
 }
@@ -106,7 +106,7 @@ export function decodeBinary(type: SqlType, buf: Buffer, index: number): Value {
     case 'interval':
       expect(16);
       return new Interval(buf.readInt32BE(12), buf.readInt32BE(8), buf.readBigInt64BE(0));
-    case 'array': return decodeArray(type.element, buf, index);
+    case 'array': return decodeArray(type.element, buf, index, arrayLowerBound(type));
     default: return assertNever(type, 'type');
   }
 }
@@ -188,7 +188,7 @@ export function decodeNumeric(buf: Buffer, index: number): Numeric {
 }
 
 /** array_send for one dimension (lower bound 1); an empty array has no dimensions. */
-function encodeArray(element: SqlType, a: SqlArray): Uint8Array {
+function encodeArray(element: SqlType, a: SqlArray, lowerBound: number): Uint8Array {
   const hasNull = a.items.includes(null);
   const parts: Uint8Array[] = [];
   const header = Buffer.alloc(a.items.length === 0 ? 12 : 20);
@@ -197,7 +197,7 @@ function encodeArray(element: SqlType, a: SqlArray): Uint8Array {
   header.writeUInt32BE(typeOid(element), 8);
   if (a.items.length > 0) {
     header.writeInt32BE(a.items.length, 12);
-    header.writeInt32BE(1, 16);
+    header.writeInt32BE(lowerBound, 16);
   }
   parts.push(header);
   for (const item of a.items) {
@@ -215,7 +215,7 @@ function encodeArray(element: SqlType, a: SqlArray): Uint8Array {
 }
 
 /** array_recv: 22P03 for malformed bytes, 42804 for another element type, 0A000 beyond one dimension. */
-function decodeArray(element: SqlType, buf: Buffer, index: number): SqlArray {
+function decodeArray(element: SqlType, buf: Buffer, index: number, lowerBound: number): SqlArray {
   if (buf.length < 12) throw badFormat(index);
   const ndim = buf.readInt32BE(0);
   const oid = buf.readUInt32BE(8);
@@ -226,7 +226,7 @@ function decodeArray(element: SqlType, buf: Buffer, index: number): SqlArray {
   if (ndim !== 1) throw ndim < 0 ? badFormat(index) : sqlError('0A000', 'multidimensional arrays are not supported');
   if (buf.length < 20) throw badFormat(index);
   const count = buf.readInt32BE(12);
-  if (buf.readInt32BE(16) !== 1) throw sqlError('0A000', 'arrays with a lower bound other than 1 are not supported');
+  if (buf.readInt32BE(16) !== lowerBound) throw sqlError('0A000', `arrays with a lower bound other than ${lowerBound} are not supported`);
   const items: Value[] = [];
   let pos = 20;
   for (let i = 0; i < count; i++) {

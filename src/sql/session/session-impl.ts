@@ -174,6 +174,8 @@ export class SqlSession implements Session {
           continue;
         }
         const planned = this.checkFailedBlock(parsed.statement) ? null : this.plan(parsed.statement, []);
+        // A simple query carries no parameter values: $n in it is an error, not NULL.
+        if (planned !== null && planned.paramTypes.length > 0) throw sqlError('42P02', `there is no parameter $${planned.paramTypes.length}`);
         yield* this.runStatement(parsed.statement, planned, [], [], true, i === stmts.length - 1);
       }
       if (this.open !== null && !this.open.explicit) await this.finishImplicit(true);

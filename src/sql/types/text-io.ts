@@ -68,6 +68,7 @@ export function formatValue(type: SqlType, value: Value, ctx: FormatContext): st
       return type.labels[value as number] ?? '';
     case 'array': {
       const element = type.element;
+      if (type.vector !== undefined) return (value as SqlArray).items.map((v) => formatValue(element, v, ctx) ?? '').join(' ');
       const parts = (value as SqlArray).items.map((v) => (v === null ? 'NULL' : quoteArrayElement(formatValue(element, v, ctx) ?? '')));
       return `{${parts.join(',')}}`;
     }
@@ -146,11 +147,21 @@ export function parseValue(type: SqlType, text: string, ctx: FormatContext): Val
     }
     case 'array': {
       const element = type.element;
+      if (type.vector !== undefined) return parseVector(type.vector, element, text, ctx);
       return new SqlArray(splitArrayText(text, typeDisplayName(type)).map((t) => (t === null ? null : parseValue(element, t, ctx))));
     }
     default:
       return assertNever(type, 'type');
   }
+}
+
+/** int2vector/oidvector input: numbers separated by white space (PostgreSQL's int2vectorin). */
+function parseVector(name: string, element: SqlType, text: string, ctx: FormatContext): SqlArray {
+  const parts = text.trim() === '' ? [] : text.trim().split(/\s+/);
+  return new SqlArray(parts.map((p) => {
+    if (!/^[+-]?\d+$/.test(p)) throw sqlError('22P02', `invalid input syntax for type ${name}: "${text}"`);
+    return parseValue(element, p, ctx);
+  }));
 }
 
 function parseFloatText(type: SqlType, text: string): number {

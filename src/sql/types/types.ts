@@ -51,12 +51,29 @@ export type SqlType =
   | { readonly kind: 'jsonb' }
   /** A CREATE TYPE ... AS ENUM type; values are label positions (declaration order). */
   | { readonly kind: 'enum'; readonly oid: number; readonly name: string; readonly labels: readonly string[] }
-  /** A one-dimensional array of `element` (never itself an array). */
-  | { readonly kind: 'array'; readonly element: SqlType }
+  /**
+   * A one-dimensional array of `element` (never itself an array). The catalog's vector types
+   * (int2vector, oidvector) are arrays too, with lower bound 0 and a space-separated text form.
+   */
+  | { readonly kind: 'array'; readonly element: SqlType; readonly vector?: VectorType }
   /** A quoted literal or parameter whose type context has not decided yet. */
   | { readonly kind: 'unknown' };
 
 export type TypeKind = SqlType['kind'];
+
+/** PostgreSQL's zero-based vector types, with their type OIDs. */
+export const VECTOR_TYPES = { int2vector: 22, oidvector: 30 } as const;
+export type VectorType = keyof typeof VECTOR_TYPES;
+
+/** The vector type's array type: int2 or oid elements, subscripts from 0. */
+export function vectorType(name: VectorType): SqlType {
+  return { kind: 'array', element: name === 'int2vector' ? T.int2 : T.oid, vector: name };
+}
+
+/** An array type's first subscript: 0 for the vector types, 1 for every other array. */
+export function arrayLowerBound(type: SqlType): number {
+  return type.kind === 'array' && type.vector !== undefined ? 0 : 1;
+}
 
 /** The oid type and its reg* aliases, each with PostgreSQL's type OID. */
 export const OID_ALIASES = {
@@ -132,6 +149,7 @@ const displayNames: Readonly<Record<ScalarKind, string>> = {
 const ENUM_ARRAY_OID_OFFSET = 1_000_000;
 
 export function typeOid(type: SqlType): number {
+  if (type.kind === 'array' && type.vector !== undefined) return VECTOR_TYPES[type.vector];
   if (type.kind === 'oid') return OID_ALIASES[type.reg];
   if (type.kind === 'text' && type.alias === 'name') return 19;
   if (type.kind === 'array' && type.element.kind === 'text' && type.element.alias === 'name') return 1003;
@@ -171,6 +189,7 @@ export function typeDisplayName(type: SqlType): string {
   if (type.kind === 'oid') return type.reg;
   if (type.kind === 'text' && type.alias === 'name') return 'name';
   if (type.kind === 'enum') return type.name;
+  if (type.kind === 'array' && type.vector !== undefined) return type.vector;
   return type.kind === 'array' ? `${typeDisplayName(type.element)}[]` : displayNames[type.kind];
 }
 
@@ -187,6 +206,8 @@ const arrayOidToType: ReadonlyMap<number, SqlType> = new Map(
 
 /** The type of a parameter OID a client declared, or null for 0/unknown OIDs. */
 export function typeFromOid(oid: number): SqlType | null {
+  if (oid === VECTOR_TYPES.int2vector) return vectorType('int2vector');
+  if (oid === VECTOR_TYPES.oidvector) return vectorType('oidvector');
   return oidToType.get(oid) ?? arrayOidToType.get(oid) ?? null;
 }
 
@@ -221,6 +242,7 @@ const typeNames: Readonly<Record<string, SqlType>> = {
   serial: T.int4, bigserial: T.int8, smallserial: T.int2, serial4: T.int4, serial8: T.int8,
   // PostgreSQL's `name` (identifiers) reads and prints as text.
   name: { kind: 'text', alias: 'name' },
+  int2vector: vectorType('int2vector'), oidvector: vectorType('oidvector'),
   ...Object.fromEntries(Object.keys(OID_ALIASES).map((reg) => [reg, { kind: 'oid', reg } as SqlType])),
 };
 
