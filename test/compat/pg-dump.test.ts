@@ -33,6 +33,10 @@ const schema = [
   "INSERT INTO users (email, meta, tags, score) VALUES ('ann@example.com', '{\"k\": [1, 2]}', '{a,\"b c\"}', 12.5), ('bob@example.com', NULL, NULL, 0), (E'tab\\there', '[]', '{}', 3), ('quote''s \"dq\" \\\\ ünïcödé', '{\"x\": null}', '{NULL,z}', NULL)",
   "INSERT INTO app.posts (user_id, title, body, views) VALUES (1, 'hello', E'multi\\nline\\r\\n', 10), (2, 'yo', NULL, 0), (1, 'tabs', E'a\\tb\\\\c', 3)",
   "INSERT INTO app.tokens (token, user_id, issued) VALUES ('a5f0c9e8-1b2c-4d3e-8f4a-5b6c7d8e9f00', 1, '2024-02-29'), ('00000000-0000-0000-0000-000000000001', 2, NULL)",
+  // Views (named to sort before the tables they read: pg_dump orders them by pg_depend), one
+  // over another, with a CTE, a join, aggregates and a subquery.
+  "CREATE VIEW app.a_post_stats (author, posts, total_views) AS WITH p AS (SELECT * FROM app.posts WHERE views >= 0) SELECT u.email, count(*), sum(p.views) FROM users u JOIN p ON p.user_id = u.id GROUP BY u.email",
+  "CREATE VIEW a_busy_authors AS SELECT author, total_views FROM app.a_post_stats WHERE total_views > (SELECT min(views) FROM app.posts) ORDER BY author",
 ];
 
 // What is compared: every table's rows in key order, and every sequence's position.
@@ -43,6 +47,8 @@ const contentQueries = [
   'SELECT last_value FROM users_id_seq',
   'SELECT last_value FROM app.posts_id_seq',
   'SELECT last_value, is_called FROM invoice_no',
+  'SELECT * FROM app.a_post_stats ORDER BY author',
+  'SELECT * FROM a_busy_authors',
 ];
 
 const storeA = tempStoreDir();
@@ -118,7 +124,8 @@ test('pg_dump --schema-only of a Tessera database runs and writes the schema', {
   for (const want of ['CREATE TYPE public.mood AS ENUM', 'CREATE TABLE public.users', 'CREATE TABLE app.posts', 'ADD GENERATED ALWAYS AS IDENTITY', 'CREATE SEQUENCE public.invoice_no',
     'ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval(\'public.users_id_seq\'::regclass)', 'CONSTRAINT users_score_check CHECK',
     'FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE', 'CREATE INDEX posts_title ON app.posts USING btree (title DESC)',
-    'CREATE UNIQUE INDEX users_scored_email ON public.users USING btree (email) WHERE (score > 0)', "mood public.mood DEFAULT 'ok'::public.mood"]) {
+    'CREATE UNIQUE INDEX users_scored_email ON public.users USING btree (email) WHERE (score > 0)', "mood public.mood DEFAULT 'ok'::public.mood",
+    'CREATE VIEW app.a_post_stats AS', 'CREATE VIEW public.a_busy_authors AS', 'FROM app.a_post_stats']) {
     assert.ok(text.includes(want), `the schema dump lacks ${want}`);
   }
   assert.ok(!text.includes('COPY '), 'a schema-only dump has no data');

@@ -23,6 +23,7 @@ const schema = [
   'create table posts (id bigint primary key, user_id int not null, title text, body text)',
   'create index posts_user on posts (user_id)',
   'create unique index posts_title on posts (title desc)',
+  'create view user_posts as select u.name, count(p.id) as n, max(p.title) as last_title from users u left join posts p on p.user_id = u.id group by u.name',
 ];
 
 before(async () => {
@@ -61,7 +62,7 @@ async function compare(command: string): Promise<void> {
   assert.deepEqual(mine, theirs, `${command}: Tessera's output differs from PostgreSQL's`);
 }
 
-for (const command of ['\\dt', '\\di', '\\dn', '\\ds', '\\dv', '\\df', '\\dT', '\\dt users', '\\di posts*', '\\d users', '\\d+ users', '\\d posts', '\\d tags', '\\d users_id_seq', '\\du']) {
+for (const command of ['\\dt', '\\di', '\\dn', '\\ds', '\\dv', '\\df', '\\dT', '\\dt users', '\\di posts*', '\\d users', '\\d+ users', '\\d posts', '\\d tags', '\\d users_id_seq', '\\du', '\\d user_posts', '\\dv user*']) {
   test(`psql ${command} shows what PostgreSQL shows`, { skip }, async () => compare(command));
 }
 

@@ -81,6 +81,10 @@ export interface ViewDesc {
   readonly query: SelectStmt;
   /** The tables and views its query reads (DROP of one of them needs CASCADE). */
   readonly dependsOn?: readonly number[];
+  /** The query as SQL, names qualified (pg_get_viewdef); views created before it have none. */
+  readonly definition?: string;
+  /** Each column's type OID and typmod (pg_attribute); absent on views created before. */
+  readonly columnTypes?: readonly { readonly oid: number; readonly typmod: number }[];
 }
 
 export interface TableDesc {

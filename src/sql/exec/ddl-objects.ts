@@ -8,11 +8,12 @@ import { sqlError } from '../sql-error.ts';
 import type { SchemaDesc, TableDesc, ViewDesc } from '../catalog/descriptors.ts';
 import { tableSpan } from '../storage/keys.ts';
 import type { DdlContext } from './ddl.ts';
-import { dropDependentViews, viewDependencies } from './view-deps.ts';
+import { dropDependentViews, qualifyViewQuery, viewDependencies } from './view-deps.ts';
+import { viewDefinition } from '../parser/view-definition.ts';
 
 export interface ObjectsContext extends DdlContext {
-  /** Plans a view's query: its output column names (errors as a SELECT's). */
-  describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
+  /** Plans a view's query: its output columns' names and types (errors as a SELECT's). */
+  describeQuery(select: Extract<Statement, { kind: 'select' }>): { readonly name: string; readonly typeOid: number; readonly typeMod: number }[];
   databaseByName(name: string): { readonly id: number } | null;
   schemasOf(databaseId: number): SchemaDesc[];
   viewsOf(schema: SchemaDesc): ViewDesc[];
@@ -33,13 +34,25 @@ export async function createView(stmt: Extract<Statement, { kind: 'create-view' 
   }
   const planned = ctx.describeQuery(stmt.select);
   if (stmt.columnAliases.length > planned.length) throw sqlError('42601', 'CREATE VIEW specifies more column names than columns');
-  const columnNames = planned.map((n, i) => stmt.columnAliases[i] ?? n);
+  const columnNames = planned.map((c, i) => stmt.columnAliases[i] ?? c.name);
   const dup = columnNames.find((n, i) => columnNames.indexOf(n) !== i);
   if (dup !== undefined) throw sqlError('42701', `column "${dup}" specified more than once`);
   const id = previous?.id ?? (await ctx.catalog.allocateId(ctx.txn));
   const dependsOn = viewDependencies(stmt.select, (ref) => ctx.lookupName(ref));
-  const desc: ViewDesc = { kind: 'view', id, version: (previous?.version ?? 0) + 1, name, databaseId: ctx.databaseId, schemaId, columnNames, query: stmt.select, dependsOn };
+  const columnTypes = planned.map((c) => ({ oid: c.typeOid, typmod: c.typeMod }));
+  const definition = stmt.queryTree === undefined ? {} : { definition: viewDefinition(stmt.queryTree, columnNames, stmt.columnAliases.length > 0, (n) => relationSchema(ctx, n)) };
+  const query = qualifyViewQuery(stmt.select, (n) => relationSchema(ctx, n));
+  const desc: ViewDesc = { kind: 'view', id, version: (previous?.version ?? 0) + 1, name, databaseId: ctx.databaseId, schemaId, columnNames, query, dependsOn, columnTypes, ...definition };
   ctx.catalog.writeObject(ctx.txn, desc, previous);
+}
+
+/** The schema an unqualified table, view or sequence name resolves to on the search path. */
+function relationSchema(ctx: ObjectsContext, name: string): string | null {
+  const entry = ctx.lookupName({ schema: null, name, alias: null, pos: -1 });
+  const id = entry === null ? null : entry.kind === 'table' ? entry.tableId : entry.kind === 'view' ? entry.viewId : entry.kind === 'sequence' ? entry.sequenceId : null;
+  const d = id === null ? null : ctx.catalog.descriptor(id);
+  const schema = d !== null && 'schemaId' in d ? ctx.catalog.descriptor(d.schemaId) : null;
+  return schema?.kind === 'schema' ? schema.name : null;
 }
 
 export function dropViews(stmt: Extract<Statement, { kind: 'drop-view' }>, ctx: ObjectsContext): string[] {

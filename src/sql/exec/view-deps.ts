@@ -8,6 +8,40 @@ import type { SelectStmt, TableRef } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
 import type { DdlContext } from './ddl.ts';
 
+/** Every CTE name a query defines, at any depth (such names are never qualified). */
+function cteNames(select: SelectStmt): Set<string> {
+  const ctes = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as { name?: unknown; select?: unknown };
+    if (typeof o.name === 'string' && o.select !== undefined && 'columnAliases' in o) ctes.add(o.name);
+    Object.values(v).forEach(visit);
+  };
+  visit(select);
+  return ctes;
+}
+
+/**
+ * The view's query with every unqualified table or view name given the schema it resolves
+ * to now: a view binds its relations when it is created (as PostgreSQL's do), not wherever
+ * the search_path of a later query would find the names.
+ */
+export function qualifyViewQuery(select: SelectStmt, schemaOf: (name: string) => string | null): SelectStmt {
+  const ctes = cteNames(select);
+  const rewrite = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (typeof v !== 'object' || v === null) return v;
+    const o = v as { kind?: unknown; ref?: TableRef };
+    if (o.kind === 'table' && o.ref !== undefined && o.ref.schema === null && !ctes.has(o.ref.name)) {
+      const schema = schemaOf(o.ref.name);
+      return schema === null ? v : { ...o, ref: { ...o.ref, schema, alias: o.ref.alias ?? o.ref.name } };
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
+  };
+  return rewrite(select) as SelectStmt;
+}
+
 /** The ids of the tables and views `select` names (CTE names excluded). */
 export function viewDependencies(select: SelectStmt, lookupName: (ref: TableRef) => NamespaceEntry | null): number[] {
   const refs: TableRef[] = [];

@@ -124,7 +124,18 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
     case 'pg_get_serial_sequence':
       need(2);
       return withCtx(name, T.text, [text(0), text(1)], ([t, c], ctx) => serialSequence(snapshotOf(ctx), t as string, c as string));
-    case 'pg_get_viewdef': case 'obj_description': case 'col_description': case 'shobj_description':
+    case 'pg_get_viewdef': {
+      // By OID, or by name (pg_get_viewdef('v')); the wrap column argument changes nothing here.
+      need(1, 2);
+      const byName = args[0]!.type.kind === 'text' || args[0]!.type.kind === 'unknown';
+      const target = byName ? text(0) : oidArg(0);
+      return withCtx(name, T.text, [target], ([o], ctx) => {
+        const snap = snapshotOf(ctx);
+        const oid = byName ? Number(snap.oidOf('regclass', o as string)) : oidNum(o!);
+        return snap.views.find((v) => descriptorOid(v.id) === oid)?.definition ?? null;
+      });
+    }
+    case 'obj_description': case 'col_description': case 'shobj_description':
     case 'pg_get_statisticsobjdef_columns': case 'pg_get_function_identity_arguments':
       need(1, 3);
       return call(name, T.text, [...args], () => null);

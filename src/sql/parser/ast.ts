@@ -352,7 +352,15 @@ export type Statement =
     }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
   | { readonly kind: 'alter-table'; readonly table: TableRef; readonly ifExists: boolean; readonly actions: readonly AlterAction[] }
-  | { readonly kind: 'create-view'; readonly view: TableRef; readonly columnAliases: readonly string[]; readonly select: SelectStmt; readonly orReplace: boolean }
+  | {
+      readonly kind: 'create-view';
+      readonly view: TableRef;
+      readonly columnAliases: readonly string[];
+      readonly select: SelectStmt;
+      readonly orReplace: boolean;
+      /** The query as libpg-query's tree, from which the view's SQL definition is printed. */
+      readonly queryTree?: unknown;
+    }
   | { readonly kind: 'drop-view'; readonly views: readonly TableRef[]; readonly ifExists: boolean; readonly cascade?: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-schema'; readonly names: readonly string[]; readonly ifExists: boolean; readonly cascade: boolean }

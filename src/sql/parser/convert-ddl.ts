@@ -128,7 +128,7 @@ export function convertView(body: JsonObject, convertSelect: (node: unknown) => 
   if (str(body['withCheckOption']) !== 'NO_CHECK_OPTION' && body['withCheckOption'] !== undefined) return { kind: 'unsupported', what: 'WITH CHECK OPTION', pos: -1 };
   const select = convertSelect(body['query']);
   if (select.kind !== 'select') return select.kind === 'unsupported' ? select : { kind: 'unsupported', what: 'this view query', pos: -1 };
-  return { kind: 'create-view', view: rangeVar(obj(body['view'])), columnAliases: stringList(body['aliases']), select, orReplace: body['replace'] === true };
+  return { kind: 'create-view', view: rangeVar(obj(body['view'])), columnAliases: stringList(body['aliases']), select, orReplace: body['replace'] === true, queryTree: body['query'] };
 }
 
 export function convertCreateSchema(body: JsonObject): Statement {

@@ -85,7 +85,10 @@ export const INFO_TABLES: readonly VirtualTableDef[] = [
   {
     schema: IS, name: 'tables', oid: 13002, relkind: 'v',
     columns: columns('table_catalog name, table_schema name, table_name name, table_type text, self_referencing_column_name name, reference_generation text, user_defined_type_catalog name, user_defined_type_schema name, user_defined_type_name name, is_insertable_into text, is_typed text, commit_action text'),
-    rows: (snap) => tablesWithSchema(snap).map(({ t, schema }) => ({ table_catalog: snap.database.name, table_schema: schema, table_name: t.name, table_type: 'BASE TABLE', is_insertable_into: 'YES', is_typed: 'NO' })),
+    rows: (snap) => [
+      ...tablesWithSchema(snap).map(({ t, schema }) => ({ table_catalog: snap.database.name, table_schema: schema, table_name: t.name, table_type: 'BASE TABLE', is_insertable_into: 'YES', is_typed: 'NO' })),
+      ...snap.views.map((v) => ({ table_catalog: snap.database.name, table_schema: snap.schema(v.schemaId)?.name ?? 'public', table_name: v.name, table_type: 'VIEW', is_insertable_into: 'NO', is_typed: 'NO' })),
+    ],
   },
   {
     schema: IS, name: 'columns', oid: 13003, relkind: 'v',
@@ -117,7 +120,14 @@ export const INFO_TABLES: readonly VirtualTableDef[] = [
     columns: columns('udt_catalog name, udt_schema name, udt_name name, table_catalog name, table_schema name, table_name name, column_name name'),
     rows: (snap) => columnRows(snap).map((c) => ({ udt_catalog: c['udt_catalog'], udt_schema: c['udt_schema'], udt_name: c['udt_name'], table_catalog: c['table_catalog'], table_schema: c['table_schema'], table_name: c['table_name'], column_name: c['column_name'] })),
   },
-  emptyTable(IS, 'views', 13009, 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text, is_trigger_deletable text, is_trigger_insertable_into text', 'v'),
+  {
+    schema: IS, name: 'views', oid: 13009, relkind: 'v',
+    columns: columns('table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text, is_trigger_deletable text, is_trigger_insertable_into text'),
+    rows: (snap) => snap.views.map((v) => ({
+      table_catalog: snap.database.name, table_schema: snap.schema(v.schemaId)?.name ?? 'public', table_name: v.name, view_definition: v.definition ?? null,
+      check_option: 'NONE', is_updatable: 'NO', is_insertable_into: 'NO', is_trigger_updatable: 'NO', is_trigger_deletable: 'NO', is_trigger_insertable_into: 'NO',
+    })),
+  },
   emptyTable(IS, 'referential_constraints', 13010, 'constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name, unique_constraint_schema name, unique_constraint_name name, match_option text, update_rule text, delete_rule text', 'v'),
   emptyTable(IS, 'check_constraints', 13011, 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause text', 'v'),
   {

@@ -47,6 +47,11 @@ export function constraintOid(tableId: number, n: number): number {
   return slot(CONSTRAINT_OID_BASE, tableId, n);
 }
 
+/** A view's _RETURN rule (pg_rewrite): the last constraint slot of its descriptor id (views have no constraints). */
+export function viewRuleOid(viewId: number): number {
+  return slot(CONSTRAINT_OID_BASE, viewId, SLOTS_PER_TABLE - 1);
+}
+
 /** Constraint slots of a table: indexes (PRIMARY KEY, UNIQUE) by index id, then CHECKs, then FOREIGN KEYs. */
 export const CHECK_CONSTRAINT_SLOT = 500;
 export const FOREIGN_KEY_CONSTRAINT_SLOT = 750;

@@ -7,7 +7,7 @@
 import { settingDefaults } from '../session/settings.ts';
 import { columns, emptyTable, type RowObject, type VirtualTableDef } from './columns.ts';
 import { indexDef } from './deparse.ts';
-import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID } from './oids.ts';
+import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID, viewRuleOid } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
 import { opclassRows } from './opclasses.ts';
 import { enumRows, namespaceDependRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
@@ -43,6 +43,7 @@ function indexStatRows(snap: CatalogSnapshot): RowObject[] {
 
 const PG_CLASS = 1259;
 const PG_CONSTRAINT = 2606;
+const PG_REWRITE = 2618;
 
 /**
  * What PostgreSQL records for tables and indexes: a constraint's index depends on the
@@ -65,6 +66,13 @@ function dependRows(snap: CatalogSnapshot): RowObject[] {
         for (const id of i.columnIds) out.push({ classid: PG_CLASS, objid: index, objsubid: 0, refclassid: PG_CLASS, refobjid: table, refobjsubid: attnum(id), deptype: 'a' });
       }
     }
+  }
+  // A view's _RETURN rule depends internally on the view and normally on what it reads
+  // (pg_dump orders a view after its tables through these).
+  for (const v of snap.views) {
+    const rule = viewRuleOid(v.id);
+    out.push({ classid: PG_REWRITE, objid: rule, objsubid: 0, refclassid: PG_CLASS, refobjid: descriptorOid(v.id), refobjsubid: 0, deptype: 'i' });
+    for (const id of v.dependsOn ?? []) out.push({ classid: PG_REWRITE, objid: rule, objsubid: 0, refclassid: PG_CLASS, refobjid: descriptorOid(id), refobjsubid: 0, deptype: 'n' });
   }
   out.push(...sequenceDependRows(snap), ...namespaceDependRows(snap));
   return out;
@@ -147,7 +155,11 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   // Row-level security policies do not exist in Tessera: empty (drizzle-kit reads them).
   emptyTable(PG, 'pg_policy', 3256, 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual pg_node_tree, polwithcheck pg_node_tree'),
   emptyTable(PG, 'pg_policies', 12080, 'schemaname name, tablename name, policyname name, permissive text, roles name[], cmd text, qual text, with_check text', 'v'),
-  emptyTable(PG, 'pg_views', 12007, 'schemaname name, viewname name, viewowner name, definition text', 'v'),
+  {
+    schema: PG, name: 'pg_views', oid: 12007, relkind: 'v',
+    columns: columns('schemaname name, viewname name, viewowner name, definition text'),
+    rows: (snap) => snap.views.map((v) => ({ schemaname: schemaName(snap, v.schemaId), viewname: v.name, viewowner: 'root', definition: v.definition ?? null })),
+  },
   emptyTable(PG, 'pg_matviews', 12008, 'schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text', 'v'),
   {
     schema: PG, name: 'pg_sequences', oid: 12009, relkind: 'v',
@@ -182,7 +194,11 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   emptyTable(PG, 'pg_range', 3541, 'rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical regproc, rngsubdiff regproc'),
   emptyTable(PG, 'pg_trigger', 2620, 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2, tgenabled char, tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid, tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2vector, tgargs text, tgqual pg_node_tree, tgoldtable name, tgnewtable name'),
   emptyTable(PG, 'pg_policy', 3256, 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual pg_node_tree, polwithcheck pg_node_tree'),
-  emptyTable(PG, 'pg_rewrite', 2618, 'oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool, ev_qual pg_node_tree, ev_action pg_node_tree'),
+  {
+    schema: PG, name: 'pg_rewrite', oid: 2618, relkind: 'r',
+    columns: columns('oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, is_instead bool, ev_qual pg_node_tree, ev_action pg_node_tree'),
+    rows: (snap) => snap.views.map((v) => ({ oid: viewRuleOid(v.id), rulename: '_RETURN', ev_class: descriptorOid(v.id), ev_type: '1', ev_enabled: 'O', is_instead: true, ev_qual: '<>' })),
+  },
   emptyTable(PG, 'pg_statistic_ext', 3381, 'oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2vector, stxkind char[], stxexprs pg_node_tree'),
   emptyTable(PG, 'pg_publication', 6104, 'oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool'),
   emptyTable(PG, 'pg_publication_rel', 6106, 'oid oid, prpubid oid, prrelid oid, prqual pg_node_tree, prattrs int2[]'),

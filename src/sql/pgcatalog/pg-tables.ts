@@ -33,6 +33,9 @@ function classRows(snap: CatalogSnapshot): RowObject[] {
     }
   }
   out.push(...sequenceClassRows(snap));
+  for (const v of snap.views) {
+    out.push({ oid: descriptorOid(v.id), relname: v.name, relnamespace: descriptorOid(v.schemaId), relam: 0, relfilenode: 0, relhasindex: false, relkind: 'v', relnatts: v.columnNames.length, relhasrules: true });
+  }
   return out;
 }
 
@@ -57,6 +60,13 @@ function attributeRows(snap: CatalogSnapshot): RowObject[] {
         if (c !== undefined) out.push({ attrelid: indexOid(t.id, idx.id), attname: c.name, atttypid: typeOid(c.type), attlen: typeSize(c.type), attnum: i + 1, atttypmod: typeMod(c.type), attnotnull: false, atthasdef: false, attcollation: 0 });
       });
     }
+  }
+  // A view's columns; views created before their types were recorded show text.
+  for (const v of snap.views) {
+    v.columnNames.forEach((name, i) => {
+      const t = v.columnTypes?.[i] ?? { oid: 25, typmod: -1 };
+      out.push({ attrelid: descriptorOid(v.id), attname: name, atttypid: t.oid, attlen: -1, attnum: i + 1, atttypmod: t.typmod, attnotnull: false, atthasdef: false, attcollation: t.oid === 25 || t.oid === 1043 || t.oid === 1042 ? DEFAULT_COLLATION_OID : 0 });
+    });
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * at most once per statement, from memory only (the catalog cache never reads KV).
  */
 import type { Catalog, CatalogChanges } from '../catalog/catalog.ts';
-import type { DatabaseDesc, Descriptor, IndexDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc } from '../catalog/descriptors.ts';
+import type { DatabaseDesc, Descriptor, IndexDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc, ViewDesc } from '../catalog/descriptors.ts';
 import { sqlError } from '../sql-error.ts';
 import type { ObjectNames } from '../types/text-io.ts';
 import { resolveTypeName, typeOid, type OidAlias } from '../types/types.ts';
@@ -29,7 +29,8 @@ export type Relation =
   | { readonly kind: 'table'; readonly table: TableDesc }
   | { readonly kind: 'index'; readonly table: TableDesc; readonly index: IndexDesc }
   | { readonly kind: 'virtual'; readonly rel: VirtualRelation }
-  | { readonly kind: 'sequence'; readonly sequence: SequenceDesc };
+  | { readonly kind: 'sequence'; readonly sequence: SequenceDesc }
+  | { readonly kind: 'view'; readonly view: ViewDesc };
 
 // Built on first use: registry.ts and this module import each other.
 let virtualIndex: { readonly byName: ReadonlyMap<string, VirtualRelation>; readonly byOid: ReadonlyMap<number, VirtualRelation> } | null = null;
@@ -71,6 +72,8 @@ export class CatalogSnapshot implements ObjectNames {
   types: readonly TypeDesc[] = [];
   /** Sequences of the database (pg_class relkind 'S'). */
   sequences: readonly SequenceDesc[] = [];
+  /** Views of the database (pg_class relkind 'v'). */
+  views: readonly ViewDesc[] = [];
 
   sequence(id: number): SequenceDesc | null {
     return this.sequences.find((q) => q.id === id) ?? null;
@@ -116,6 +119,8 @@ export class CatalogSnapshot implements ObjectNames {
     snap.types = types;
     snap.sequences = sequences;
     for (const q of sequences) snap.relationByName.set(`${q.schemaId}/${q.name}`, descriptorOid(q.id));
+    snap.views = all.filter((d): d is ViewDesc => d.kind === 'view' && d.databaseId === database.id);
+    for (const v of snap.views) snap.relationByName.set(`${v.schemaId}/${v.name}`, descriptorOid(v.id));
     return snap;
   }
 
@@ -142,7 +147,9 @@ export class CatalogSnapshot implements ObjectNames {
       const t = this.tableById.get(d.id);
       if (t !== undefined) return { kind: 'table', table: t };
       const q = this.sequence(d.id);
-      return q === null ? null : { kind: 'sequence', sequence: q };
+      if (q !== null) return { kind: 'sequence', sequence: q };
+      const v = this.views.find((x) => x.id === d.id);
+      return v === undefined ? null : { kind: 'view', view: v };
     }
     if (d.kind === 'index') {
       const t = this.tableById.get(d.tableId);
@@ -160,6 +167,7 @@ export class CatalogSnapshot implements ObjectNames {
       case 'index': return { name: rel.index.name, namespace: this.schema(rel.table.schemaId)?.name ?? 'public' };
       case 'virtual': return { name: rel.rel.name, namespace: rel.rel.schema };
       case 'sequence': return { name: rel.sequence.name, namespace: this.schema(rel.sequence.schemaId)?.name ?? 'public' };
+      case 'view': return { name: rel.view.name, namespace: this.schema(rel.view.schemaId)?.name ?? 'public' };
     }
   }
 

@@ -493,7 +493,7 @@ export class SqlSession implements Session {
       lookupName: (ref) => this.lookupName(ref),
       format: this.settings,
       execContext: () => this.execContext(this.ensureTxn(), []),
-      describeQuery: (select) => (this.plan(select, []).columns ?? []).map((c) => c.name),
+      describeQuery: (select) => [...(this.plan(select, []).columns ?? [])],
       runAuth: (stmt) => runAuth(this.authHost(), stmt),
       alterOwner: (stmt) => alterOwner(this.authHost(), stmt),
     };

@@ -38,7 +38,7 @@ export interface UtilityHost {
   /** ALTER ... OWNER TO (session-auth.ts). */
   alterOwner(stmt: Extract<Statement, { kind: 'alter-owner' }>): AsyncGenerator<QueryEvent>;
   /** Plans a SELECT (for CREATE VIEW): its output column names. */
-  describeQuery(select: Extract<Statement, { kind: 'select' }>): string[];
+  describeQuery(select: Extract<Statement, { kind: 'select' }>): { readonly name: string; readonly typeOid: number; readonly typeMod: number }[];
   /** Runs a role or privilege statement (auth/auth-exec.ts) in the session's transaction. */
   runAuth(stmt: Extract<Statement, { kind: 'auth' }>): AsyncGenerator<QueryEvent>;
 }
