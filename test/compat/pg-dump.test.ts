@@ -37,6 +37,12 @@ const schema = [
   // over another, with a CTE, a join, aggregates and a subquery.
   "CREATE VIEW app.a_post_stats (author, posts, total_views) AS WITH p AS (SELECT * FROM app.posts WHERE views >= 0) SELECT u.email, count(*), sum(p.views) FROM users u JOIN p ON p.user_id = u.id GROUP BY u.email",
   "CREATE VIEW a_busy_authors AS SELECT author, total_views FROM app.a_post_stats WHERE total_views > (SELECT min(views) FROM app.posts) ORDER BY author",
+  // Comments on a schema, a table, a column, an index and a view.
+  "COMMENT ON SCHEMA app IS 'the application''s tables'",
+  "COMMENT ON TABLE users IS 'people who sign in'",
+  "COMMENT ON COLUMN app.posts.title IS 'shown in lists'",
+  "COMMENT ON INDEX app.posts_title IS 'newest titles first'",
+  "COMMENT ON VIEW a_busy_authors IS 'authors above the quietest post'",
 ];
 
 // What is compared: every table's rows in key order, and every sequence's position.
@@ -49,6 +55,7 @@ const contentQueries = [
   'SELECT last_value, is_called FROM invoice_no',
   'SELECT * FROM app.a_post_stats ORDER BY author',
   'SELECT * FROM a_busy_authors',
+  "SELECT obj_description('app'::regnamespace, 'pg_namespace'), obj_description('users'::regclass, 'pg_class'), col_description('app.posts'::regclass, 3), obj_description('app.posts_title'::regclass, 'pg_class'), obj_description('a_busy_authors'::regclass, 'pg_class')",
 ];
 
 const storeA = tempStoreDir();
@@ -125,7 +132,10 @@ test('pg_dump --schema-only of a Tessera database runs and writes the schema', {
     'ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval(\'public.users_id_seq\'::regclass)', 'CONSTRAINT users_score_check CHECK',
     'FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE', 'CREATE INDEX posts_title ON app.posts USING btree (title DESC)',
     'CREATE UNIQUE INDEX users_scored_email ON public.users USING btree (email) WHERE (score > 0)', "mood public.mood DEFAULT 'ok'::public.mood",
-    'CREATE VIEW app.a_post_stats AS', 'CREATE VIEW public.a_busy_authors AS', 'FROM app.a_post_stats']) {
+    'CREATE VIEW app.a_post_stats AS', 'CREATE VIEW public.a_busy_authors AS', 'FROM app.a_post_stats',
+    "COMMENT ON SCHEMA app IS 'the application''s tables';", "COMMENT ON TABLE public.users IS 'people who sign in';",
+    "COMMENT ON COLUMN app.posts.title IS 'shown in lists';", "COMMENT ON INDEX app.posts_title IS 'newest titles first';",
+    "COMMENT ON VIEW public.a_busy_authors IS 'authors above the quietest post';"]) {
     assert.ok(text.includes(want), `the schema dump lacks ${want}`);
   }
   assert.ok(!text.includes('COPY '), 'a schema-only dump has no data');

@@ -94,6 +94,13 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
       const t = ctx.lookupTable(stmt.table);
       return t === null ? [] : onTable(t, 'owner', ctx);
     }
+    case 'comment': {
+      // Commenting on a table, its columns or indexes needs ownership, as in PostgreSQL.
+      const target = stmt.target;
+      if (target.kind !== 'table' && target.kind !== 'column') return [];
+      const t = ctx.lookupTable(target.ref);
+      return t === null ? [] : onTable(t, 'owner', ctx);
+    }
     case 'create-view': {
       const id = ctx.schemaId(stmt.view.schema);
       const schema = id === null ? [] : [{ kind: 'schema' as const, id, label: stmt.view.schema ?? 'public', need: 'CREATE' as const }];

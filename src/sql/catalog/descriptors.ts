@@ -21,6 +21,8 @@ export interface SchemaDesc {
   readonly version: number;
   readonly name: string;
   readonly databaseId: number;
+  /** COMMENT ON (pg_description); absent when there is none. The same on the kinds below. */
+  readonly comment?: string;
 }
 
 export interface ColumnDesc {
@@ -35,6 +37,7 @@ export interface ColumnDesc {
   readonly hidden: boolean;
   /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY (its default is its sequence's nextval). */
   readonly identity?: 'always' | 'by-default';
+  readonly comment?: string;
 }
 
 export interface IndexDesc {
@@ -48,6 +51,7 @@ export interface IndexDesc {
   readonly constraint?: boolean;
   /** A partial index: only rows for which this (our AST as JSON) is true have an entry. */
   readonly predicate?: Expr;
+  readonly comment?: string;
 }
 
 /** A CHECK constraint: a row may not make `expr` false (NULL passes). */
@@ -85,6 +89,7 @@ export interface ViewDesc {
   readonly definition?: string;
   /** Each column's type OID and typmod (pg_attribute); absent on views created before. */
   readonly columnTypes?: readonly { readonly oid: number; readonly typmod: number }[];
+  readonly comment?: string;
 }
 
 export interface TableDesc {
@@ -101,6 +106,7 @@ export interface TableDesc {
   readonly nextIndexId: number;
   readonly checks?: readonly CheckDesc[];
   readonly foreignKeys?: readonly ForeignKeyDesc[];
+  readonly comment?: string;
   /**
    * Set only on the virtual tables of pg_catalog and information_schema (src/sql/pgcatalog):
    * never stored; scans of them read `rows` instead of KV.
@@ -124,6 +130,7 @@ export interface TypeDesc {
   readonly databaseId: number;
   readonly schemaId: number;
   readonly labels: readonly string[];
+  readonly comment?: string;
 }
 
 /**
@@ -145,6 +152,7 @@ export interface SequenceDesc {
   readonly cycle: boolean;
   /** The serial or identity column whose default it feeds (dropped with its table). */
   readonly ownedBy: { readonly tableId: number; readonly columnId: number } | null;
+  readonly comment?: string;
 }
 
 export type Descriptor = DatabaseDesc | SchemaDesc | TableDesc | ViewDesc | TypeDesc | SequenceDesc;

@@ -5,7 +5,7 @@
  * Returns null for a name it does not know.
  */
 import { sqlError } from '../sql-error.ts';
-import { BUILTIN_PROCS, builtinType, CHECK_CONSTRAINT_SLOT, checkDef, constraintDef, decodeOid, descriptorOid, foreignKeyDef, FOREIGN_KEY_CONSTRAINT_SLOT, formatType, indexDef, quoteIdent, roleOid, splitQualifiedName, type CatalogSnapshot } from '../pgcatalog/index.ts';
+import { BUILTIN_PROCS, builtinType, CHECK_CONSTRAINT_SLOT, checkDef, constraintDef, decodeOid, descriptionOf, descriptorOid, PG_CLASS_OID, PG_NAMESPACE_OID, PG_TYPE_OID, foreignKeyDef, FOREIGN_KEY_CONSTRAINT_SLOT, formatType, indexDef, quoteIdent, roleOid, splitQualifiedName, type CatalogSnapshot } from '../pgcatalog/index.ts';
 import { Numeric } from '../types/numeric.ts';
 import { SqlArray } from '../types/sql-array.ts';
 import { arrayOf, positionOf, T, typeDisplayName, type OidAlias, type SqlType, type Value } from '../types/types.ts';
@@ -67,6 +67,9 @@ function serialSequence(snap: CatalogSnapshot, table: string, column: string): s
   const q = snap.sequences.find((s) => s.ownedBy?.tableId === rel.table.id && s.ownedBy.columnId === col.id);
   return q === undefined ? null : `${quoteIdent(snap.schema(q.schemaId)?.name ?? 'public')}.${quoteIdent(q.name)}`;
 }
+
+/** The catalogs obj_description names by text (pg_class, pg_namespace, pg_type). */
+const catalogOids: Readonly<Record<string, number>> = { pg_class: PG_CLASS_OID, pg_namespace: PG_NAMESPACE_OID, pg_type: PG_TYPE_OID };
 
 function sizePretty(v: Value): string {
   const bytes = typeof v === 'bigint' ? v : BigInt((v as Numeric).round(0).toString());
@@ -135,7 +138,19 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
         return snap.views.find((v) => descriptorOid(v.id) === oid)?.definition ?? null;
       });
     }
-    case 'obj_description': case 'col_description': case 'shobj_description':
+    case 'obj_description': {
+      // obj_description(oid, 'pg_class'); the one-argument form (deprecated) matches any catalog.
+      need(1, 2);
+      const catalog = args.length === 2 ? [text(1)] : [];
+      return withCtx(name, T.text, [oidArg(0), ...catalog], (vs, ctx) => {
+        const classoid = vs.length === 2 ? (catalogOids[vs[1] as string] ?? -1) : null;
+        return descriptionOf(snapshotOf(ctx), oidNum(vs[0]!), classoid, 0);
+      });
+    }
+    case 'col_description':
+      need(2);
+      return withCtx(name, T.text, [oidArg(0), binder.coerce(args[1]!, T.int4, pos)], ([o, n], ctx) => descriptionOf(snapshotOf(ctx), oidNum(o!), PG_CLASS_OID, Number(n as bigint)));
+    case 'shobj_description':
     case 'pg_get_statisticsobjdef_columns': case 'pg_get_function_identity_arguments':
       need(1, 3);
       return call(name, T.text, [...args], () => null);
@@ -149,7 +164,12 @@ export function bindCatalogFunction(name: string, args: readonly BoundExpr[], bi
     case 'pg_table_is_visible':
       need(1);
       return withCtx(name, T.bool, [oidArg(0)], ([o], ctx) => snapshotOf(ctx).isVisible(oidNum(o!)));
-    case 'pg_type_is_visible': case 'pg_function_is_visible':
+    // Functions, operator classes and families, conversions, collations and text-search
+    // objects all live in pg_catalog (users cannot create them), which is always searched.
+    case 'pg_type_is_visible': case 'pg_function_is_visible': case 'pg_operator_is_visible':
+    case 'pg_opclass_is_visible': case 'pg_opfamily_is_visible': case 'pg_conversion_is_visible':
+    case 'pg_collation_is_visible': case 'pg_ts_parser_is_visible': case 'pg_ts_dict_is_visible':
+    case 'pg_ts_template_is_visible': case 'pg_ts_config_is_visible': case 'pg_statistics_obj_is_visible':
       need(1);
       return withCtx(name, T.bool, [oidArg(0)], () => true);
     case 'pg_relation_is_publishable':

@@ -153,6 +153,13 @@ export interface TableRef {
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'cross';
 
+/** What COMMENT ON names. */
+export type CommentTarget =
+  | { readonly kind: 'table' | 'view' | 'sequence' | 'index'; readonly ref: TableRef }
+  | { readonly kind: 'column'; readonly ref: TableRef; readonly column: string }
+  | { readonly kind: 'schema'; readonly name: string }
+  | { readonly kind: 'type'; readonly ref: TableRef };
+
 /** One FROM item: a table or a join of two items (USING and NATURAL are not yet supported). */
 export type FromItem =
   | { readonly kind: 'table'; readonly ref: TableRef }
@@ -411,6 +418,8 @@ export type Statement =
    * the relation kinds (a table, sequence or view: ALTER TABLE names any of them).
    */
   | { readonly kind: 'alter-owner'; readonly objectType: 'relation' | 'schema' | 'type' | 'database'; readonly relation: TableRef | null; readonly name: string; readonly owner: string }
+  /** COMMENT ON object IS 'text' | NULL (NULL removes the comment). */
+  | { readonly kind: 'comment'; readonly target: CommentTarget; readonly text: string | null }
   /** ALTER SEQUENCE name OWNED BY table.column | NONE (the only change Tessera makes to a sequence). */
   | { readonly kind: 'alter-sequence'; readonly name: TableRef; readonly ownedBy: { readonly table: TableRef; readonly column: string } | null }
   /** DO 'body' (LANGUAGE plpgsql): the session runs the one block shape tools send (session-do.ts). */

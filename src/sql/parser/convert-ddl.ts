@@ -153,3 +153,29 @@ export function convertDropMore(body: JsonObject): Statement | null {
       return null;
   }
 }
+
+const commentKinds: Readonly<Record<string, 'table' | 'view' | 'sequence' | 'index'>> = {
+  OBJECT_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_SEQUENCE: 'sequence', OBJECT_INDEX: 'index',
+};
+
+/** COMMENT ON TABLE / VIEW / SEQUENCE / INDEX / COLUMN / SCHEMA / TYPE; other objects are 0A000. */
+export function convertComment(body: JsonObject): Statement {
+  const type = str(body['objtype']) ?? '';
+  const text = str(body['comment']) ?? null;
+  const object = unwrap(body['object']);
+  const names = object.type === 'List' ? stringList(object.body['items']) : object.type === 'TypeName' ? stringList(object.body['names']) : [str(object.body['sval']) ?? ''];
+  const ref = (parts: readonly string[]): TableRef => ({ schema: parts.length > 1 ? (parts[parts.length - 2] ?? null) : null, name: parts[parts.length - 1] ?? '', alias: null, pos: -1 });
+  const relation = commentKinds[type];
+  if (relation !== undefined) return { kind: 'comment', target: { kind: relation, ref: ref(names) }, text };
+  switch (type) {
+    case 'OBJECT_COLUMN':
+      if (names.length < 2) return { kind: 'unsupported', what: 'COMMENT ON COLUMN without a table', pos: -1 };
+      return { kind: 'comment', target: { kind: 'column', ref: ref(names.slice(0, -1)), column: names[names.length - 1] ?? '' }, text };
+    case 'OBJECT_SCHEMA':
+      return { kind: 'comment', target: { kind: 'schema', name: names[0] ?? '' }, text };
+    case 'OBJECT_TYPE':
+      return { kind: 'comment', target: { kind: 'type', ref: ref(names) }, text };
+    default:
+      return { kind: 'unsupported', what: `COMMENT ON ${type.replace('OBJECT_', '').replace('_', ' ')}`, pos: -1 };
+  }
+}

@@ -27,7 +27,7 @@ import type {
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { convertWindowDef } from './convert-window.ts';
 import { convertGroupBy } from './convert-grouping.ts';
-import { convertAlterTable, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
+import { convertAlterTable, convertComment, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 import { convertAlterSequence, convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
@@ -47,7 +47,6 @@ const statementNames: Readonly<Record<string, string>> = {
   DeallocateStmt: 'DEALLOCATE',
   CreateRoleStmt: 'CREATE ROLE',
   GrantStmt: 'GRANT',
-  CommentStmt: 'COMMENT',
   DoStmt: 'DO',
 };
 
@@ -101,6 +100,8 @@ export function convertStatement(node: unknown): Statement {
       if (objectType === null) return { kind: 'unsupported', what: `ALTER ${(type ?? '').replace('OBJECT_', '')} OWNER`, pos: -1 };
       return { kind: 'alter-owner', objectType, relation: null, name: names.join('.'), owner: str(obj(body['newowner'])['rolename']) ?? '' };
     }
+    case 'CommentStmt':
+      return convertComment(body);
     case 'CreateExtensionStmt':
       return { kind: 'create-extension', name: str(body['extname']) ?? '', ifNotExists: body['if_not_exists'] === true };
     case 'DoStmt': {

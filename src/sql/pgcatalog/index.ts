@@ -9,3 +9,4 @@ export { formatType, formatSqlType, builtinType } from './builtin-types.ts';
 export { checkDef, constraintDef, foreignKeyDef, indexDef, deparseExpr } from './deparse.ts';
 export { CHECK_CONSTRAINT_SLOT, decodeOid, descriptorOid, FOREIGN_KEY_CONSTRAINT_SLOT, roleOid } from './oids.ts';
 export { BUILTIN_PROCS } from './procs.ts';
+export { descriptionOf, PG_CLASS_OID, PG_NAMESPACE_OID, PG_TYPE_OID } from './descriptions.ts';

@@ -10,6 +10,7 @@ import { indexDef } from './deparse.ts';
 import { BTREE_AM_OID, constraintOid, descriptorOid, HEAP_AM_OID, indexOid, PG_CATALOG_NAMESPACE_OID, roleOid, SUPERUSER_OID, viewRuleOid } from './oids.ts';
 import { BUILTIN_PROCS } from './procs.ts';
 import { opclassRows } from './opclasses.ts';
+import { descriptionRows } from './descriptions.ts';
 import { enumRows, namespaceDependRows, sequenceDependRows, sequenceRows, sequencesViewRows } from './pg-tables-types.ts';
 import { indexesOf, type CatalogSnapshot } from './snapshot.ts';
 
@@ -185,10 +186,10 @@ export const MORE_TABLES: readonly VirtualTableDef[] = [
   },
   emptyTable(PG, 'pg_shdepend', 1214, 'dbid oid, classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, deptype char'),
   {
-    // PostgreSQL's one built-in comment that tools compare against (pg_dump, psql \dn+).
+    // COMMENT ON's texts, and PostgreSQL's one built-in comment (public's) that tools compare against.
     schema: PG, name: 'pg_description', oid: 2609, relkind: 'r',
     columns: columns('objoid oid, classoid oid, objsubid int4, description text'),
-    rows: (snap: CatalogSnapshot) => snap.schemas.filter((s) => s.name === 'public').map((s) => ({ objoid: descriptorOid(s.id), classoid: 2615, objsubid: 0, description: 'standard public schema' })),
+    rows: descriptionRows,
   },
   emptyTable(PG, 'pg_shdescription', 2396, 'objoid oid, classoid oid, description text'),
   emptyTable(PG, 'pg_range', 3541, 'rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical regproc, rngsubdiff regproc'),

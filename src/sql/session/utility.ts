@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { TableDesc } from '../catalog/descriptors.ts';
 import { createIndex, createTable, dropIndexes, dropTables, truncateTables, type DdlContext } from '../exec/ddl.ts';
 import { alterSequenceOwner, createEnum, createSequence, dropSequences, dropTypes } from '../exec/types-ddl.ts';
+import { commentOn } from '../exec/comments.ts';
 import { catalogObjects } from './catalog-objects.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
@@ -101,7 +102,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runShow(stmt.name, host, describe);
       return;
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
-    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence': case 'comment':
       yield* runDdl(stmt, host);
       return;
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
@@ -304,7 +305,7 @@ async function* runObjectDdl(stmt: ObjectStatement, host: UtilityHost): AsyncGen
   yield { kind: 'command-complete', tag };
 }
 
-type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' | 'alter-sequence' }>;
+type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' | 'alter-sequence' | 'comment' }>;
 
 async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
@@ -362,6 +363,10 @@ async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<Qu
     case 'alter-sequence':
       alterSequenceOwner(stmt, ctx, objects.sequenceDesc);
       yield { kind: 'command-complete', tag: 'ALTER SEQUENCE' };
+      return;
+    case 'comment':
+      commentOn(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'COMMENT' };
       return;
   }
 }
