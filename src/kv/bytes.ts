@@ -3,13 +3,27 @@
  * lexicographically (LevelDB's bytewise order).
  */
 
+/** Up to this length a JavaScript loop beats Buffer.compare's argument checks and native call. */
+const SHORT_COMPARE_BYTES = 48;
+
 /** Negative, zero or positive as `a` sorts before, equal to or after `b`. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+  const n = a.length < b.length ? a.length : b.length;
+  if (n > SHORT_COMPARE_BYTES) return Buffer.compare(a, b);
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
+/** Byte equality, compared from the end: neighbouring keys share prefixes, not suffixes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > SHORT_COMPARE_BYTES) return Buffer.compare(a, b) === 0;
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {

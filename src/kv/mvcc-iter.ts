@@ -1,5 +1,5 @@
 import type { EngineIterator, EngineReader } from './engine.ts';
-import { compareBytes } from './bytes.ts';
+import { bytesEqual, compareBytes } from './bytes.ts';
 import { decodeLockTableKey, lockTableKey } from './keys.ts';
 import { decodeVersionValue, versionAtOrBelow, versionKeyTs, versionKeyUserKey, versionSpan, versionTsSuffix } from './mvcc-key.ts';
 import { decodeIntentValue, type Intent } from './txn-meta.ts';
@@ -107,7 +107,7 @@ export class KeyStateIterator {
         key = (this.reverse ? order > 0 : order < 0) ? v.userKey : l.key;
       }
       let intent: Intent | null = null;
-      if (l !== undefined && compareBytes(l.key, key) === 0) {
+      if (l !== undefined && bytesEqual(l.key, key)) {
         intent = l;
         this.lHead = null;
       }
@@ -117,7 +117,7 @@ export class KeyStateIterator {
     for (;;) {
       if (!this.fillVersionHead()) return null;
       const head = this.vHead as VersionHead | undefined;
-      if (head === undefined || compareBytes(head.userKey, cur.key) !== 0) break;
+      if (head === undefined || !bytesEqual(head.userKey, cur.key)) break;
       // Forward: versions arrive newest first; reverse: oldest first.
       if (this.reverse) {
         cur.newest = head.version;

@@ -64,6 +64,14 @@ export function versionKeyTs(key: Uint8Array): Timestamp {
 
 /** The user key of a version key. */
 export function versionKeyUserKey(key: Uint8Array): Uint8Array {
+  // Fast path: no zero byte before the terminator (0x00 0x01) that precedes the suffix,
+  // so the escaped key is the user key itself.
+  const end = key.length - TS_SUFFIX_BYTES - 2;
+  if (end >= 0 && key[end] === 0 && key[end + 1] === 0x01) {
+    let i = 0;
+    while (i < end && key[i] !== 0) i++;
+    if (i === end) return key.subarray(0, end);
+  }
   const decoded = unescapeKey(key, 0);
   assert(decoded !== null && decoded.end + TS_SUFFIX_BYTES === key.length, 'malformed MVCC version key');
   return decoded.key;

@@ -19,6 +19,11 @@ export interface Accumulator {
   /** Rows folded (a number while counting: exact far beyond any row count; bigint on output). */
   count: number;
   value: Value;
+  /**
+   * Integer sums: the part not yet added into `value` (a bigint), kept as a number while
+   * it is exact (a safe integer), so most rows cost no bigint arithmetic.
+   */
+  partial: number;
   distinct: Set<string> | null;
   /** An ordered call's input rows, folded in order at the end. */
   held: HeldRow[] | null;
@@ -51,6 +56,22 @@ export async function aggregateStream(
     const rows = await input.next();
     if (rows === null) break;
     onBatch();
+    if (sets.length === 1 && width === 1) {
+      // The common shape, one GROUP BY key: no per-row key array unless the group is new.
+      const expr = node.groupBy[0]!;
+      for (const row of rows) {
+        const v = expr.eval(row, ctx);
+        const k = v === null || typeof v !== 'object' ? v : groupKeyOf([v]);
+        let g = groups.get(k);
+        if (g === undefined) {
+          g = { keys: [v], accs: fresh() };
+          groups.set(k, g);
+          if (groups.size > groupsMax) throw limitError();
+        }
+        for (let i = 0; i < aggregates.length; i++) step(aggregates[i]!, g.accs[i]!, row, ctx);
+      }
+      continue;
+    }
     for (const row of rows) {
       const values = node.groupBy.map((g) => g.eval(row, ctx));
       for (let si = 0; si < sets.length; si++) {
@@ -98,6 +119,15 @@ export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[
       return;
     case 'sum':
     case 'avg':
+      if (typeof v === 'bigint' && (acc.value === null || typeof acc.value === 'bigint')) {
+        const s = acc.partial + Number(v);
+        if (Number.isSafeInteger(s)) {
+          acc.partial = s;
+          acc.value ??= 0n;
+          return;
+        }
+        settle(acc);
+      }
       acc.value = add(acc.value, v);
       return;
     case 'bool_and':
@@ -128,7 +158,7 @@ export function step(call: AggregateCall, acc: Accumulator, row: readonly Value[
 
 /** A fresh accumulator for one aggregate call. */
 export function newAccumulator(call: AggregateCall): Accumulator {
-  return { count: 0, value: null, distinct: call.distinct ? new Set<string>() : null, held: call.orderBy === undefined ? null : [] };
+  return { count: 0, value: null, partial: 0, distinct: call.distinct ? new Set<string>() : null, held: call.orderBy === undefined ? null : [] };
 }
 
 /** The same call without its ORDER BY: what sorted held rows are folded with. */
@@ -144,6 +174,13 @@ function unorderedCall(call: AggregateCall): AggregateCall {
     presorted.add(plain);
   }
   return plain;
+}
+
+/** Adds an integer sum's exact partial into its bigint value. */
+function settle(acc: Accumulator): void {
+  if (acc.partial === 0) return;
+  acc.value = (acc.value as bigint | null ?? 0n) + BigInt(acc.partial);
+  acc.partial = 0;
 }
 
 function add(a: Value, b: Value): Value {
@@ -166,6 +203,7 @@ export function final(call: AggregateCall, acc: Accumulator, ctx: EvalContext): 
   if (isCollectingAggregate(call.name)) return collectFinal(call.name, acc.value, call.arg?.type ?? call.type, call.delimiter?.type ?? call.type, ctx, call.distinct && !presorted.has(call));
   if (isStatsAggregate(call.name)) return statsFinal(call.name, acc.value);
   if (acc.value === null) return null;
+  settle(acc);
   const v = acc.value;
   if (call.name === 'min' || call.name === 'max' || call.name === 'bool_and' || call.name === 'bool_or' || call.name === 'every' || call.name === 'string_agg') return v;
   if (call.name === 'sum') {

@@ -137,20 +137,22 @@ function writePayload(w: Writer, type: SqlType, v: Value): void {
 
 /**
  * Decodes a row into `out` (length = number of table columns), placing column id c at
- * `positions.get(c)`. Columns absent from the bytes are left null. Unknown ids (dropped
- * columns) are skipped using `dropped` types.
+ * `positions[c]`. Columns absent from the bytes are left null. An id the descriptor does
+ * not know (-1 or beyond the array) is a corrupt row: it is an error, never skipped.
  */
 export function decodeRow(
   bytes: Uint8Array,
-  positions: ReadonlyMap<number, number>,
+  positions: Int32Array,
   types: readonly SqlType[],
   out: Value[],
 ): void {
-  assert(bytes[0] === FORMAT_VERSION, () => `unknown row format ${bytes[0]}`);
+  if (bytes[0] !== FORMAT_VERSION) throw new Error(`internal: unknown row format ${bytes[0]}`);
   out.fill(null);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Made only for the payloads that need it: the common int4 and text columns read bytes.
+  let view: DataView | null = null;
   let pos = 1;
-  while (pos < bytes.length) {
+  const end = bytes.length;
+  while (pos < end) {
     let id = 0;
     let shift = 0;
     for (;;) {
@@ -159,22 +161,15 @@ export function decodeRow(
       if (b < 0x80) break;
       shift += 7;
     }
-    const index = positions.get(id);
-    assert(index !== undefined, () => `row has column id ${id} that the descriptor does not know`);
+    const index = id < positions.length ? positions[id]! : -1;
+    if (index < 0) throw new Error(`internal: row has column id ${id} that the descriptor does not know`);
     const type = types[index]!;
     // The fixed-width and text kinds inline (scans decode millions of these); the rest below.
     switch (type.kind) {
       case 'int2': case 'int4':
-        out[index] = BigInt(view.getInt32(pos, true));
+        // Little-endian int32, read byte by byte (no DataView for the commonest column).
+        out[index] = BigInt(bytes[pos]! | (bytes[pos + 1]! << 8) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 24));
         pos += 4;
-        continue;
-      case 'int8': case 'timestamp': case 'timestamptz':
-        out[index] = view.getBigInt64(pos, true);
-        pos += 8;
-        continue;
-      case 'float4': case 'float8':
-        out[index] = view.getFloat64(pos, true);
-        pos += 8;
         continue;
       case 'text': case 'varchar': case 'bpchar': {
         let len = 0;
@@ -185,10 +180,21 @@ export function decodeRow(
           if (b < 0x80) break;
           mul *= 128;
         }
-        out[index] = len === 0 ? '' : decoder.decode(bytes.subarray(pos, pos + len));
+        out[index] = len === 0 ? '' : len < 24 ? asciiOrDecode(bytes, pos, len) : decoder.decode(bytes.subarray(pos, pos + len));
         pos += len;
         continue;
       }
+    }
+    view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    switch (type.kind) {
+      case 'int8': case 'timestamp': case 'timestamptz':
+        out[index] = view.getBigInt64(pos, true);
+        pos += 8;
+        continue;
+      case 'float4': case 'float8':
+        out[index] = view.getFloat64(pos, true);
+        pos += 8;
+        continue;
       default: {
         const [value, next] = readPayload(bytes, view, pos, type);
         out[index] = value;
@@ -196,6 +202,17 @@ export function decodeRow(
       }
     }
   }
+}
+
+/** A short string: built from its bytes when all are ASCII (cheaper than TextDecoder's call). */
+function asciiOrDecode(bytes: Uint8Array, pos: number, len: number): string {
+  let s = '';
+  for (let i = pos; i < pos + len; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return decoder.decode(bytes.subarray(pos, pos + len));
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
 function readLength(bytes: Uint8Array, pos: number): [number, number] {

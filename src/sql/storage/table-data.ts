@@ -62,6 +62,8 @@ function jsonKeyParts(n: JsonNode): KeyPart[] {
 /** Per-table facts the hot path needs, computed once per descriptor version. */
 export class TableLayout {
   readonly positions: ReadonlyMap<number, number>;
+  /** Column id -> position, -1 for ids the table does not have (the row decoder's lookup). */
+  private readonly positionById: Int32Array;
   readonly types: readonly SqlType[];
   readonly codecColumns: readonly CodecColumn[];
   readonly pkPositions: readonly number[];
@@ -69,6 +71,8 @@ export class TableLayout {
 
   constructor(readonly table: TableDesc) {
     this.positions = new Map(table.columns.map((c, i) => [c.id, i]));
+    this.positionById = new Int32Array(Math.max(0, ...table.columns.map((c) => c.id)) + 1).fill(-1);
+    table.columns.forEach((c, i) => (this.positionById[c.id] = i));
     this.types = table.columns.map((c) => c.type);
     this.codecColumns = table.columns.map((c) => ({ id: c.id, type: c.type }));
     this.pkPositions = table.primaryIndex.columnIds.map((id) => this.positions.get(id)!);
@@ -100,7 +104,7 @@ export class TableLayout {
 
   decodeRow(bytes: Uint8Array): Value[] {
     const out = new Array<Value>(this.types.length);
-    decodeRow(bytes, this.positions, this.types, out);
+    decodeRow(bytes, this.positionById, this.types, out);
     return out;
   }
 
