@@ -42,7 +42,7 @@ async function transfers(url: string, clients: number, seconds: number): Promise
 
 export async function benchBank(seconds: number): Promise<BenchResult[]> {
   const dir = tempStoreDir('tessera-bench-bank-');
-  const node = await startNodeProcess(dir.path);
+  const node = await startNodeProcess(dir.path, [], 30_000, { compiled: true });
   const out: BenchResult[] = [];
   try {
     const setup = await node.client();

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark of the project, or some: `npm run bench -- sql raft`.
 // BENCH_SECONDS sets the duration of each timed workload (default 5).
+import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import type { BenchResult } from './result.ts';
 
@@ -9,6 +10,10 @@ interface Suite {
 }
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 5);
+
+// Nodes started as processes run dist/, as `npm start` does: compile the current sources first.
+console.log('building dist/ (npm run build) so started nodes run the current sources compiled');
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 const suites: Suite[] = [
   { name: 'sql', run: async () => (await import('./sql-point.ts')).benchSqlPoint(seconds) },

@@ -11,7 +11,10 @@ import type { BenchResult } from './result.ts';
 const ORDERS = 100_000;
 const CUSTOMERS = 1_000;
 const INSERT_BATCH_ROWS = 1_000;
-const RUNS = 3;
+// Both systems get the same treatment: warm-ups until the JIT has settled (PGlite's
+// and our caches alike), then the median of several runs, which a GC pause cannot move.
+const WARMUPS = 3;
+const RUNS = 9;
 
 const QUERY = 'SELECT c.region, count(*), sum(o.amount) FROM orders o JOIN customers c ON o.customer = c.id GROUP BY c.region ORDER BY 1';
 
@@ -32,7 +35,7 @@ function setupStatements(): string[] {
 async function timeRuns(exec: () => Promise<readonly unknown[]>): Promise<{ medianMs: number; rows: number }> {
   const times: number[] = [];
   let rows = 0;
-  await exec(); // warm-up, not counted (JIT; PGlite's and our caches alike)
+  for (let i = 0; i < WARMUPS; i++) await exec(); // not counted
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
     rows = (await exec()).length;
@@ -64,7 +67,7 @@ export async function benchSqlAnalytic(): Promise<BenchResult[]> {
     const ours = await timeTessera(statements);
     const onDisk = await timeTessera(statements, join(dir, 'store'));
     for (const r of [ours, onDisk]) if (r.rows !== theirs.rows) throw new Error(`result sizes differ: Tessera ${r.rows}, PGlite ${theirs.rows}`);
-    const note = `${ORDERS} orders joined with ${CUSTOMERS} customers, grouped; median of ${RUNS} after a warm-up`;
+    const note = `${ORDERS} orders joined with ${CUSTOMERS} customers, grouped; median of ${RUNS} after ${WARMUPS} warm-ups`;
     return [
       { name: 'join + aggregate over 100k rows', value: ours.medianMs, unit: 'ms', system: 'tessera (memory-level)', note },
       { name: 'join + aggregate over 100k rows', value: onDisk.medianMs, unit: 'ms', system: 'tessera (classic-level)', note },

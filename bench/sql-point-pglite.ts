@@ -43,7 +43,7 @@ async function pgliteRate(seconds: number): Promise<number> {
 
 export async function benchSqlPointPglite(seconds: number): Promise<BenchResult[]> {
   const store = tempStoreDir('tessera-bench-pglite-');
-  const node = await startNodeProcess(store.path, ['--log-level', 'error']);
+  const node = await startNodeProcess(store.path, ['--log-level', 'error'], 30_000, { compiled: true });
   try {
     const c = new pg.Client({ connectionString: node.connectionString() });
     await c.connect();

@@ -57,7 +57,7 @@ function fmt(r: LoadResult): string {
 export async function benchSqlPoint(seconds: number): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const store = tempStoreDir('tessera-bench-');
-  const node = await startNodeProcess(store.path, ['--log-level', 'error']);
+  const node = await startNodeProcess(store.path, ['--log-level', 'error'], 30_000, { compiled: true });
   const pgServer = await startPostgres();
   try {
     await prepare(node.connectionString());

@@ -66,7 +66,7 @@ function fmt(r: LoadResult): string {
 export async function benchWire(seconds: number): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const store = tempStoreDir('tessera-bench-wire-');
-  const node = await startNodeProcess(store.path, ['--log-level', 'error']);
+  const node = await startNodeProcess(store.path, ['--log-level', 'error'], 30_000, { compiled: true });
   const pgServer = await startPostgres();
   const pair = (name: string, unit: string, ours: number, theirs: number | null): void => {
     results.push({ name, system: 'tessera', value: ours, unit });

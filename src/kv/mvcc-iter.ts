@@ -22,11 +22,6 @@ export interface KeyState {
   readonly visible: Version | null;
 }
 
-interface VersionHead {
-  readonly userKey: Uint8Array;
-  readonly version: StoredVersion;
-}
-
 /** A version read from the engine; its timestamp is decoded only when asked for. */
 class StoredVersion implements Version {
   private decoded: Timestamp | null = null;
@@ -34,6 +29,8 @@ class StoredVersion implements Version {
   constructor(
     /** The version key (its last 12 bytes are the timestamp). */
     readonly versionKey: Uint8Array,
+    /** The user key the version belongs to (a view into versionKey). */
+    readonly userKey: Uint8Array,
     readonly value: Uint8Array | null,
   ) {}
 
@@ -55,7 +52,7 @@ class StoredVersion implements Version {
 export class KeyStateIterator {
   private readonly versions: EngineIterator;
   private readonly locks: EngineIterator;
-  private vHead: VersionHead | undefined | null = null; // null: not fetched
+  private vHead: StoredVersion | undefined | null = null; // null: not fetched
   private lHead: Intent | undefined | null = null;
   /** The key being assembled, once its intent is settled; its versions may still follow. */
   private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null } | null = null;
@@ -96,7 +93,7 @@ export class KeyStateIterator {
   nextBuffered(): KeyState | undefined | null {
     if (this.cur === null) {
       if (!this.fillVersionHead() || !this.fillLockHead()) return null;
-      const v = this.vHead as VersionHead | undefined;
+      const v = this.vHead as StoredVersion | undefined;
       const l = this.lHead as Intent | undefined;
       if (v === undefined && l === undefined) return undefined;
       let key: Uint8Array;
@@ -116,15 +113,15 @@ export class KeyStateIterator {
     const cur = this.cur;
     for (;;) {
       if (!this.fillVersionHead()) return null;
-      const head = this.vHead as VersionHead | undefined;
+      const head = this.vHead as StoredVersion | undefined;
       if (head === undefined || !bytesEqual(head.userKey, cur.key)) break;
       // Forward: versions arrive newest first; reverse: oldest first.
       if (this.reverse) {
-        cur.newest = head.version;
-        if (versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
+        cur.newest = head;
+        if (versionAtOrBelow(head.versionKey, this.readSuffix)) cur.visible = head;
       } else {
-        cur.newest ??= head.version;
-        if (cur.visible === null && versionAtOrBelow(head.version.versionKey, this.readSuffix)) cur.visible = head.version;
+        cur.newest ??= head;
+        if (cur.visible === null && versionAtOrBelow(head.versionKey, this.readSuffix)) cur.visible = head;
       }
       this.vHead = null;
     }
@@ -152,8 +149,8 @@ export class KeyStateIterator {
   }
 }
 
-function versionHeadOf(key: Uint8Array, value: Uint8Array): VersionHead {
-  return { userKey: versionKeyUserKey(key), version: new StoredVersion(key, decodeVersionValue(value)) };
+function versionHeadOf(key: Uint8Array, value: Uint8Array): StoredVersion {
+  return new StoredVersion(key, versionKeyUserKey(key), decodeVersionValue(value));
 }
 
 function intentOf(key: Uint8Array, value: Uint8Array): Intent {

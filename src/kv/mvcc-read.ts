@@ -171,14 +171,19 @@ export async function mvccScan(reader: EngineReader, span: KvSpan, options: Scan
     for (;;) {
       const state: KeyState | undefined = it.nextBuffered() ?? (await it.next());
       if (state === undefined) break;
-      const seen = resolveVisible(state.intent, state.visible, options);
-      if ('blocker' in seen) {
-        blockers.push(seen.blocker);
-        if (blockers.length >= SCAN_CONFLICTS_MAX) break;
-        continue;
+      let value: Uint8Array | null;
+      if (state.intent === null) value = state.visible?.value ?? null; // the common case, without resolveVisible's object
+      else {
+        const seen = resolveVisible(state.intent, state.visible, options);
+        if ('blocker' in seen) {
+          blockers.push(seen.blocker);
+          if (blockers.length >= SCAN_CONFLICTS_MAX) break;
+          continue;
+        }
+        value = seen.value;
       }
-      if (seen.value === null) continue;
-      rows.push({ key: state.key, value: seen.value });
+      if (value === null) continue;
+      rows.push({ key: state.key, value });
       if (options.limit > 0 && rows.length >= options.limit) {
         resumeSpan = options.reverse
           ? { startKey: span.startKey, endKey: state.key }

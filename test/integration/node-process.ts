@@ -8,6 +8,8 @@ import pg from 'pg';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const cliEntry = join(repoRoot, 'src/cli/main.ts');
+/** The installed executable: runs dist/ (compiled by `npm install`), as `npm start` does. */
+const binEntry = join(repoRoot, 'bin/tessera.mjs');
 
 export interface NodeProcess {
   readonly child: ChildProcess;
@@ -54,9 +56,18 @@ export function runCli(args: readonly string[], timeoutMs = 30_000): Promise<{ c
   });
 }
 
-/** Starts `tessera start-single-node` on `storeDir` with free ports and waits until it serves SQL. */
-export async function startNodeProcess(storeDir: string, extraArgs: readonly string[] = [], timeoutMs = 30_000): Promise<NodeProcess> {
-  const args = ['--import', 'tsx', cliEntry, 'start-single-node', '--store', storeDir, '--sql-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs];
+/**
+ * Starts `tessera start-single-node` on `storeDir` with free ports and waits until it serves
+ * SQL. Tests run the TypeScript sources through tsx; `compiled` runs bin/tessera.mjs (dist/,
+ * which the caller must have built), the code users run, for benchmarks: tsx keeps function
+ * names with a defineProperty per closure created, a cost the compiled code does not pay.
+ */
+export async function startNodeProcess(storeDir: string, extraArgs: readonly string[] = [], timeoutMs = 30_000, options: { readonly compiled?: boolean } = {}): Promise<NodeProcess> {
+  // TESSERA_NODE_FLAGS: extra node flags for the started process, e.g. to profile a bench's
+  // server: TESSERA_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- sql-pglite
+  const nodeFlags = (process.env['TESSERA_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const entry = options.compiled === true ? [binEntry] : ['--import', 'tsx', cliEntry];
+  const args = [...nodeFlags, ...entry, 'start-single-node', '--store', storeDir, '--sql-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(child);
   let stderr = '';
