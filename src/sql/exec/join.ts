@@ -60,7 +60,7 @@ function keyOf(exprs: JoinNode['leftKeys'], row: readonly Value[], ctx: ExecCont
 }
 
 /** left ++ right as a new row (a plain copy: Array.prototype.concat is slower per row). */
-function joined(left: Row, right: Row): Row {
+export function joined(left: Row, right: Row): Row {
   const lw = left.length;
   const row = new Array<Value>(lw + right.length);
   for (let i = 0; i < lw; i++) row[i] = left[i]!;

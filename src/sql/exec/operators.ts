@@ -16,6 +16,7 @@ import { keyPart, layoutOf } from '../storage/table-data.ts';
 import type { Value } from '../types/types.ts';
 import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
+import { lookupJoin } from './lookup-join.ts';
 import { setOperator } from './set-op.ts';
 import { windowOperator } from './window.ts';
 import { sourceOperator } from './sources.ts';
@@ -136,6 +137,8 @@ function buildNode(node: PlanNode, ctx: ExecContext): Operator {
       return windowOperator(node, buildOperator(node.input, ctx), ctx);
     case 'join':
       return hashJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
+    case 'lookup-join':
+      return lookupJoin(node, buildOperator(node.left, ctx), ctx);
     default:
       return assertNever(node, 'plan node');
   }

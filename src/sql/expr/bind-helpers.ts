@@ -99,9 +99,13 @@ export function strictCall(label: string, type: SqlType, args: readonly BoundExp
 /** Three-valued AND / OR. */
 export function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundExpr {
   const stop = kind === 'or';
+  // Terms with subqueries are evaluated last, as PostgreSQL orders quals by cost: SQL fixes
+  // no order, but a cheap term that decides the result (a constant FALSE in an AND) then
+  // spares the subquery and whatever error its operands would raise (fuzz seed 90210).
+  const order = [...args.filter((a) => !hasSubquery(a)), ...args.filter(hasSubquery)];
   const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
     let sawNull = false;
-    for (const a of args) {
+    for (const a of order) {
       const v = a.eval(row, ctx);
       if (v === null) sawNull = true;
       else if (v === stop) return stop;
@@ -109,6 +113,16 @@ export function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundEx
     return sawNull ? null : !stop;
   };
   return { kind, type: T.bool, args, eval: evaluator };
+}
+
+function hasSubquery(e: BoundExpr): boolean {
+  switch (e.kind) {
+    case 'subquery': return true;
+    case 'const': case 'column': case 'param': return false;
+    case 'compare': return hasSubquery(e.left) || hasSubquery(e.right);
+    case 'in-list': return hasSubquery(e.arg) || e.list.some(hasSubquery);
+    case 'and': case 'or': case 'call': return e.args.some(hasSubquery);
+  }
 }
 
 /** Structural identity of an AST expression (positions ignored), for GROUP BY matching. */

@@ -74,6 +74,13 @@ export function explainPlan(node: PlanNode, depth = 0, actual?: ReadonlyMap<Plan
       return line(`Nested Loop Lateral (${node.joinType}${node.on === null ? '' : `: ${describeExpr(node.on)}`})`, node.left, node.right);
     case 'window':
       return line(`WindowAgg (${node.calls.map((c) => (c.name === 'aggregate' ? c.aggregate!.name : c.name)).join(', ')})`, node.input);
+    case 'lookup-join': {
+      const layoutIds = node.index.columnIds.slice(0, node.leftKeys.length);
+      const names = layoutIds.map((id) => node.table.columns.find((c) => c.id === id)?.name ?? '?');
+      const cond = [...node.leftKeys.map((k, i) => `${describeExpr(k)} = ${names[i]}`), ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');
+      const filter = node.rightFilter === null ? '' : `; filter: ${describeExpr(node.rightFilter)}`;
+      return line(`Lookup Join (${node.joinType}: ${cond}) on ${node.table.name} using ${node.index.name}${filter}`, node.left);
+    }
     case 'join': {
       const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
       const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');

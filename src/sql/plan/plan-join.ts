@@ -6,11 +6,12 @@
  * a residual predicate. The build side is the right input.
  */
 import type { Expr, FromItem, JoinType, SelectStmt } from '../parser/ast.ts';
-import type { TableDesc } from '../catalog/descriptors.ts';
+import type { IndexDesc, TableDesc } from '../catalog/descriptors.ts';
 import type { Binder, ScopeColumn } from '../expr/bind-expr.ts';
 import type { BoundExpr, EvalContext } from '../expr/bound.ts';
 import type { Value } from '../types/types.ts';
 import { T } from '../types/types.ts';
+import { logical } from '../expr/bind-helpers.ts';
 import { conjuncts, decideAccess } from './access.ts';
 import type { PlanNode } from './plan.ts';
 import { correlatedIn, tableScope, type PlannedQuery, type TableResolver } from './plan-select.ts';
@@ -234,15 +235,20 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   const joining = whereTerms.flatMap((t) => bindLocal(t, scope, binder)).filter((c) => sideOf(c, leftWidth) === 'both');
   const leftKeys: BoundExpr[] = [];
   const rightKeys: BoundExpr[] = [];
+  const keyConds: BoundExpr[] = [];
   const residual: BoundExpr[] = [];
   for (const c of [...extra, ...conjuncts(cond), ...joining]) {
     if (c.kind === 'compare' && c.op === '=') {
       const l = sideOf(c.left, leftWidth);
       const r = sideOf(c.right, leftWidth);
-      if (l === 'left' && r === 'right') { leftKeys.push(c.left); rightKeys.push(c.right); continue; }
-      if (l === 'right' && r === 'left') { leftKeys.push(c.right); rightKeys.push(c.left); continue; }
+      if (l === 'left' && r === 'right') { leftKeys.push(c.left); rightKeys.push(c.right); keyConds.push(c); continue; }
+      if (l === 'right' && r === 'left') { leftKeys.push(c.right); rightKeys.push(c.left); keyConds.push(c); continue; }
     }
     residual.push(c);
+  }
+  if (correlatedIn(residual).length === 0) {
+    const lookup = lookupJoinOf(joinType, left.node, right, { leftKeys, rightKeys, keyConds, residual, leftWidth });
+    if (lookup !== null) return { node: lookup, scope, tables: [] };
   }
   const node: PlanNode = {
     kind: 'join',
@@ -258,6 +264,120 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   // A condition with a correlated subquery (reading the pair's columns) runs it per pair.
   const subqueries = correlatedIn(residual);
   return { node: subqueries.length === 0 ? node : { ...node, residualSubqueries: subqueries }, scope, tables: [] };
+}
+
+/** The most left rows a join reads its right side by key for (no statistics yet: see isSmall). */
+const LOOKUP_LEFT_ROWS_MAX = 10_000;
+
+/**
+ * Key kinds whose values a key lookup finds exactly as `=` compares them: integers (one
+ * key encoding for int2/int4/int8), text and varchar, and kinds compared by identity.
+ * Not numeric (1.0 = 1.00 with different keys), floats (-0 = 0, NaN) or bpchar (padding).
+ */
+const INT_KINDS = new Set(['int2', 'int4', 'int8']);
+const TEXT_KINDS = new Set(['text', 'varchar']);
+const SAME_KINDS = new Set(['uuid', 'date', 'timestamp', 'timestamptz', 'bool']);
+function lookupCompatible(left: BoundExpr['type'], right: BoundExpr['type']): boolean {
+  if (INT_KINDS.has(left.kind) && INT_KINDS.has(right.kind)) return true;
+  if (TEXT_KINDS.has(left.kind) && TEXT_KINDS.has(right.kind)) return true;
+  return left.kind === right.kind && SAME_KINDS.has(left.kind);
+}
+
+/**
+ * The column a join key reads: the key itself, or the column under a cast within one key
+ * family (int4 widened to bigint to meet a bigint: the key encoding is the same, and a
+ * value out of the column's range simply finds no key).
+ */
+function uncastColumn(e: BoundExpr): Extract<BoundExpr, { kind: 'column' }> | null {
+  if (e.kind === 'column') return e;
+  if (e.kind !== 'call' || !e.label.startsWith('CAST AS ') || e.args.length !== 1) return null;
+  const arg = e.args[0]!;
+  if (arg.kind !== 'column') return null;
+  const family = (t: BoundExpr['type']): string => (INT_KINDS.has(t.kind) ? 'int' : TEXT_KINDS.has(t.kind) ? 'text' : t.kind);
+  return family(arg.type) === family(e.type) && (INT_KINDS.has(arg.type.kind) || TEXT_KINDS.has(arg.type.kind)) ? arg : null;
+}
+
+/**
+ * Whether a left input is known to yield few rows, without table statistics: point
+ * lookups, scans with equality on an index prefix or a pushed-down LIMIT, small LIMITs and
+ * VALUES lists, and filters, projections and lookup joins over such inputs. (A range or
+ * full scan is not: reading the right table whole and hashing it is then the safer bet.)
+ */
+function isSmall(node: PlanNode): boolean {
+  const constCount = (e: BoundExpr | null): boolean => e !== null && e.kind === 'const' && typeof e.value === 'bigint' && e.value <= BigInt(LOOKUP_LEFT_ROWS_MAX);
+  switch (node.kind) {
+    case 'one-row': case 'pk-lookup': return true;
+    case 'values': return node.rows.length <= LOOKUP_LEFT_ROWS_MAX;
+    case 'scan': return node.table.virtual === undefined && (node.eq.length > 0 || constCount(node.limit));
+    case 'limit': return constCount(node.limit) || isSmall(node.input);
+    case 'filter': case 'project': case 'distinct': case 'sort': return isSmall(node.input);
+    // Its rows are its left rows' partners: few where the left is few (ORM-shaped queries
+    // fan out by foreign keys, not by whole tables).
+    case 'lookup-join': return isSmall(node.left);
+    default: return false;
+  }
+}
+
+/**
+ * A lookup join when the left input is small and the right input is a whole-table scan
+ * (with its own WHERE terms as a filter) whose table has an index led by columns the join
+ * equates with left values; the primary key wins when the keys cover all of it, else the
+ * index with the longest such prefix. Null when a hash join it stays.
+ */
+function lookupJoinOf(
+  joinType: JoinType,
+  left: PlanNode,
+  right: PlannedFrom,
+  keys: { leftKeys: readonly BoundExpr[]; rightKeys: readonly BoundExpr[]; keyConds: readonly BoundExpr[]; residual: readonly BoundExpr[]; leftWidth: number },
+): PlanNode | null {
+  const inner = joinType === 'inner' || joinType === 'cross';
+  if ((!inner && joinType !== 'left') || keys.leftKeys.length === 0 || !isSmall(left)) return null;
+  let scan = right.node;
+  let rightFilter: BoundExpr | null = null;
+  if (scan.kind === 'filter' && scan.subqueries === undefined) {
+    rightFilter = scan.predicate;
+    scan = scan.input;
+  }
+  if (scan.kind !== 'scan' || scan.table.virtual !== undefined || scan.eq.length > 0 || scan.lower !== null || scan.upper !== null || scan.limit !== null || scan.offset !== null) return null;
+  const table = scan.table;
+  // The right input must be the table's rows as they are (not a view's reordering of them).
+  if (right.scope.length !== table.columns.length) return null;
+  // Join key pair by the right table column it equates (a plain column of compatible kind).
+  const pairByColumn = new Map<number, number>();
+  keys.rightKeys.forEach((key, i) => {
+    const k = uncastColumn(key);
+    if (k !== null && lookupCompatible(keys.leftKeys[i]!.type, k.type) && !pairByColumn.has(k.index - keys.leftWidth)) pairByColumn.set(k.index - keys.leftWidth, i);
+  });
+  const position = (id: number): number => table.columns.findIndex((c) => c.id === id);
+  let best: { index: IndexDesc; pairs: number[]; whole: boolean } | null = null;
+  for (const index of [table.primaryIndex, ...table.indexes.filter((x) => x.predicate === undefined)]) {
+    const pairs: number[] = [];
+    for (const id of index.columnIds) {
+      const p = pairByColumn.get(position(id));
+      if (p === undefined) break;
+      pairs.push(p);
+    }
+    if (pairs.length === 0) continue;
+    const whole = pairs.length === index.columnIds.length;
+    const better = best === null || (whole && index.unique && !(best.whole && best.index.unique)) || (whole === best.whole && pairs.length > best.pairs.length);
+    if (better) best = { index, pairs, whole };
+  }
+  if (best === null) return null;
+  const used = new Set(best.pairs);
+  // Equalities not used for the lookup stay as conditions on the joined row.
+  const rest = [...keys.keyConds.filter((_c, i) => !used.has(i)), ...keys.residual];
+  return {
+    kind: 'lookup-join',
+    joinType: inner ? 'inner' : 'left',
+    left,
+    table,
+    index: best.index,
+    leftKeys: best.pairs.map((p) => keys.leftKeys[p]!),
+    leftWidth: keys.leftWidth,
+    rightWidth: right.scope.length,
+    rightFilter,
+    residual: rest.length === 0 ? null : andAll(rest),
+  };
 }
 
 /** Which input an expression reads: only the left's columns, only the right's, or other. */
@@ -312,19 +432,5 @@ function withFilter(node: PlanNode, preds: readonly BoundExpr[]): PlanNode {
 }
 
 export function andAll(args: readonly BoundExpr[]): BoundExpr {
-  if (args.length === 1) return args[0]!;
-  return {
-    kind: 'and',
-    type: T.bool,
-    args,
-    eval: (row, ctx) => {
-      let sawNull = false;
-      for (const a of args) {
-        const v = a.eval(row, ctx);
-        if (v === false) return false;
-        if (v === null) sawNull = true;
-      }
-      return sawNull ? null : true;
-    },
-  };
+  return args.length === 1 ? args[0]! : logical('and', args);
 }

@@ -98,6 +98,26 @@ export type PlanNode =
   /** Drops repeated rows; with `on`, keeps the first row of each run of equal values in those columns. */
   | { readonly kind: 'distinct'; readonly input: PlanNode; readonly on?: readonly number[] }
   /**
+   * Lookup join: for each left row, the rows of `table` whose `index` key begins with the
+   * values of `leftKeys` (one per leading index column), read by key instead of scanning
+   * the table. A whole primary key is one batched get per left batch; a prefix is a scan
+   * per left row (secondary index entries then fetch their rows). `rightFilter` reads the
+   * right row alone (the right input's own WHERE terms); `residual` reads the combined row
+   * (left values then right), as in 'join'. Chosen when the left input is known small.
+   */
+  | {
+      readonly kind: 'lookup-join';
+      readonly joinType: 'inner' | 'left';
+      readonly left: PlanNode;
+      readonly table: TableDesc;
+      readonly index: IndexDesc;
+      readonly leftKeys: readonly BoundExpr[];
+      readonly leftWidth: number;
+      readonly rightWidth: number;
+      readonly rightFilter: BoundExpr | null;
+      readonly residual: BoundExpr | null;
+    }
+  /**
    * Hash join: the right input is built into a table keyed by `rightKeys`, the left streams
    * and probes with `leftKeys` (no keys: every pair, a nested loop). Output rows are the
    * left row's values then the right row's; `residual` is the rest of ON, over that row.

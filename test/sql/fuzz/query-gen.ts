@@ -120,7 +120,9 @@ class QueryGen {
     if (join === 'CROSS JOIN') return { sql: `${t1.name} ${a1} CROSS JOIN ${t2.name} ${a2}`, scope: both };
     const pairs = scope.flatMap((c) => right.filter((d) => d.kind === c.kind).map((d) => `${c.ref} = ${d.ref}`));
     const on = pairs.length > 0 && r.chance(0.8) ? r.pick(pairs) : this.pred(both, 1);
-    return { sql: `${t1.name} ${a1} ${join} ${t2.name} ${a2} ON ${on}`, scope: both };
+    // A few left rows (first rows by primary key): the planner reads the right side by key.
+    const left = t1.hasPk && r.chance(0.3) ? `(SELECT * FROM ${t1.name} ORDER BY id LIMIT ${r.int(0, 6)})` : t1.name;
+    return { sql: `${left} ${a1} ${join} ${t2.name} ${a2} ON ${on}`, scope: both };
   }
 
   select(): GenQuery {
