@@ -177,6 +177,9 @@ test('errors: syntax with position, unsupported, unknown table and column', () =
     assert.equal(syntax.code, '42601');
     assert.equal(syntax.position, 1);
     assert.equal((await sqlErrorOf(s, 'LISTEN channel')).code, '0A000');
+    // VACUUM and ANALYZE are one node in PostgreSQL's grammar; each is named as written.
+    assert.equal((await sqlErrorOf(s, 'ANALYZE')).message, 'ANALYZE is not supported');
+    assert.equal((await sqlErrorOf(s, 'VACUUM')).message, 'VACUUM is not supported');
     assert.equal((await sqlErrorOf(s, 'SAVEPOINT a')).code, '25P01', 'supported now: outside a block, as in PostgreSQL');
     const missing = await sqlErrorOf(s, 'SELECT * FROM nope');
     assert.equal(missing.code, '42P01');

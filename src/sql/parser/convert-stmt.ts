@@ -125,6 +125,8 @@ export function convertStatement(node: unknown): Statement {
       return convertExplain(body);
     default:
       if (authStatementTypes.has(type)) return convertAuthStatement(type, body);
+      // VACUUM and ANALYZE share one node; is_vacuumcmd tells them apart.
+      if (type === 'VacuumStmt' && body['is_vacuumcmd'] !== true) return { kind: 'unsupported', what: 'ANALYZE', pos: location(body) };
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
 }
