@@ -36,6 +36,14 @@ export interface BatchHeader {
   readonly lockWaitMs?: number;
   /** Set by the DistSender: the range this (part of the) batch is meant for. */
   readonly rangeId?: RangeId;
+  /**
+   * Transactional reads: the top of the read's uncertainty interval (the txn's snapshot
+   * plus the maximum clock offset). A committed version above `timestamp` and at or below
+   * this limit may have been written before the read began on a node whose clock is ahead,
+   * so the read cannot order itself before it: 'read-uncertainty', and the txn moves its
+   * timestamp above the version (refreshing what it read) and reads again.
+   */
+  readonly uncertaintyLimit?: Timestamp;
 }
 
 export type KvRequest =
@@ -117,6 +125,8 @@ export type KvError =
   | { readonly kind: 'write-too-old'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
   /** Another transaction read the key at or above the writer's timestamp (timestamp cache). */
   | { readonly kind: 'read-conflict'; readonly key: Uint8Array; readonly readTimestamp: Timestamp }
+  /** A read met a committed version in its uncertainty interval (see BatchHeader.uncertaintyLimit). */
+  | { readonly kind: 'read-uncertainty'; readonly key: Uint8Array; readonly existingTimestamp: Timestamp }
   /** A refresh found a write committed after the txn's old timestamp. */
   | { readonly kind: 'refresh-failed'; readonly key: Uint8Array; readonly committedTimestamp: Timestamp }
   | { readonly kind: 'condition-failed'; readonly key: Uint8Array; readonly actual: Uint8Array | null }

@@ -189,6 +189,7 @@ export async function evaluateBatch(engine: EngineReader, ba: BatchRequest, ctx:
     txn,
     inconsistent: ba.header.readConsistency === 'inconsistent',
     memo,
+    ...(ba.header.uncertaintyLimit === undefined || txn === null ? {} : { uncertaintyLimit: ba.header.uncertaintyLimit }),
   };
   const writeCtx: WriteContext = {
     ts: txn?.writeTimestamp ?? ba.header.timestamp,

@@ -20,6 +20,8 @@ export interface KeyState {
   readonly newest: Version | null;
   /** The newest committed version at or below the read timestamp. */
   readonly visible: Version | null;
+  /** With an uncertainty limit: the newest committed version above the read timestamp and at or below the limit. */
+  readonly uncertain: Version | null;
 }
 
 /** A version read from the engine; its timestamp is decoded only when asked for. */
@@ -55,9 +57,11 @@ export class KeyStateIterator {
   private vHead: StoredVersion | undefined | null = null; // null: not fetched
   private lHead: Intent | undefined | null = null;
   /** The key being assembled, once its intent is settled; its versions may still follow. */
-  private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null } | null = null;
+  private cur: { key: Uint8Array; intent: Intent | null; newest: Version | null; visible: Version | null; uncertain: Version | null } | null = null;
   /** The read timestamp as a version-key suffix (visibility is a byte comparison). */
   private readonly readSuffix: Uint8Array;
+  /** The uncertainty limit as a suffix, or null without one. */
+  private readonly limitSuffix: Uint8Array | null;
 
   constructor(
     reader: EngineReader,
@@ -65,8 +69,10 @@ export class KeyStateIterator {
     endKey: Uint8Array,
     private readonly reverse: boolean,
     readTs: Timestamp,
+    uncertaintyLimit: Timestamp | null = null,
   ) {
     this.readSuffix = versionTsSuffix(readTs);
+    this.limitSuffix = uncertaintyLimit === null ? null : versionTsSuffix(uncertaintyLimit);
     const span = versionSpan(startKey, endKey);
     this.versions = reader.iterator({ gte: span.gte, lt: span.lt, reverse });
     this.locks = reader.iterator({ gte: lockTableKey(startKey), lt: lockTableKey(endKey), reverse });
@@ -108,7 +114,7 @@ export class KeyStateIterator {
         intent = l;
         this.lHead = null;
       }
-      this.cur = { key, intent, newest: null, visible: null };
+      this.cur = { key, intent, newest: null, visible: null, uncertain: null };
     }
     const cur = this.cur;
     for (;;) {
@@ -116,13 +122,16 @@ export class KeyStateIterator {
       const head = this.vHead as StoredVersion | undefined;
       if (head === undefined || !bytesEqual(head.userKey, cur.key)) break;
       // Forward: versions arrive newest first; reverse: oldest first.
+      const visible = versionAtOrBelow(head.versionKey, this.readSuffix);
       if (this.reverse) {
         cur.newest = head;
-        if (versionAtOrBelow(head.versionKey, this.readSuffix)) cur.visible = head;
+        if (visible) cur.visible = head;
       } else {
         cur.newest ??= head;
-        if (cur.visible === null && versionAtOrBelow(head.versionKey, this.readSuffix)) cur.visible = head;
+        if (cur.visible === null && visible) cur.visible = head;
       }
+      // Above the read timestamp, at or below the limit: uncertain (the newest such, either way).
+      if (!visible && this.limitSuffix !== null && versionAtOrBelow(head.versionKey, this.limitSuffix) && (this.reverse || cur.uncertain === null)) cur.uncertain = head;
       this.vHead = null;
     }
     this.cur = null;

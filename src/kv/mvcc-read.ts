@@ -41,6 +41,17 @@ export interface ReadOptions {
   readonly memo: PointMemo | null;
   /** SKIP LOCKED: a key with another txn's intent (at any timestamp) reads as absent. */
   readonly skipLocked?: boolean;
+  /**
+   * The top of the read's uncertainty interval (above `ts`), or absent: a committed
+   * version in (ts, limit] is 'read-uncertainty', another txn's intent there blocks.
+   */
+  readonly uncertaintyLimit?: Timestamp;
+}
+
+/** The read's uncertainty limit when it is above its timestamp (else there is no interval). */
+function uncertaintyOf(options: ReadOptions): Timestamp | null {
+  const limit = options.uncertaintyLimit;
+  return limit !== undefined && !options.inconsistent && !tsLessEq(limit, options.ts) ? limit : null;
 }
 
 /** At most this many conflicting intents are collected by one scan. */
@@ -95,7 +106,8 @@ function resolveVisible(intent: Intent | null, visible: Version | null, options:
   if (intent !== null) {
     if (options.txn !== null && intent.txn.id === options.txn.id) return { value: intent.value };
     if (options.skipLocked === true) return { value: null };
-    if (!options.inconsistent && tsLessEq(intent.txn.writeTimestamp, options.ts)) return { blocker: intent };
+    // An intent in the uncertainty interval may commit below it: wait for it too.
+    if (!options.inconsistent && tsLessEq(intent.txn.writeTimestamp, uncertaintyOf(options) ?? options.ts)) return { blocker: intent };
   }
   return { value: visible?.value ?? null };
 }
@@ -105,15 +117,24 @@ export type MvccGetResult = { readonly ok: true; readonly value: Uint8Array | nu
 export async function mvccGet(reader: EngineReader, key: Uint8Array, options: ReadOptions): Promise<MvccGetResult> {
   const memo = options.memo;
   const known = memo === null ? 'unknown' : memo.lockValue(key);
+  // Read up to the uncertainty limit: a version found above the read timestamp is uncertain.
+  const upTo = uncertaintyOf(options) ?? options.ts;
   let intent: Intent | null;
-  let visible: Version | null;
+  let found: Version | null;
   if (known === 'unknown') {
-    [intent, visible] = await Promise.all([readIntent(reader, key), newestVersionAt(reader, key, options.ts, memo)]);
+    [intent, found] = await Promise.all([readIntent(reader, key), newestVersionAt(reader, key, upTo, memo)]);
   } else {
     intent = known === undefined ? null : decodeIntentValue(key, known);
-    visible = await newestVersionAt(reader, key, options.ts, memo);
+    found = await newestVersionAt(reader, key, upTo, memo);
   }
-  const seen = resolveVisible(intent, visible, options);
+  const own = intent !== null && options.txn !== null && intent.txn.id === options.txn.id;
+  if (!own && found !== null && !tsLessEq(found.ts, options.ts)) {
+    const blocking = resolveVisible(intent, null, options);
+    if ('blocker' in blocking) return { ok: false, error: { kind: 'write-intent', intents: [blocking.blocker] } };
+    if (intent !== null && options.skipLocked === true) return { ok: true, value: null };
+    return { ok: false, error: { kind: 'read-uncertainty', key, existingTimestamp: found.ts } };
+  }
+  const seen = resolveVisible(intent, found, options);
   if ('blocker' in seen) return { ok: false, error: { kind: 'write-intent', intents: [seen.blocker] } };
   return { ok: true, value: seen.value };
 }
@@ -163,7 +184,7 @@ export interface ScanOptions extends ReadOptions {
  * the limit stops the scan, `resumeSpan` is the part not scanned.
  */
 export async function mvccScan(reader: EngineReader, span: KvSpan, options: ScanOptions): Promise<MvccScanResult> {
-  const it = new KeyStateIterator(reader, span.startKey, span.endKey, options.reverse, options.ts);
+  const it = new KeyStateIterator(reader, span.startKey, span.endKey, options.reverse, options.ts, uncertaintyOf(options));
   const rows: KvKeyValue[] = [];
   const blockers: Intent[] = [];
   let resumeSpan: KvSpan | null = null;
@@ -172,6 +193,16 @@ export async function mvccScan(reader: EngineReader, span: KvSpan, options: Scan
       const state: KeyState | undefined = it.nextBuffered() ?? (await it.next());
       if (state === undefined) break;
       let value: Uint8Array | null;
+      if (state.uncertain !== null && (state.intent === null || options.txn === null || state.intent.txn.id !== options.txn.id)) {
+        const blocking = resolveVisible(state.intent, null, options);
+        if ('blocker' in blocking) {
+          blockers.push(blocking.blocker);
+          if (blockers.length >= SCAN_CONFLICTS_MAX) break;
+          continue;
+        }
+        if (state.intent !== null && options.skipLocked === true) continue;
+        return { ok: false, error: { kind: 'read-uncertainty', key: state.key, existingTimestamp: state.uncertain.ts } };
+      }
       if (state.intent === null) value = state.visible?.value ?? null; // the common case, without resolveVisible's object
       else {
         const seen = resolveVisible(state.intent, state.visible, options);

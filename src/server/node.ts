@@ -8,7 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemEnv, TesseraError, type Env, type Logger } from '../util/index.ts';
 import { openEngine, createLocalKv, type Sender, type Store } from '../kv/index.ts';
 import { startClusterNode, type ClusterConfig, type ClusterNode } from './cluster.ts';
-import { createTxnCoordinator } from '../txn/index.ts';
+import { createTxnCoordinator, defaultTxnConfig } from '../txn/index.ts';
 import { createSqlService, defaultHbaRules, formatHbaRule, HBA_SETTING, parseHba, type HbaRule, type SqlService, type TesseraSqlService } from '../sql/index.ts';
 import { WireServer } from '../wire/index.ts';
 import type { HostPort } from './address.ts';
@@ -98,7 +98,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       sender = kv.sender;
       store = kv.store;
     }
-    const txns = createTxnCoordinator(env, sender, {});
+    // Several nodes have several clocks: reads take an uncertainty interval as wide as the
+    // offset the cluster tolerates (a single node has one clock and needs none).
+    const txns = createTxnCoordinator(env, sender, cluster === null ? {} : { config: { readUncertaintyMs: defaultTxnConfig.maxClockOffsetMs } });
     cleanups.push(async () => txns.close());
     if (cluster !== null) await cluster.attach(txns);
     const sql = await createSqlService({ env, txns });

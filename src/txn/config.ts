@@ -29,6 +29,13 @@ export interface TxnConfig {
   readonly txnWritesLogMax: number;
   /** Bound on clock offset between nodes (HLC sanity checks). */
   readonly maxClockOffsetMs: number;
+  /**
+   * Width of a read's uncertainty interval (see kv's BatchHeader.uncertaintyLimit): a
+   * version committed up to this far above the snapshot restarts the read above it. 0 turns
+   * it off, right for a single node: one clock stamps every write, so a snapshot taken later
+   * is above every write committed before it. Cluster nodes set it to maxClockOffsetMs.
+   */
+  readonly readUncertaintyMs: number;
 }
 
 export const defaultTxnConfig: TxnConfig = {
@@ -41,6 +48,7 @@ export const defaultTxnConfig: TxnConfig = {
   txnReadSpansMax: 10_000,
   txnWritesLogMax: 100_000,
   maxClockOffsetMs: 500,
+  readUncertaintyMs: 0,
 };
 
 export function txnConfig(overrides: Partial<TxnConfig> = {}): TxnConfig {

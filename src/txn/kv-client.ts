@@ -53,7 +53,7 @@ export class KvClient {
       const error = res.error;
       // A retry must land above what was seen: fold the conflicting timestamp into the HLC.
       if (error.kind === 'read-conflict') this.clock.update(error.readTimestamp);
-      if (error.kind === 'write-too-old') this.clock.update(error.existingTimestamp);
+      if (error.kind === 'write-too-old' || error.kind === 'read-uncertainty') this.clock.update(error.existingTimestamp);
       if (error.kind === 'deadlock') this.stats.deadlocks++;
       if (error.kind !== 'write-intent') throw toTxnError(error, ba);
       waitedMs += lockWaitMs;
@@ -121,6 +121,11 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
       });
     case 'write-too-old':
       return new TxnError('txn-retry', `write-too-old: key ${prettyKey(error.key)} has a newer committed version`, {
+        key: error.key,
+        retryTimestamp: error.existingTimestamp,
+      });
+    case 'read-uncertainty':
+      return new TxnError('txn-retry', `read uncertainty: key ${prettyKey(error.key)} has a version committed within the clock offset of the read`, {
         key: error.key,
         retryTimestamp: error.existingTimestamp,
       });

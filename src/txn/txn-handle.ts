@@ -52,6 +52,12 @@ function isOnePhaseFallback(err: unknown): boolean {
 export class TxnHandle implements Txn {
   status: 'pending' | 'committed' | 'aborted' = 'pending';
   private ts: Timestamp;
+  /**
+   * The top of the reads' uncertainty interval: the snapshot plus the maximum clock offset,
+   * fixed when the snapshot is taken (per statement under READ COMMITTED). It does not move
+   * with the timestamp: once the timestamp passes it, nothing is uncertain any more.
+   */
+  private uncertaintyLimit: Timestamp | null = null;
   private buffer: KvRequest[] = [];
   /**
    * Every write of the txn in order (for savepoints). The first `flushedCount` were
@@ -97,6 +103,12 @@ export class TxnHandle implements Txn {
     const now = this.deps.clock.now();
     if (tsCompare(now, this.ts) > 0) this.ts = now;
     this.readSpans = [];
+    this.setUncertaintyLimit();
+  }
+
+  private setUncertaintyLimit(): void {
+    const width = this.deps.config.readUncertaintyMs;
+    this.uncertaintyLimit = width === 0 ? null : { wall: this.ts.wall + BigInt(width) * 1_000_000n, logical: this.ts.logical };
   }
 
   /**
@@ -108,7 +120,8 @@ export class TxnHandle implements Txn {
   }
 
   private header(): BatchHeader {
-    return { timestamp: this.ts, txn: this.meta() };
+    const header: BatchHeader = { timestamp: this.ts, txn: this.meta() };
+    return this.uncertaintyLimit === null || tsCompare(this.uncertaintyLimit, this.ts) <= 0 ? header : { ...header, uncertaintyLimit: this.uncertaintyLimit };
   }
 
   private checkUsable(): void {
@@ -239,6 +252,7 @@ export class TxnHandle implements Txn {
     this.hasRead = true;
     const now = this.deps.clock.now();
     if (tsCompare(now, this.ts) > 0) this.ts = now;
+    this.setUncertaintyLimit();
   }
 
   private noteRead(span: KvSpan): void {
