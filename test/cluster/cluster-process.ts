@@ -59,7 +59,19 @@ export interface NodeStatus {
   readonly ranges: RangeStatus[];
 }
 
-export function startClusterNode(listenPort: number, joinPorts: readonly number[], storeDir = tempStoreDir('tessera-cluster-').path, timeoutMs = 60_000, extraArgs: readonly string[] = []): ClusterNodeProcess {
+/**
+ * Starts `tessera start`. `addressing` puts the node on another loopback address than
+ * 127.0.0.1 (`listenHost`), has it advertise another address (`advertise`, e.g. a proxy)
+ * and join through given addresses (`join`) instead of 127.0.0.1 and `joinPorts`.
+ */
+export function startClusterNode(
+  listenPort: number,
+  joinPorts: readonly number[],
+  storeDir = tempStoreDir('tessera-cluster-').path,
+  timeoutMs = 60_000,
+  extraArgs: readonly string[] = [],
+  addressing: { readonly listenHost?: string; readonly advertise?: string; readonly join?: readonly string[] } = {},
+): ClusterNodeProcess {
   let stderr = '';
   let sqlPort = 0;
   let httpPort = 0;
@@ -86,8 +98,9 @@ export function startClusterNode(listenPort: number, joinPorts: readonly number[
   const spawnIt = (): void => {
     const args = [
       '--import', 'tsx', cliEntry, 'start', '--store', storeDir,
-      '--listen-addr', `127.0.0.1:${listenPort}`,
-      '--join', joinPorts.map((p) => `127.0.0.1:${p}`).join(','),
+      '--listen-addr', `${addressing.listenHost ?? '127.0.0.1'}:${listenPort}`,
+      '--join', (addressing.join ?? joinPorts.map((p) => `127.0.0.1:${p}`)).join(','),
+      ...(addressing.advertise === undefined ? [] : ['--advertise-addr', addressing.advertise]),
       '--sql-addr', '127.0.0.1:0', '--http-addr', '127.0.0.1:0', '--log-level', process.env['CLUSTER_TEST_LOG'] ?? 'warn',
       ...extraArgs,
     ];
@@ -122,8 +135,8 @@ export function startClusterNode(listenPort: number, joinPorts: readonly number[
   return node;
 }
 
-export function initCluster(port: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runCli(['init', '--host', `127.0.0.1:${port}`]);
+export function initCluster(port: number, host = '127.0.0.1'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(['init', '--host', `${host}:${port}`]);
 }
 
 export async function stopAll(nodes: readonly ClusterNodeProcess[]): Promise<void> {

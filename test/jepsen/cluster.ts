@@ -31,6 +31,13 @@ export interface JepsenCluster {
   resume(index: number): Promise<void>;
   /** Writes the node's clock offset file (the node re-reads it every second). */
   setClockOffsetMs(index: number, ms: number): void;
+  /**
+   * Cuts the network between the groups of node indexes (nodes of one group still reach
+   * each other; SQL clients reach every node). Absent on a single node.
+   */
+  partition?(groups: readonly (readonly number[])[]): void;
+  /** Ends every partition. */
+  heal?(): void;
   /** Stops every node (resuming paused ones first) and removes the stores unless `keep`. */
   close(options?: { keep?: boolean }): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { freePort, initCluster, startClusterNode, type ClusterNodeProcess } from '../cluster/cluster-process.ts';
 import { tempStoreDir } from '../integration/node-process.ts';
 import type { JepsenCluster, JepsenNode } from './cluster.ts';
+import { PartitionProxy } from './partition-proxy.ts';
 
 class MultiNode implements JepsenNode {
   proc: ClusterNodeProcess;
@@ -27,13 +28,24 @@ class MultiNode implements JepsenNode {
   }
 }
 
+/** Node i's own loopback address: its peers' proxies tell its connections apart by it. */
+const hostOf = (i: number): string => `127.0.0.${11 + i}`;
+
 export async function startMultiNodeCluster(nodeCount: number): Promise<JepsenCluster> {
   const dir = tempStoreDir('tessera-jepsen-cluster-');
   const ports: number[] = [];
   for (let i = 0; i < nodeCount; i++) ports.push(await freePort());
+  // Each node is reached by its peers only through its proxy (the partition nemesis).
+  const proxies: PartitionProxy[] = [];
+  for (let i = 0; i < nodeCount; i++) proxies.push(await PartitionProxy.start(hostOf(i), { host: hostOf(i), port: ports[i]! }));
+  const proxyAddrs = proxies.map((p) => `${p.host}:${p.port}`);
   const nodes = ports.map((port, i) => {
     const clockFile = join(dir.path, `n${i}.clock-offset`);
-    const proc = startClusterNode(port, ports, join(dir.path, `n${i}`), 90_000, ['--testing-clock-offset-file', clockFile]);
+    const proc = startClusterNode(port, ports, join(dir.path, `n${i}`), 90_000, ['--testing-clock-offset-file', clockFile], {
+      listenHost: hostOf(i),
+      advertise: proxyAddrs[i]!,
+      join: proxyAddrs,
+    });
     return new MultiNode(i, proc, clockFile);
   });
   const close = async (): Promise<void> => {
@@ -41,9 +53,10 @@ export async function startMultiNodeCluster(nodeCount: number): Promise<JepsenCl
       if (n.paused) n.proc.child.kill('SIGCONT');
       await n.proc.kill('SIGKILL');
     }
+    await Promise.all(proxies.map((p) => p.close()));
   };
   try {
-    const init = await initCluster(ports[0]!);
+    const init = await initCluster(ports[0]!, hostOf(0));
     if (init.code !== 0) throw new Error(`tessera init failed: ${init.stderr}`);
     for (const n of nodes) n.sqlPort = await n.proc.serving;
   } catch (err) {
@@ -87,6 +100,15 @@ export async function startMultiNodeCluster(nodeCount: number): Promise<JepsenCl
     },
     setClockOffsetMs(i, ms) {
       writeFileSync(node(i).clockFile, `${ms}\n`);
+    },
+    partition(groups) {
+      for (const group of groups) {
+        const others = groups.filter((g) => g !== group).flat().map(hostOf);
+        for (const i of group) proxies[i]?.block(others);
+      }
+    },
+    heal() {
+      for (const p of proxies) p.unblock();
     },
     async close(options = {}) {
       await close();

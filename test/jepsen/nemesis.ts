@@ -2,7 +2,7 @@
  * Nemeses: faults injected into a running cluster and healed again. A nemesis is a pair
  * of steps (start the fault, stop it) so a schedule can interleave them with the workload
  * and every run ends healed. Partitions (a fault-injecting TCP proxy between nodes) need
- * more than one node; they are declared here and refuse to run on one node.
+ * more than one node and refuse to run on one.
  */
 import type { JepsenCluster } from './cluster.ts';
 
@@ -89,6 +89,34 @@ function clockNemesis(beyondMaxOffset: boolean): Nemesis {
   };
 }
 
+/**
+ * Cuts the network between two groups of nodes through the proxies in front of them
+ * (partition-proxy.ts): one node alone against the rest, or (with four or more nodes)
+ * two random halves. SQL clients still reach every node: a minority node's statements
+ * must fail or wait, never answer from a stale or divergent state.
+ */
+function partitionNemesis(): Nemesis {
+  return {
+    name: 'partition',
+    async start(cluster, rng) {
+      if (cluster.partition === undefined) throw new Error('this cluster cannot be partitioned');
+      const all = cluster.nodes.map((_n, i) => i);
+      let side: number[];
+      if (all.length >= 4 && rng.next() < 0.5) {
+        side = all.filter(() => rng.next() < 0.5);
+        if (side.length === 0 || side.length === all.length) side = [pick(cluster, rng)];
+      } else side = [pick(cluster, rng)];
+      const rest = all.filter((i) => !side.includes(i));
+      cluster.partition([side, rest]);
+      return `partition ${side.map((i) => `n${i}`).join(',')} | ${rest.map((i) => `n${i}`).join(',')}`;
+    },
+    async stop(cluster) {
+      cluster.heal?.();
+      return 'healed';
+    },
+  };
+}
+
 export const nemesisNames = ['kill', 'pause', 'clock', 'partition'] as const;
 export type NemesisName = (typeof nemesisNames)[number];
 
@@ -101,7 +129,8 @@ export function makeNemesis(name: string, nodeCount: number): Nemesis {
     case 'clock':
       return clockNemesis(false);
     case 'partition':
-      throw new Error(`nemesis partition needs a fault-injecting proxy between nodes, which is not built yet (cluster of ${nodeCount})`);
+      if (nodeCount < 2) throw new Error('nemesis partition needs at least two nodes (--nodes 3)');
+      return partitionNemesis();
     default:
       throw new Error(`unknown nemesis "${name}" (known: ${nemesisNames.join(', ')})`);
   }

@@ -65,3 +65,17 @@ test('jepsen register on 3 nodes under clock skew: every key linearizable', { ti
   const r = await shortRun(registerWorkload(3, 40, 2_000), 14, 3, ['clock'], 20_000);
   assertSound(r, ['clock']);
 });
+
+// Partitions through the proxies between nodes (one node cut off from the other two), with
+// kill -9 and SIGSTOP on the 3-node cluster: money is neither made nor lost.
+test('jepsen bank on 3 nodes under partitions, kill and pause: totals hold at every read', { timeout: 150_000 }, async () => {
+  const nemeses = ['partition', 'kill', 'pause'];
+  const r = await shortRun(bankWorkload(5, 100), 15, 3, nemeses, 20_000);
+  assertSound(r, nemeses);
+  assert.ok(r.check.checked >= 10, `${r.check.checked} reads checked`);
+});
+
+test('jepsen list-append on 3 nodes under partitions and clock skew: no G0/G1/G-single/G2', { timeout: 150_000 }, async () => {
+  const nemeses = ['partition', 'clock'];
+  assertSound(await shortRun(listAppendWorkload(5, 30), 16, 3, nemeses, 20_000), nemeses);
+});

@@ -8,7 +8,7 @@
  * A connection accepted from a peer is used for sending to it too, even when this node has
  * no address for it.
  */
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, connect, isIPv4, type Server } from 'node:net';
 import type { Env } from '../../util/index.ts';
 import { assert } from '../../util/index.ts';
 import { backoffDelayMs, rpcConfig, type RpcConfig } from './config.ts';
@@ -78,6 +78,8 @@ export class RpcNode implements ConnectionOwner {
   private raftHandler: RaftFrameHandler = () => undefined;
   private readonly peerHandlers: PeerChangeHandler[] = [];
   private server: Server | null = null;
+  /** The address dials leave from (the loopback address the node listens on), or null: the OS picks. */
+  private sourceHost: string | null = null;
   private closing = false;
 
   constructor(options: RpcNodeOptions) {
@@ -93,6 +95,10 @@ export class RpcNode implements ConnectionOwner {
   /** Starts accepting peers. Port 0 lets the OS choose; the bound address is returned. */
   async listen(host: string, port: number): Promise<PeerAddress> {
     assert(this.server === null, 'listen called twice');
+    // A node listening on one loopback address (127.x.y.z) also dials from it, so that on
+    // one machine each node's connections carry its own source address (a test proxy
+    // between nodes tells them apart by it: the Jepsen partition nemesis).
+    if (isIPv4(host) && host.startsWith('127.')) this.sourceHost = host;
     const server = createServer((socket) => {
       if (this.closing) return void socket.destroy();
       this.connections.add(new Connection(this, socket, 'acceptor', 0));
@@ -319,7 +325,7 @@ export class RpcNode implements ConnectionOwner {
   private dial(peer: Peer): void {
     if (this.closing || peer.address === undefined) return;
     assert(peer.dialing === undefined, 'one dial per peer at a time');
-    const socket = connect({ host: peer.address.host, port: peer.address.port });
+    const socket = connect({ host: peer.address.host, port: peer.address.port, ...(this.sourceHost === null ? {} : { localAddress: this.sourceHost }) });
     const conn = new Connection(this, socket, 'dialer', peer.nodeId);
     peer.dialing = conn;
     this.connections.add(conn);
