@@ -8,6 +8,7 @@ import { runCli, tempStoreDir } from '../integration/node-process.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const cliEntry = join(repoRoot, 'src/cli/main.ts');
+const binEntry = join(repoRoot, 'bin/tessera.mjs');
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -62,7 +63,9 @@ export interface NodeStatus {
 /**
  * Starts `tessera start`. `addressing` puts the node on another loopback address than
  * 127.0.0.1 (`listenHost`), has it advertise another address (`advertise`, e.g. a proxy)
- * and join through given addresses (`join`) instead of 127.0.0.1 and `joinPorts`.
+ * and join through given addresses (`join`) instead of 127.0.0.1 and `joinPorts`;
+ * `compiled` runs bin/tessera.mjs (dist/, as users run it: benchmarks) instead of the
+ * sources through tsx.
  */
 export function startClusterNode(
   listenPort: number,
@@ -70,7 +73,7 @@ export function startClusterNode(
   storeDir = tempStoreDir('tessera-cluster-').path,
   timeoutMs = 60_000,
   extraArgs: readonly string[] = [],
-  addressing: { readonly listenHost?: string; readonly advertise?: string; readonly join?: readonly string[] } = {},
+  addressing: { readonly listenHost?: string; readonly advertise?: string; readonly join?: readonly string[]; readonly compiled?: boolean } = {},
 ): ClusterNodeProcess {
   let stderr = '';
   let sqlPort = 0;
@@ -97,7 +100,7 @@ export function startClusterNode(
   };
   const spawnIt = (): void => {
     const args = [
-      '--import', 'tsx', cliEntry, 'start', '--store', storeDir,
+      ...(addressing.compiled === true ? [binEntry] : ['--import', 'tsx', cliEntry]), 'start', '--store', storeDir,
       '--listen-addr', `${addressing.listenHost ?? '127.0.0.1'}:${listenPort}`,
       '--join', (addressing.join ?? joinPorts.map((p) => `127.0.0.1:${p}`)).join(','),
       ...(addressing.advertise === undefined ? [] : ['--advertise-addr', addressing.advertise]),
