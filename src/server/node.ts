@@ -104,6 +104,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     cleanups.push(async () => txns.close());
     if (cluster !== null) await cluster.attach(txns);
     const sql = await createSqlService({ env, txns });
+    cleanups.push(async () => sql.close());
     await sql.bootstrap();
     if (cluster !== null) cleanups.push(refreshCatalogPeriodically(sql, logger));
 

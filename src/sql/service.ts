@@ -15,6 +15,7 @@ import { parseHba, type HbaRule } from './auth/hba.ts';
 import { settingKey } from './storage/keys.ts';
 import type { Session, SqlService, StartupParams } from './session.ts';
 import { SqlSession } from './session/session-impl.ts';
+import { AutoAnalyze, defaultAutoAnalyze, type AutoAnalyzeSettings } from './auto-analyze.ts';
 
 /** Limits of the sql layer, each with its unit. */
 export interface SqlLimits {
@@ -32,6 +33,8 @@ export interface SqlServiceOptions {
   readonly env: Env;
   readonly txns: TxnCoordinator;
   readonly limits?: Partial<SqlLimits>;
+  /** Automatic ANALYZE (auto-analyze.ts); `intervalMs: 0` turns it off. */
+  readonly autoAnalyze?: Partial<AutoAnalyzeSettings>;
 }
 
 export interface TesseraSqlService extends SqlService {
@@ -46,6 +49,8 @@ export interface TesseraSqlService extends SqlService {
    * nodes until a descriptor lease protocol replaces it (server calls it periodically).
    */
   refreshCatalog(): Promise<void>;
+  /** Stops background work (automatic ANALYZE). */
+  close(): void;
 }
 
 export async function createSqlService(options: SqlServiceOptions): Promise<TesseraSqlService> {
@@ -57,13 +62,18 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
   let ready = false;
   const sessionsByRole = new Map<string, number>();
   let hbaCache: { text: string; rules: readonly HbaRule[] } = { text: '', rules: [] };
-  return {
+  const internalSession = (database: string): Promise<Session> => service.openSession({ user: 'root', database, options: new Map(), remoteAddress: 'internal' });
+  const autoAnalyze = new AutoAnalyze({ ...defaultAutoAnalyze, ...options.autoAnalyze }, catalog, internalSession, env.logger);
+  const service: TesseraSqlService = {
     async bootstrap(): Promise<void> {
       await catalog.bootstrap(txns);
       ready = true;
     },
     async refreshCatalog(): Promise<void> {
       await catalog.load(txns);
+    },
+    close(): void {
+      autoAnalyze.close();
     },
     async openSession(params: StartupParams): Promise<Session> {
       if (!ready) {
@@ -85,7 +95,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         else sessionsByRole.set(role.name, n);
       };
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose, onRowsChanged: (table, rows) => autoAnalyze.note(table.id, rows) },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',
@@ -122,6 +132,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       return role.passwordHash;
     },
   };
+  return service;
 }
 
 /** The role may log in and connect to the database (PostgreSQL's checks after authentication). */

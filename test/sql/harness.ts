@@ -2,7 +2,7 @@
 // SQL through the Session interface and collect results as text.
 import { createLocalKv, openEngine } from '../../src/kv/index.ts';
 import { createTxnCoordinator } from '../../src/txn/index.ts';
-import { createSqlService, SqlError, type QueryEvent, type Session, type SqlLimits, type TesseraSqlService } from '../../src/sql/index.ts';
+import { createSqlService, SqlError, type QueryEvent, type Session, type SqlLimits, type SqlServiceOptions, type TesseraSqlService } from '../../src/sql/index.ts';
 import { ManualClock, testEnv } from '../../src/util/index.ts';
 
 export interface TestCluster {
@@ -12,12 +12,17 @@ export interface TestCluster {
 }
 
 /** One node's sql over kv in this process: memory-level, or classic-level in `storePath`. */
-export async function startSql(options: { readonly storePath?: string; readonly limits?: Partial<SqlLimits> } = {}): Promise<TestCluster> {
+export async function startSql(options: { readonly storePath?: string; readonly limits?: Partial<SqlLimits>; readonly autoAnalyze?: SqlServiceOptions['autoAnalyze'] } = {}): Promise<TestCluster> {
   const env = testEnv(1, new ManualClock());
   const engine = await openEngine(options.storePath === undefined ? { memory: true } : { path: options.storePath });
   const kv = await createLocalKv(env, engine);
   const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20 }, sleep: () => new Promise((r) => setImmediate(r)) });
-  const service = await createSqlService({ env, txns: coord, ...(options.limits === undefined ? {} : { limits: options.limits }) });
+  const service = await createSqlService({
+    env,
+    txns: coord,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.autoAnalyze === undefined ? {} : { autoAnalyze: options.autoAnalyze }),
+  });
   await service.bootstrap();
   const sessions: Session[] = [];
   return {
@@ -28,6 +33,7 @@ export async function startSql(options: { readonly storePath?: string; readonly 
       return s;
     },
     async close() {
+      service.close();
       for (const s of sessions) await s.close();
       coord.close();
       await kv.close();

@@ -1,10 +1,16 @@
 // Join planning: a small left input (point lookup, index prefix, LIMIT, VALUES) reads the
-// right table by key (Lookup Join), a large one hashes the right table (Hash Join). The
-// lookup join pages through many partners of one key, spans several left batches, sees
-// the transaction's own writes, and counts its rows against the statement's row limit.
-// Results are checked against the same query forced through a hash join.
+// right table by key (Lookup Join), a large one hashes the right table (Hash Join); with
+// ANALYZE's row counts the choice weighs the two sides. The lookup join pages through many
+// partners of one key, spans several left batches, sees the transaction's own writes, and
+// counts its rows against the statement's row limit; results are checked against the same
+// query through a hash join. ANALYZE (by hand and automatic) keeps counts on the table
+// descriptor without ever writing back a stale copy of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createLocalKv, openEngine } from '../../src/kv/index.ts';
+import { createSqlService } from '../../src/sql/index.ts';
+import { createTxnCoordinator } from '../../src/txn/index.ts';
+import { ManualClock, testEnv } from '../../src/util/index.ts';
 import { rows, run, sqlErrorOf, startSql, type TestCluster } from './harness.ts';
 
 async function plan(s: Awaited<ReturnType<TestCluster['session']>>, sql: string): Promise<string> {
@@ -70,5 +76,110 @@ test('a lookup join holds no more rows than the statement limit allows (53200)',
     assert.equal(err.code, '53200');
   } finally {
     await c.close();
+  }
+});
+
+test('ANALYZE counts rows; the join reads by key only when that pays against the counts', async () => {
+  const c = await startSql();
+  try {
+    const s = await c.session();
+    await run(s, 'CREATE TABLE regions (id int PRIMARY KEY, name text NOT NULL)');
+    await run(s, 'CREATE TABLE shops (id int PRIMARY KEY, region int NOT NULL, name text)');
+    await run(s, 'CREATE INDEX shops_region ON shops (region)');
+    await run(s, `INSERT INTO regions SELECT g, 'r' || g FROM generate_series(1, 20) g`);
+    await run(s, `INSERT INTO shops SELECT g, g % 20 + 1, 's' || g FROM generate_series(1, 2000) g`);
+    assert.deepEqual(await rows(s, "SELECT reltuples FROM pg_class WHERE relname IN ('regions', 'shops') ORDER BY relname"), ['-1', '-1']);
+    const byRegion = 'SELECT count(*) FROM regions r JOIN shops s ON s.region = r.id';
+    // Unknown sizes: a full scan of regions is not known to be small, so the join hashes.
+    assert.match(await plan(s, byRegion), /Hash Join/);
+    assert.deepEqual((await run(s, 'ANALYZE')).tags, ['ANALYZE']);
+    assert.deepEqual(await rows(s, "SELECT reltuples FROM pg_class WHERE relname IN ('regions', 'shops') ORDER BY relname"), ['20', '2000']);
+    // 20 regions against 2,000 shops: 20 index lookups beat reading every shop.
+    assert.match(await plan(s, byRegion), /Lookup Join \(inner: id = region\) on shops using shops_region/);
+    assert.deepEqual(await rows(s, byRegion), ['2000']);
+    // 100 shops probing 20 regions by key would cost more than reading the 20 regions once.
+    const shopsFirst = 'SELECT count(*) FROM (SELECT * FROM shops ORDER BY id LIMIT 100) s JOIN regions r ON r.id = s.region';
+    assert.match(await plan(s, shopsFirst), /Hash Join/);
+    assert.deepEqual(await rows(s, shopsFirst), ['100']);
+    // Named tables only; a missing one is 42P01; the counts follow the data at the next ANALYZE.
+    await run(s, 'DELETE FROM shops WHERE id > 100');
+    await run(s, 'ANALYZE shops');
+    assert.deepEqual(await rows(s, "SELECT reltuples FROM pg_class WHERE relname = 'shops'"), ['100']);
+    assert.equal((await sqlErrorOf(s, 'ANALYZE nope')).code, '42P01');
+    assert.equal((await sqlErrorOf(s, 'VACUUM')).code, '0A000');
+  } finally {
+    await c.close();
+  }
+});
+
+test('automatic ANALYZE counts a table again once enough of its rows changed', async () => {
+  const c = await startSql({ autoAnalyze: { intervalMs: 20, threshold: 50, fraction: 0.1 } });
+  try {
+    const s = await c.session();
+    await run(s, 'CREATE TABLE events (id int PRIMARY KEY, kind text)');
+    const reltuples = async (): Promise<string> => (await rows(s, "SELECT reltuples FROM pg_class WHERE relname = 'events'"))[0]!;
+    const until = async (want: string): Promise<void> => {
+      for (let i = 0; i < 250 && (await reltuples()) !== want; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await reltuples(), want);
+    };
+    await run(s, 'INSERT INTO events SELECT g, \'a\' FROM generate_series(1, 40) g');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await reltuples(), '-1', '40 changed rows are under the threshold of 50');
+    await run(s, 'INSERT INTO events SELECT g, \'b\' FROM generate_series(41, 300) g');
+    await until('300');
+    // 300 rows counted: the next count needs 50 + 30 changed rows.
+    await run(s, 'DELETE FROM events WHERE id <= 60');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await reltuples(), '300');
+    await run(s, 'UPDATE events SET kind = \'c\' WHERE id <= 100');
+    await until('240');
+  } finally {
+    await c.close();
+  }
+});
+
+test('ANALYZE and schema changes never write a stale descriptor over one another node committed', async () => {
+  // Two sql services over one kv: two nodes, each with its own catalog cache.
+  const env = testEnv(1, new ManualClock());
+  const engine = await openEngine({ memory: true });
+  const kv = await createLocalKv(env, engine);
+  const coord = createTxnCoordinator(env, kv.sender, { config: { intentWaitMs: 20 }, sleep: () => new Promise((r) => setImmediate(r)) });
+  const nodeA = await createSqlService({ env, txns: coord, autoAnalyze: { intervalMs: 0 } });
+  const nodeB = await createSqlService({ env, txns: coord, autoAnalyze: { intervalMs: 0 } });
+  await nodeA.bootstrap();
+  await nodeB.bootstrap();
+  const open = (svc: typeof nodeA) => svc.openSession({ user: 'root', database: 'defaultdb', options: new Map(), remoteAddress: 'test' });
+  const a = await open(nodeA);
+  const b = await open(nodeB);
+  try {
+    await run(a, 'CREATE TABLE m (id int PRIMARY KEY)');
+    await run(a, 'INSERT INTO m SELECT g FROM generate_series(1, 10) g');
+    await nodeB.refreshCatalog();
+    // Node A adds a column; node B's cache still has the table without it.
+    await run(a, 'ALTER TABLE m ADD COLUMN note text');
+    await run(b, 'ANALYZE m');
+    await nodeA.refreshCatalog();
+    await nodeB.refreshCatalog();
+    for (const s of [a, b]) {
+      assert.deepEqual((await run(s, 'SELECT * FROM m WHERE id = 1')).columns, ['id', 'note'], 'the column survived the ANALYZE');
+      assert.deepEqual(await rows(s, "SELECT reltuples FROM pg_class WHERE relname = 'm'"), ['10']);
+    }
+    // A schema change built from a stale cache is refused (40001), not written over A's.
+    await run(a, 'ALTER TABLE m ADD COLUMN extra int');
+    const stale = await sqlErrorOf(b, 'ALTER TABLE m ADD COLUMN other int');
+    assert.equal(stale.code, '40001');
+    assert.match(stale.message, /changed by a concurrent schema change on another node/);
+    await nodeB.refreshCatalog();
+    await run(b, 'ALTER TABLE m ADD COLUMN other int');
+    await nodeA.refreshCatalog();
+    assert.deepEqual((await run(a, 'SELECT * FROM m WHERE id = 1')).columns, ['id', 'note', 'extra', 'other']);
+  } finally {
+    await a.close();
+    await b.close();
+    nodeA.close();
+    nodeB.close();
+    coord.close();
+    await kv.close();
+    await engine.close();
   }
 });

@@ -101,6 +101,13 @@ export function requiredAccess(stmt: Statement, ctx: AccessContext): AccessTarge
       const t = ctx.lookupTable(target.ref);
       return t === null ? [] : onTable(t, 'owner', ctx);
     }
+    case 'analyze':
+      // Named tables need ownership (PostgreSQL warns and skips them instead); without
+      // names every table is counted: statistics reveal row counts only to the planner.
+      return stmt.tables.flatMap((ref) => {
+        const t = ctx.lookupTable(ref);
+        return t === null ? [] : onTable(t, 'owner', ctx);
+      });
     case 'create-view': {
       const id = ctx.schemaId(stmt.view.schema);
       const schema = id === null ? [] : [{ kind: 'schema' as const, id, label: stmt.view.schema ?? 'public', need: 'CREATE' as const }];

@@ -256,6 +256,11 @@ export class CatalogView {
     return d !== null && d.kind === 'table' ? d : null;
   }
 
+  /** Whether this transaction has written (or dropped) descriptor `id`. */
+  changedInTxn(id: number): boolean {
+    return this.changes.descriptors.has(id);
+  }
+
   name(databaseId: number, schemaId: number, name: string): NamespaceEntry | null {
     const own = this.changes.names.get(nsCacheKey(databaseId, schemaId, name));
     return own !== undefined ? own : this.catalog.name(databaseId, schemaId, name);

@@ -107,11 +107,20 @@ export interface TableDesc {
   readonly checks?: readonly CheckDesc[];
   readonly foreignKeys?: readonly ForeignKeyDesc[];
   readonly comment?: string;
+  /** What the last ANALYZE counted: the planner's estimates read it (pg_class.reltuples shows it). */
+  readonly stats?: TableStats;
   /**
    * Set only on the virtual tables of pg_catalog and information_schema (src/sql/pgcatalog):
    * never stored; scans of them read `rows` instead of KV.
    */
   readonly virtual?: VirtualSource;
+}
+
+export interface TableStats {
+  /** Live rows when ANALYZE ran. */
+  readonly rows: number;
+  /** When, as an ISO timestamp. */
+  readonly analyzedAt: string;
 }
 
 /** The rows of a virtual table, computed at execution from the catalog the context carries. */

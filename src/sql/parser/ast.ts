@@ -420,6 +420,8 @@ export type Statement =
   | { readonly kind: 'alter-owner'; readonly objectType: 'relation' | 'schema' | 'type' | 'database'; readonly relation: TableRef | null; readonly name: string; readonly owner: string }
   /** COMMENT ON object IS 'text' | NULL (NULL removes the comment). */
   | { readonly kind: 'comment'; readonly target: CommentTarget; readonly text: string | null }
+  /** ANALYZE [VERBOSE] [table [(columns)], ...]: no tables means every table of the database. */
+  | { readonly kind: 'analyze'; readonly tables: readonly TableRef[] }
   /** ALTER SEQUENCE name OWNED BY table.column | NONE (the only change Tessera makes to a sequence). */
   | { readonly kind: 'alter-sequence'; readonly name: TableRef; readonly ownedBy: { readonly table: TableRef; readonly column: string } | null }
   /** DO 'body' (LANGUAGE plpgsql): the session runs the one block shape tools send (session-do.ts). */

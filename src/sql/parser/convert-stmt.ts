@@ -27,7 +27,7 @@ import type {
 import { convertConst, convertExpr, convertTypeName } from './convert-expr.ts';
 import { convertWindowDef } from './convert-window.ts';
 import { convertGroupBy } from './convert-grouping.ts';
-import { convertAlterTable, convertComment, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
+import { convertAlterTable, convertComment, rangeVar, convertCreateSchema, convertDropMore, convertRename, convertView, extraTableConstraint, foreignKeyRef } from './convert-ddl.ts';
 import { authStatementTypes, convertAuthStatement } from '../auth/convert-auth.ts';
 import { list, location, num, obj, str, stringList, unwrap, type JsonObject } from './json.ts';
 import { convertAlterSequence, convertCreateEnum, convertCreateSequence, convertDropTypeOrSequence, convertSequenceOptions } from './convert-types.ts';
@@ -126,7 +126,9 @@ export function convertStatement(node: unknown): Statement {
     default:
       if (authStatementTypes.has(type)) return convertAuthStatement(type, body);
       // VACUUM and ANALYZE share one node; is_vacuumcmd tells them apart.
-      if (type === 'VacuumStmt' && body['is_vacuumcmd'] !== true) return { kind: 'unsupported', what: 'ANALYZE', pos: location(body) };
+      if (type === 'VacuumStmt' && body['is_vacuumcmd'] !== true) {
+        return { kind: 'analyze', tables: list(body['rels']).map((r) => rangeVar(obj(obj(unwrap(r).body)['relation']))) };
+      }
       return { kind: 'unsupported', what: statementNames[type] ?? type.replace(/Stmt$/, ''), pos: location(body) };
   }
 }

@@ -27,7 +27,7 @@ function classRows(snap: CatalogSnapshot): RowObject[] {
     // relchecks and relhastriggers (foreign keys are triggers in PostgreSQL) tell pg_dump where to look.
     const checks = t.checks?.length ?? 0;
     const triggers = (t.foreignKeys?.length ?? 0) > 0;
-    out.push({ oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length, relchecks: checks, relhastriggers: triggers });
+    out.push({ oid: descriptorOid(t.id), relname: t.name, relnamespace: ns, relam: HEAP_AM_OID, relfilenode: descriptorOid(t.id), relhasindex: indexes.length > 0, relkind: 'r', relnatts: visibleColumns(t).length, relchecks: checks, relhastriggers: triggers, reltuples: t.stats?.rows ?? -1 });
     for (const i of indexes) {
       out.push({ oid: indexOid(t.id, i.id), relname: i.name, relnamespace: ns, relam: BTREE_AM_OID, relfilenode: indexOid(t.id, i.id), relhasindex: false, relkind: 'i', relnatts: i.columnIds.length });
     }

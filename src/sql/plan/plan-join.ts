@@ -266,7 +266,7 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   return { node: subqueries.length === 0 ? node : { ...node, residualSubqueries: subqueries }, scope, tables: [] };
 }
 
-/** The most left rows a join reads its right side by key for (no statistics yet: see isSmall). */
+/** The most left rows a join reads its right side by key for. */
 const LOOKUP_LEFT_ROWS_MAX = 10_000;
 
 /**
@@ -297,32 +297,68 @@ function uncastColumn(e: BoundExpr): Extract<BoundExpr, { kind: 'column' }> | nu
   return family(arg.type) === family(e.type) && (INT_KINDS.has(arg.type.kind) || TEXT_KINDS.has(arg.type.kind)) ? arg : null;
 }
 
+/** Rows assumed for an equality-prefix scan of a table without statistics (ANALYZE). */
+const GUESSED_PREFIX_ROWS = 100;
+
 /**
- * Whether a left input is known to yield few rows, without table statistics: point
- * lookups, scans with equality on an index prefix or a pushed-down LIMIT, small LIMITs and
- * VALUES lists, and filters, projections and lookup joins over such inputs. (A range or
- * full scan is not: reading the right table whole and hashing it is then the safer bet.)
+ * How many rows a plan node is expected to yield, or null when nothing bounds it. Point
+ * lookups, VALUES and constant LIMITs are exact bounds; scans use the table's row count
+ * from ANALYZE (a whole unique key is one row, an equality prefix a tenth without a better
+ * guess, a range a third); filters halve their input. Without statistics an equality-prefix
+ * scan is guessed at GUESSED_PREFIX_ROWS and a full or range scan is unbounded.
  */
-function isSmall(node: PlanNode): boolean {
-  const constCount = (e: BoundExpr | null): boolean => e !== null && e.kind === 'const' && typeof e.value === 'bigint' && e.value <= BigInt(LOOKUP_LEFT_ROWS_MAX);
+export function estimateRows(node: PlanNode): number | null {
+  const constCount = (e: BoundExpr | null): number | null => (e !== null && e.kind === 'const' && typeof e.value === 'bigint' ? Number(e.value) : null);
+  const min = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
   switch (node.kind) {
-    case 'one-row': case 'pk-lookup': return true;
-    case 'values': return node.rows.length <= LOOKUP_LEFT_ROWS_MAX;
-    case 'scan': return node.table.virtual === undefined && (node.eq.length > 0 || constCount(node.limit));
-    case 'limit': return constCount(node.limit) || isSmall(node.input);
-    case 'filter': case 'project': case 'distinct': case 'sort': return isSmall(node.input);
-    // Its rows are its left rows' partners: few where the left is few (ORM-shaped queries
-    // fan out by foreign keys, not by whole tables).
-    case 'lookup-join': return isSmall(node.left);
-    default: return false;
+    case 'one-row': return 1;
+    case 'pk-lookup': return node.keys.length;
+    case 'values': return node.rows.length;
+    case 'scan': {
+      if (node.table.virtual !== undefined) return null;
+      const rows = node.table.stats?.rows ?? null;
+      const limit = constCount(node.limit);
+      const index = node.index;
+      if (node.eq.length === index.columnIds.length && (index.unique || index.id === node.table.primaryIndex.id)) return 1;
+      if (node.eq.length > 0) return min(limit, rows === null ? GUESSED_PREFIX_ROWS : Math.max(1, Math.ceil(rows / 10)));
+      if (node.lower !== null || node.upper !== null) return min(limit, rows === null ? null : Math.ceil(rows / 3));
+      return min(limit, rows);
+    }
+    case 'limit': return min(constCount(node.limit), estimateRows(node.input));
+    case 'filter': {
+      const input = estimateRows(node.input);
+      return input === null ? null : Math.ceil(input / 2);
+    }
+    case 'project': case 'distinct': case 'sort': return estimateRows(node.input);
+    case 'lookup-join': {
+      const left = estimateRows(node.left);
+      const unique = node.leftKeys.length === node.index.columnIds.length && (node.index.unique || node.index.id === node.table.primaryIndex.id);
+      return left === null ? null : unique ? left : left * 4;
+    }
+    default: return null;
   }
 }
 
 /**
- * A lookup join when the left input is small and the right input is a whole-table scan
- * (with its own WHERE terms as a filter) whose table has an index led by columns the join
- * equates with left values; the primary key wins when the keys cover all of it, else the
- * index with the longest such prefix. Null when a hash join it stays.
+ * A lookup costs a KV read per left row where a hash join reads the right table once, row
+ * by row: reading by key pays when the left side is expected to be at most this fraction
+ * of the right table (when ANALYZE has counted it), and at most LOOKUP_LEFT_ROWS_MAX rows.
+ */
+const LOOKUP_RIGHT_FRACTION = 1 / 8;
+
+function lookupPays(left: PlanNode, rightTable: TableDesc): boolean {
+  const estimate = estimateRows(left);
+  if (estimate === null || estimate > LOOKUP_LEFT_ROWS_MAX) return false;
+  const rightRows = rightTable.stats?.rows;
+  return rightRows === undefined || estimate <= rightRows * LOOKUP_RIGHT_FRACTION;
+}
+
+/**
+ * A lookup join when the right input is a whole-table scan (with its own WHERE terms as a
+ * filter) whose table has an index led by columns the join equates with left values, and
+ * reading by key pays (lookupPays: the left input's estimated rows against the right
+ * table's count); the primary key wins when the keys cover all of it, else the index with
+ * the longest such prefix. Null when a hash join it stays.
  */
 function lookupJoinOf(
   joinType: JoinType,
@@ -331,7 +367,7 @@ function lookupJoinOf(
   keys: { leftKeys: readonly BoundExpr[]; rightKeys: readonly BoundExpr[]; keyConds: readonly BoundExpr[]; residual: readonly BoundExpr[]; leftWidth: number },
 ): PlanNode | null {
   const inner = joinType === 'inner' || joinType === 'cross';
-  if ((!inner && joinType !== 'left') || keys.leftKeys.length === 0 || !isSmall(left)) return null;
+  if ((!inner && joinType !== 'left') || keys.leftKeys.length === 0) return null;
   let scan = right.node;
   let rightFilter: BoundExpr | null = null;
   if (scan.kind === 'filter' && scan.subqueries === undefined) {
@@ -341,7 +377,7 @@ function lookupJoinOf(
   if (scan.kind !== 'scan' || scan.table.virtual !== undefined || scan.eq.length > 0 || scan.lower !== null || scan.upper !== null || scan.limit !== null || scan.offset !== null) return null;
   const table = scan.table;
   // The right input must be the table's rows as they are (not a view's reordering of them).
-  if (right.scope.length !== table.columns.length) return null;
+  if (right.scope.length !== table.columns.length || !lookupPays(left, table)) return null;
   // Join key pair by the right table column it equates (a plain column of compatible kind).
   const pairByColumn = new Map<number, number>();
   keys.rightKeys.forEach((key, i) => {

@@ -75,7 +75,7 @@ function planWith(stmt: Statement, binder: Binder, resolver: TableResolver): Pre
       throw sqlError('0A000', `${stmt.what} is not supported`, stmt.pos >= 0 ? { position: stmt.pos + 1 } : {});
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
-    case 'begin': case 'commit': case 'lock': case 'comment': case 'prepare': case 'execute': case 'deallocate': case 'alter-owner': case 'do': case 'create-extension':
+    case 'begin': case 'commit': case 'lock': case 'comment': case 'analyze': case 'prepare': case 'execute': case 'deallocate': case 'alter-owner': case 'do': case 'create-extension':
     case 'rollback': case 'set': case 'reset': case 'show': case 'savepoint': case 'rollback-to': case 'release':
     case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence':
     case 'auth':

@@ -50,6 +50,8 @@ export interface SessionDeps {
   readonly sequences: SequenceCache;
   /** Called once when the session closes (the per-role connection count). */
   readonly onClose?: () => void;
+  /** A DML statement changed `rows` rows of `table` (automatic ANALYZE counts them). */
+  readonly onRowsChanged?: (table: TableDesc, rows: number) => void;
 }
 
 interface Prepared {
@@ -455,6 +457,7 @@ export class SqlSession implements Session {
         // commit itself, which on one range is a single synced write (the one-phase commit).
         if (!open.explicit && lastInImplicit) await this.finishImplicit(true);
         else if ((planned.plan.kind === 'dml' && flushDml) || locking !== null) await open.txn.flush(); // locks are taken now
+        if (planned.plan.kind === 'dml') this.deps.onRowsChanged?.(planned.plan.dml.table, Number(/(\d+)$/.exec(r.value)?.[1] ?? 0));
         yield { kind: 'command-complete', tag: r.value };
         return;
       }

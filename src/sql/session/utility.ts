@@ -5,11 +5,12 @@
  */
 import { creationSchema } from './search-path.ts';
 import { assertNever } from '../../util/index.ts';
-import type { Catalog } from '../catalog/catalog.ts';
-import type { TableDesc } from '../catalog/descriptors.ts';
+import { decodeJson, type Catalog } from '../catalog/catalog.ts';
+import type { Descriptor, TableDesc } from '../catalog/descriptors.ts';
 import { createIndex, createTable, dropIndexes, dropTables, truncateTables, type DdlContext } from '../exec/ddl.ts';
 import { alterSequenceOwner, createEnum, createSequence, dropSequences, dropTypes } from '../exec/types-ddl.ts';
 import { commentOn } from '../exec/comments.ts';
+import { analyzeTables } from '../exec/analyze.ts';
 import { catalogObjects } from './catalog-objects.ts';
 import { Binder } from '../expr/bind-expr.ts';
 import type { Literal, Statement, TableRef } from '../parser/ast.ts';
@@ -21,6 +22,7 @@ import type { OpenTxn } from './txn-state.ts';
 import type { ExecContext } from '../exec/operators.ts';
 import { alterTable } from '../exec/alter.ts';
 import { createDatabase, createSchema, createView, dropDatabase, dropSchemas, dropViews, type ObjectsContext } from '../exec/ddl-objects.ts';
+import { descriptorKey } from '../storage/keys.ts';
 
 export interface UtilityHost {
   readonly settings: Settings;
@@ -102,7 +104,7 @@ export async function* runUtility(stmt: Statement, host: UtilityHost, describe: 
       yield* runShow(stmt.name, host, describe);
       return;
     case 'create-table': case 'drop-table': case 'create-index': case 'drop-index': case 'truncate': case 'alter-table':
-    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence': case 'comment':
+    case 'create-enum': case 'drop-type': case 'create-sequence': case 'drop-sequence': case 'alter-sequence': case 'comment': case 'analyze':
       yield* runDdl(stmt, host);
       return;
     case 'create-view': case 'drop-view': case 'create-schema': case 'drop-schema': case 'create-database': case 'drop-database':
@@ -305,13 +307,56 @@ async function* runObjectDdl(stmt: ObjectStatement, host: UtilityHost): AsyncGen
   yield { kind: 'command-complete', tag };
 }
 
-type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' | 'alter-sequence' | 'comment' }>;
+/** The tables whose descriptors a schema change rewrites from the cached copy. */
+function changedTables(stmt: DdlStatement, ctx: DdlContext, host: UtilityHost): TableDesc[] {
+  const refs: TableRef[] = [];
+  switch (stmt.kind) {
+    case 'alter-table': case 'create-index': refs.push(stmt.table); break;
+    case 'truncate': case 'drop-table': refs.push(...stmt.tables); break;
+    case 'comment': if (stmt.target.kind === 'table' || stmt.target.kind === 'column') refs.push(stmt.target.ref); break;
+    case 'drop-index':
+      return stmt.names.flatMap((ref) => {
+        const entry = host.lookupName(ref);
+        const t = entry?.kind === 'index' ? ctx.catalog.table(entry.tableId) : null;
+        return t === null ? [] : [t];
+      });
+    default: break;
+  }
+  return refs.flatMap((ref) => {
+    const t = ctx.resolveTable(ref);
+    return t === null || t.virtual !== undefined ? [] : [t];
+  });
+}
+
+/**
+ * Reads each table's stored descriptor in the statement's transaction before the change is
+ * built from the node's cached copy: a copy older than what another node committed is
+ * refused (40001: retry once the cache has caught up, within a second), and a change
+ * committed after this read makes the transaction's own write fail and retry. Either way
+ * no schema change is written over one it did not see.
+ */
+async function checkCachedTables(tables: readonly TableDesc[], ctx: DdlContext): Promise<void> {
+  for (const t of tables) {
+    if (ctx.catalog.changedInTxn(t.id)) continue; // this transaction's own copy
+    const raw = await ctx.txn.get(descriptorKey(t.id));
+    if (raw === null) continue; // a drop committed elsewhere: the statement finds out itself
+    const stored = decodeJson(raw) as Descriptor;
+    if (stored.version !== t.version) {
+      throw sqlError('40001', `could not serialize access: relation "${t.name}" was changed by a concurrent schema change on another node`, {
+        hint: 'Retry the statement; this node learns of the change within a second.',
+      });
+    }
+  }
+}
+
+type DdlStatement = Extract<Statement, { kind: 'create-table' | 'drop-table' | 'create-index' | 'drop-index' | 'truncate' | 'alter-table' | 'create-enum' | 'drop-type' | 'create-sequence' | 'drop-sequence' | 'alter-sequence' | 'comment' | 'analyze' }>;
 
 async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<QueryEvent> {
   const open = host.ensureTxn();
   open.beginStatement();
   const objects = objectsOf(host);
   const ctx = ddlContext(host, objects);
+  await checkCachedTables(changedTables(stmt, ctx, host), ctx);
   switch (stmt.kind) {
     case 'create-table':
       await createTable(stmt, ctx);
@@ -367,6 +412,10 @@ async function* runDdl(stmt: DdlStatement, host: UtilityHost): AsyncGenerator<Qu
     case 'comment':
       commentOn(stmt, ctx);
       yield { kind: 'command-complete', tag: 'COMMENT' };
+      return;
+    case 'analyze':
+      await analyzeTables(stmt, ctx);
+      yield { kind: 'command-complete', tag: 'ANALYZE' };
       return;
   }
 }
