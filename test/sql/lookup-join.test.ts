@@ -183,3 +183,26 @@ test('ANALYZE and schema changes never write a stale descriptor over one another
     await engine.close();
   }
 });
+
+test('a comma list joins the smallest connected table next once ANALYZE has counted them', async () => {
+  const c = await startSql();
+  try {
+    const s = await c.session();
+    await run(s, 'CREATE TABLE facts (id int PRIMARY KEY, m int NOT NULL, t int NOT NULL)');
+    await run(s, 'CREATE TABLE mids (id int PRIMARY KEY, label text)');
+    await run(s, 'CREATE TABLE tinies (id int PRIMARY KEY, label text)');
+    await run(s, 'INSERT INTO facts SELECT g, g % 300, g % 3 FROM generate_series(1, 900) g');
+    await run(s, "INSERT INTO mids SELECT g, 'm' || g FROM generate_series(0, 299) g");
+    await run(s, "INSERT INTO tinies SELECT g, 't' || g FROM generate_series(0, 2) g");
+    const q = 'SELECT count(*), count(DISTINCT mi.label), count(DISTINCT ti.label) FROM facts f, mids mi, tinies ti WHERE f.m = mi.id AND f.t = ti.id';
+    const order = async (): Promise<string[]> => (await rows(s, `EXPLAIN ${q}`)).flatMap((l) => /Scan on (\w+)/.exec(l)?.[1] ?? []);
+    assert.deepEqual(await order(), ['facts', 'mids', 'tinies'], 'unknown sizes: FROM order');
+    const before = await rows(s, q);
+    await run(s, 'ANALYZE');
+    assert.deepEqual(await order(), ['facts', 'tinies', 'mids'], 'the 3-row table is joined first');
+    assert.deepEqual(await rows(s, q), before);
+    assert.deepEqual(before, ['900|300|3']);
+  } finally {
+    await c.close();
+  }
+});

@@ -147,8 +147,9 @@ function lateralJoin(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, 
 }
 
 /**
- * A comma list is joined greedily: next comes the first remaining item that a WHERE term
- * connects to what is joined so far (else the next in order), so `FROM a, b, c WHERE
+ * A comma list is joined greedily: next comes the remaining item that a WHERE term
+ * connects to what is joined so far and that is expected to be smallest (estimateRows;
+ * ties and unknown sizes in FROM order; else the next in order), so `FROM a, b, c WHERE
  * a.x = c.x AND c.y = b.y` never builds a × b. The result's columns are put back in FROM
  * order (SELECT * and column positions depend on it).
  */
@@ -157,7 +158,10 @@ function joinCommaList(planned: readonly PlannedFrom[], whereTerms: readonly Exp
   let result = planned[0]!;
   const remaining = planned.map((_p, i) => i).slice(1);
   while (remaining.length > 0) {
-    const connected = remaining.find((i) => connects(result, planned[i]!, whereTerms, binder));
+    // Of the items a WHERE term connects, the one expected to be smallest first (it becomes
+    // the hash join's build side, or a lookup join's right table when it is large).
+    const size = (i: number): number => estimateRows(planned[i]!.node) ?? Infinity;
+    const connected = remaining.filter((i) => connects(result, planned[i]!, whereTerms, binder)).sort((a, b) => size(a) - size(b))[0];
     const pick = connected ?? remaining[0]!;
     remaining.splice(remaining.indexOf(pick), 1);
     order.push(pick);
