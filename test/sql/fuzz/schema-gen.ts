@@ -57,5 +57,7 @@ export function generateSchema(rng: Rng, tableCount: number): GenSchema {
     }
     if (rows.length > 0) statements.push(`INSERT INTO ${table.name} VALUES ${rows.join(', ')}`);
   }
+  // Half the schemas are analyzed: the planner's choices then follow the row counts.
+  if (rng.chance(0.5)) statements.push('ANALYZE');
   return { tables, statements };
 }
