@@ -206,3 +206,26 @@ test('a comma list joins the smallest connected table next once ANALYZE has coun
     await c.close();
   }
 });
+
+test('an inner hash join builds from the side ANALYZE counted smaller; columns keep their order', async () => {
+  const c = await startSql();
+  try {
+    const s = await c.session();
+    await run(s, 'CREATE TABLE few (id int PRIMARY KEY, code int, name text)');
+    await run(s, 'CREATE TABLE many (id int PRIMARY KEY, code int, v int)');
+    await run(s, "INSERT INTO few SELECT g, g, 'f' || g FROM generate_series(1, 10) g");
+    await run(s, 'INSERT INTO many SELECT g, g % 20, g FROM generate_series(1, 1000) g');
+    const q = 'SELECT * FROM few f JOIN many m ON m.code = f.code ORDER BY m.id LIMIT 3';
+    const agg = 'SELECT count(*), sum(m.v), min(f.name) FROM few f JOIN many m ON m.code = f.code';
+    const scans = async (sql: string): Promise<string[]> => (await rows(s, `EXPLAIN ${sql}`)).flatMap((l) => /Scan on (\w+)/.exec(l)?.[1] ?? []);
+    const before = [await rows(s, q), await rows(s, agg)];
+    assert.deepEqual(await scans(agg), ['few', 'many'], 'unknown sizes: the right input (many) is built');
+    await run(s, 'ANALYZE');
+    assert.deepEqual(await scans(agg), ['many', 'few'], 'many probes, few is built');
+    assert.deepEqual([await rows(s, q), await rows(s, agg)], before);
+    assert.deepEqual(before[0], ['1|1|f1|1|1|1', '2|2|f2|2|2|2', '3|3|f3|3|3|3']);
+    assert.deepEqual((await run(s, q)).columns, ['id', 'code', 'name', 'id', 'code', 'v']);
+  } finally {
+    await c.close();
+  }
+});

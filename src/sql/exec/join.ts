@@ -69,13 +69,20 @@ export function joined(left: Row, right: Row): Row {
 }
 
 async function* joinRows(node: JoinNode, left: Operator, right: Operator, ctx: ExecContext): AsyncGenerator<Row[]> {
-  const { buckets, all } = await build(node, right, ctx);
   const keepLeft = node.joinType === 'left' || node.joinType === 'full';
   const keepRight = node.joinType === 'right' || node.joinType === 'full';
+  // The first probe batch comes before the build, as in PostgreSQL: with no left rows an
+  // inner or LEFT join has no output, and the right input is not read at all (nor are its
+  // filters evaluated: fuzz seed 777, query 2003).
+  let pending = await left.next();
+  while (pending !== null && pending.length === 0) pending = await left.next();
+  if (pending === null && !keepRight) return;
+  const { buckets, all } = await build(node, right, ctx);
   const rightNulls: Value[] = new Array<Value>(node.rightWidth).fill(null);
   let out: Row[] = [];
   for (;;) {
-    const batch = await left.next();
+    const batch = pending ?? (await left.next());
+    pending = null;
     if (batch === null) break;
     ctx.checkCancelled();
     for (const l of batch) {

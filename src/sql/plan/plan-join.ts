@@ -53,10 +53,13 @@ export function planFrom(
     const access = decideAccess(leaf.table, pushed, new Set(scope.map((_c, i) => i)));
     return { node: withFilter(access.node, access.remaining), scope, tables: [] };
   };
-  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[], lateral = false): PlannedFrom => {
+  const derived = (q: PlannedQuery, alias: string, columnAliases: readonly string[], lateral = false, nullable = true): PlannedFrom => {
     tables.push(...q.tables);
     const scope = q.columns.map((c, i): ScopeColumn => ({ table: alias, name: columnAliases[i] ?? c.name, type: q.types[i]!, hidden: false }));
-    return { node: q.node, scope, tables: [], lateral };
+    // WHERE terms that read only this item filter its rows before any join (as a table's
+    // do), unless it is on an outer join's NULL side or reads the items before it.
+    const pushed = nullable || lateral ? [] : whereTerms.flatMap((t) => bindLocal(t, scope, binder));
+    return { node: withFilter(q.node, pushed), scope, tables: [], lateral };
   };
   // A LATERAL item (and any function in FROM) sees the items before it as outer columns.
   const lateral = (leftScope: readonly ScopeColumn[], planItem: () => PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
@@ -69,7 +72,7 @@ export function planFrom(
       // Subqueries without an alias cannot be named, so each gets a scope name of its own.
       const alias = item.alias === 'unnamed_subquery' ? `unnamed_subquery ${unnamed++}` : item.alias;
       if (item.lateral === true) return lateral(leftScope, () => planQuery(item.select), alias, item.columnAliases);
-      return derived(planQuery(item.select), alias, item.columnAliases);
+      return derived(planQuery(item.select), alias, item.columnAliases, false, nullable);
     }
     if (item.kind === 'function' && item.call.kind === 'func' && rowFunctionNames.has(item.call.name)) {
       const table = planTableFunction(item.call, item.alias, item.columnAliases, item.ordinality === true, binder);
@@ -90,9 +93,9 @@ export function planFrom(
       const cte = ref.schema === null
         ? binder.planCteReference(ref.name, (c) => ({ q: c.recursive === true && mentionsTable(c.select, c.name) ? planRecursiveCte(c, binder, planQuery) : planQuery(c.select), aliases: c.columnAliases }))
         : null;
-      if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases);
+      if (cte !== null) return derived(cte.q, ref.alias ?? ref.name, cte.aliases, false, nullable);
       const view = resolver.resolveView?.(ref.schema, ref.name) ?? null;
-      if (view !== null) return derived(planQuery(view.query), ref.alias ?? ref.name, view.columnNames);
+      if (view !== null) return derived(planQuery(view.query), ref.alias ?? ref.name, view.columnNames, false, nullable);
       const seq = resolver.resolveSequence?.({ schema: ref.schema, name: ref.name }) ?? null;
       if (seq?.kind === 'sequence') return derived(planSequenceRelation(seq.desc, binder), ref.alias ?? ref.name, []);
       return leafPlan({ table: resolver.resolveTable(item.ref.schema, item.ref.name, item.ref.pos), alias: item.ref.alias, nullable });
@@ -232,7 +235,10 @@ function usingJoin(item: Extract<FromItem, { kind: 'join' }>, left: PlannedFrom,
   return { node: { kind: 'project', input: joined.node, exprs }, scope: outScope, tables: [] };
 }
 
-function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[], extra: readonly BoundExpr[] = []): PlannedFrom {
+/** An inner join builds its hash table from the left input instead when the right is expected this many times larger. */
+const BUILD_SWAP_FACTOR = 4;
+
+function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: Expr | null, binder: Binder, whereTerms: readonly Expr[], extra: readonly BoundExpr[] = [], swapped = false): PlannedFrom {
   const scope = [...left.scope, ...right.scope];
   const leftWidth = left.scope.length;
   const cond = on === null ? null : binder.coerce(binder.bind(on, scope), T.bool, on.pos);
@@ -253,6 +259,21 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
   if (correlatedIn(residual).length === 0) {
     const lookup = lookupJoinOf(joinType, left.node, right, { leftKeys, rightKeys, keyConds, residual, leftWidth });
     if (lookup !== null) return { node: lookup, scope, tables: [] };
+  }
+  // The hash table holds the right input: when both sizes are estimated and the right is
+  // much larger, join the other way round and put the columns back in order.
+  if (!swapped && (joinType === 'inner' || joinType === 'cross') && extra.length === 0) {
+    const l = estimateRows(left.node);
+    const r = estimateRows(right.node);
+    if (l !== null && r !== null && r > l * BUILD_SWAP_FACTOR) {
+      const other = joinOf(joinType, right, left, on, binder, whereTerms, [], true);
+      const rw = right.scope.length;
+      const exprs: BoundExpr[] = [...left.scope.map((_c, i) => rw + i), ...right.scope.map((_c, i) => i)].map((index, k): BoundExpr => {
+        const c = k < left.scope.length ? left.scope[k]! : right.scope[k - left.scope.length]!;
+        return { kind: 'column', type: c.type, index, name: c.name, eval: (row) => row[index] ?? null };
+      });
+      return { node: { kind: 'project', input: other.node, exprs }, scope: [...left.scope, ...right.scope], tables: [] };
+    }
   }
   const node: PlanNode = {
     kind: 'join',
