@@ -229,3 +229,33 @@ test('an inner hash join builds from the side ANALYZE counted smaller; columns k
     await c.close();
   }
 });
+
+test('inputs in primary key order join by merge, across batches, equal to a hash join', async () => {
+  const c = await startSql({ limits: { resultRowsMax: 8_000 } });
+  try {
+    const s = await c.session();
+    await run(s, 'CREATE TABLE parents (id int PRIMARY KEY, v int)');
+    await run(s, 'CREATE TABLE kids (parent bigint, n int, w int, PRIMARY KEY (parent, n))');
+    await run(s, 'INSERT INTO parents SELECT g, g * 3 FROM generate_series(1, 3000) g WHERE g % 7 <> 0');
+    // 0-3 kids per parent, and kids of parents that do not exist.
+    await run(s, 'INSERT INTO kids SELECT g / 4, g % 4, g FROM generate_series(4, 4000) g WHERE (g / 4) % 5 <> (g % 4)');
+    await run(s, 'INSERT INTO kids SELECT g / 4, g % 4, g FROM generate_series(12004, 14000) g');
+    const merged = 'SELECT count(*), sum(p.v), sum(k.w), count(k.n) FROM parents p LEFT JOIN kids k ON k.parent = p.id';
+    const hashed = 'SELECT count(*), sum(p.v), sum(k.w), count(k.n) FROM parents p LEFT JOIN kids k ON k.parent = p.id + 0';
+    assert.match((await rows(s, `EXPLAIN ${merged}`)).join('\n'), /Merge Join \(left: id = parent\)/);
+    assert.match((await rows(s, `EXPLAIN ${hashed}`)).join('\n'), /Hash Join/);
+    assert.deepEqual(await rows(s, merged), await rows(s, hashed));
+    const inner = 'SELECT p.id, k.n FROM parents p JOIN kids k ON k.parent = p.id ORDER BY p.id DESC, k.n LIMIT 4';
+    assert.match((await rows(s, `EXPLAIN ${inner}`)).join('\n'), /Merge Join \(inner: id = parent\)/);
+    assert.deepEqual(await rows(s, inner), await rows(s, inner.replace('k.parent = p.id', 'k.parent = p.id + 0')));
+    // One run of equal keys longer than the row limit is 53200, not unbounded memory.
+    await run(s, 'CREATE TABLE a1 (id int PRIMARY KEY)');
+    await run(s, 'CREATE TABLE b1 (a int, n int, PRIMARY KEY (a, n))');
+    await run(s, 'INSERT INTO a1 VALUES (1)');
+    await run(s, 'INSERT INTO b1 SELECT 1, g FROM generate_series(1, 4500) g');
+    await run(s, 'INSERT INTO b1 SELECT 1, g FROM generate_series(4501, 9000) g');
+    assert.equal((await sqlErrorOf(s, 'SELECT count(*) FROM a1 JOIN b1 ON b1.a = a1.id')).code, '53200');
+  } finally {
+    await c.close();
+  }
+});

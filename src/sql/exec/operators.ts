@@ -17,6 +17,7 @@ import type { Value } from '../types/types.ts';
 import { aggregateStream } from './aggregate.ts';
 import { hashJoin } from './join.ts';
 import { lookupJoin } from './lookup-join.ts';
+import { mergeJoin } from './merge-join.ts';
 import { setOperator } from './set-op.ts';
 import { windowOperator } from './window.ts';
 import { sourceOperator } from './sources.ts';
@@ -139,6 +140,8 @@ function buildNode(node: PlanNode, ctx: ExecContext): Operator {
       return hashJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     case 'lookup-join':
       return lookupJoin(node, buildOperator(node.left, ctx), ctx);
+    case 'merge-join':
+      return mergeJoin(node, buildOperator(node.left, ctx), buildOperator(node.right, ctx), ctx);
     default:
       return assertNever(node, 'plan node');
   }

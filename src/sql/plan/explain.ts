@@ -81,6 +81,11 @@ export function explainPlan(node: PlanNode, depth = 0, actual?: ReadonlyMap<Plan
       const filter = node.rightFilter === null ? '' : `; filter: ${describeExpr(node.rightFilter)}`;
       return line(`Lookup Join (${node.joinType}: ${cond}) on ${node.table.name} using ${node.index.name}${filter}`, node.left);
     }
+    case 'merge-join': {
+      const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
+      const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');
+      return line(`Merge Join (${node.joinType}: ${cond})`, node.left, node.right);
+    }
     case 'join': {
       const keys = node.leftKeys.map((k, i) => `${describeExpr(k)} = ${describeExpr(node.rightKeys[i]!)}`);
       const cond = [...keys, ...(node.residual === null ? [] : [describeExpr(node.residual)])].join(' AND ');

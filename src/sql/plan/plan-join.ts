@@ -275,6 +275,10 @@ function joinOf(joinType: JoinType, left: PlannedFrom, right: PlannedFrom, on: E
       return { node: { kind: 'project', input: other.node, exprs }, scope: [...left.scope, ...right.scope], tables: [] };
     }
   }
+  if (correlatedIn(residual).length === 0) {
+    const merge = mergeJoinOf(joinType, left, right, { leftKeys, rightKeys, keyConds, residual, leftWidth });
+    if (merge !== null) return { node: merge, scope, tables: [] };
+  }
   const node: PlanNode = {
     kind: 'join',
     joinType,
@@ -437,6 +441,62 @@ function lookupJoinOf(
     leftWidth: keys.leftWidth,
     rightWidth: right.scope.length,
     rightFilter,
+    residual: rest.length === 0 ? null : andAll(rest),
+  };
+}
+
+/** The table a plan node reads in ascending primary key order (a full or range scan, maybe filtered), or null. */
+function pkOrdered(node: PlanNode): TableDesc | null {
+  if (node.kind === 'filter' && node.subqueries === undefined) return pkOrdered(node.input);
+  if (node.kind !== 'scan' || node.table.virtual !== undefined || node.reverse || node.eq.length > 0) return null;
+  const pk = node.table.primaryIndex;
+  if (node.index.id !== pk.id || pk.directions.some((d) => d !== 'asc')) return null;
+  return node.table;
+}
+
+/**
+ * A merge join when both inputs come in primary key order and the join equates the two
+ * primary keys' leading integer columns, pair by pair (a 1:1 join on ids, or a parent's id
+ * with the first column of its children's composite key): the rows meet in step and
+ * nothing is hashed. Equalities beyond the shared prefix stay conditions on the joined row.
+ */
+function mergeJoinOf(
+  joinType: JoinType,
+  left: PlannedFrom,
+  right: PlannedFrom,
+  keys: { leftKeys: readonly BoundExpr[]; rightKeys: readonly BoundExpr[]; keyConds: readonly BoundExpr[]; residual: readonly BoundExpr[]; leftWidth: number },
+): PlanNode | null {
+  const inner = joinType === 'inner' || joinType === 'cross';
+  if ((!inner && joinType !== 'left') || keys.leftKeys.length === 0) return null;
+  const lt = pkOrdered(left.node);
+  const rt = pkOrdered(right.node);
+  if (lt === null || rt === null || left.scope.length !== lt.columns.length || right.scope.length !== rt.columns.length) return null;
+  const position = (t: TableDesc, id: number): number => t.columns.findIndex((c) => c.id === id);
+  const pairs: number[] = [];
+  const n = Math.min(lt.primaryIndex.columnIds.length, rt.primaryIndex.columnIds.length);
+  for (let j = 0; j < n; j++) {
+    const lp = position(lt, lt.primaryIndex.columnIds[j]!);
+    const rp = position(rt, rt.primaryIndex.columnIds[j]!);
+    // Integer columns, possibly widened by a cast to meet the other side (order is kept).
+    const p = keys.leftKeys.findIndex((key, i) => {
+      const k = uncastColumn(key);
+      const r = uncastColumn(keys.rightKeys[i]!);
+      return k !== null && r !== null && k.index === lp && r.index - keys.leftWidth === rp && INT_KINDS.has(k.type.kind) && INT_KINDS.has(r.type.kind);
+    });
+    if (p < 0 || pairs.includes(p)) break;
+    pairs.push(p);
+  }
+  if (pairs.length === 0) return null;
+  const rest = [...keys.keyConds.filter((_c, i) => !pairs.includes(i)), ...keys.residual];
+  return {
+    kind: 'merge-join',
+    joinType: inner ? 'inner' : 'left',
+    left: left.node,
+    right: right.node,
+    leftWidth: keys.leftWidth,
+    rightWidth: right.scope.length,
+    leftKeys: pairs.map((p) => uncastColumn(keys.leftKeys[p]!)!),
+    rightKeys: pairs.map((p) => uncastColumn(keys.rightKeys[p]!)!),
     residual: rest.length === 0 ? null : andAll(rest),
   };
 }

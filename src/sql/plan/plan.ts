@@ -118,6 +118,23 @@ export type PlanNode =
       readonly residual: BoundExpr | null;
     }
   /**
+   * Merge join: both inputs arrive in primary key order and the join equates a prefix of
+   * both primary keys (integer columns), so matching rows are met in step: runs of equal
+   * keys are joined as they pass, nothing is hashed, and only one run of right rows is held.
+   * Keys, widths and `residual` read rows as in 'join'.
+   */
+  | {
+      readonly kind: 'merge-join';
+      readonly joinType: 'inner' | 'left';
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly leftWidth: number;
+      readonly rightWidth: number;
+      readonly leftKeys: readonly BoundExpr[];
+      readonly rightKeys: readonly BoundExpr[];
+      readonly residual: BoundExpr | null;
+    }
+  /**
    * Hash join: the right input is built into a table keyed by `rightKeys`, the left streams
    * and probes with `leftKeys` (no keys: every pair, a nested loop). Output rows are the
    * left row's values then the right row's; `residual` is the rest of ON, over that row.
