@@ -3,9 +3,16 @@
  * holds it, otherwise a peer over RPC ('kv.batch'). Remembers the leaseholder per range,
  * follows `not-leaseholder` hints, skips unreachable nodes and replicas not there yet, and
  * retries with backoff until `routeTimeoutMs`; then answers `range-unavailable`.
+ *
+ * A batch that writes and whose send to a peer failed without an answer (a timeout, a
+ * connection cut by a partition) may have been applied there. If a later attempt then
+ * fails, that failure says nothing about the first one: a retried commit finds its record
+ * already resolved and gone and would report the transaction aborted although it committed
+ * (the Jepsen list-append run found such G1a reads). So after an unanswered write, any
+ * error other than a routing one is `ambiguous-result`.
  */
 import type { Env } from '../util/index.ts';
-import type { BatchRequest, BatchResponse, Sender } from './api.ts';
+import { isWriteRequest, type BatchRequest, type BatchResponse, type KvError, type Sender } from './api.ts';
 import type { NodeId, RangeDescriptor, RangeId } from './range-descriptor.ts';
 
 /** Sends a batch to a node's store; rejects (any error) when the node cannot be reached. */
@@ -53,6 +60,10 @@ export class ReplicaRouter {
 
   async send(desc: RangeDescriptor, ba: BatchRequest): Promise<BatchResponse> {
     const deadline = this.env.clock.monotonicMs() + this.config.routeTimeoutMs;
+    const writes = ba.requests.some(isWriteRequest);
+    let unanswered: string | null = null;
+    const outcome = (error: KvError): BatchResponse =>
+      unanswered === null ? { ok: false, error } : { ok: false, error: { kind: 'ambiguous-result', message: `an earlier attempt may have been applied (${unanswered}); then: ${error.kind}` } };
     let why: string[];
     for (let round = 0; ; round++) {
       const queue = this.candidates(desc);
@@ -66,12 +77,15 @@ export class ReplicaRouter {
         try {
           res = node === this.self ? await this.local.send(ba) : await (this.remote as RemoteSend)(node, ba);
         } catch (e) {
-          why.push(`n${node}: ${e instanceof Error ? e.message : String(e)}`);
+          const message = `n${node}: ${e instanceof Error ? e.message : String(e)}`;
+          why.push(message);
+          // RPC errors do not tell a request never sent from one lost in flight: assume applied.
+          if (writes) unanswered ??= message;
           continue;
         }
         if (res.ok || (res.error.kind !== 'not-leaseholder' && res.error.kind !== 'range-not-found')) {
           if (res.ok || res.error.kind !== 'range-key-mismatch') this.leaseholders.set(desc.rangeId, node);
-          return res;
+          return res.ok ? res : outcome(res.error);
         }
         why.push(`n${node}: ${res.error.kind === 'not-leaseholder' ? `${res.error.message} (holder ${res.error.leaseholder ?? '?'})` : 'no replica there'}`);
         if (res.error.kind === 'not-leaseholder' && res.error.leaseholder !== null && !tried.has(res.error.leaseholder)) {
@@ -80,8 +94,9 @@ export class ReplicaRouter {
         }
       }
       const left = deadline - this.env.clock.monotonicMs();
-      if (left <= 0) return { ok: false, error: { kind: 'range-unavailable', rangeId: desc.rangeId, message: why.join('; ') } };
+      if (left <= 0) return outcome({ kind: 'range-unavailable', rangeId: desc.rangeId, message: why.join('; ') });
       await new Promise((r) => setTimeout(r, Math.min(left, this.config.routeBackoffMs * Math.min(1 + round, 10))));
     }
   }
 }
+

@@ -21,6 +21,11 @@ const lowerLayerCodes: Readonly<Record<string, (err: TesseraError) => SqlError>>
       hint: 'Two transactions waited for each other\'s locks; this one was rolled back. Retry the transaction.',
     }),
   'lock-not-available': (err) => sqlError('55P03', err.message),
+  // CockroachDB's statement_completion_unknown: the client cannot know whether it committed.
+  'ambiguous-result': (err) =>
+    sqlError('40003', err.message, {
+      hint: 'The transaction may or may not have committed (a node or the network failed during the commit); check before retrying.',
+    }),
   'savepoint-too-large': (err) => sqlError('0A000', err.message),
   // The executor attributes duplicates to a constraint itself; this is the fallback.
   'duplicate-key': () => sqlError('23505', 'duplicate key value violates unique constraint'),

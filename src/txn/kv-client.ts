@@ -137,11 +137,13 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
       return new TxnError('txn-retry', 'conflict with another transaction', { key: (error.intents[0] as Intent).key });
     case 'deadlock':
       return new TxnError('deadlock', `deadlock detected: transaction ${error.txnId} waits for ${error.cycle.slice(1).join(' -> ')}; it was chosen to abort`);
+    case 'ambiguous-result':
+      // Not a conflict: the write may have happened. Never retried as if it had not.
+      return new TxnError('ambiguous-result', `result is ambiguous: ${error.message}`);
     case 'range-key-mismatch':
     case 'range-not-found':
     case 'invalid-request':
     case 'not-leaseholder':
-    case 'ambiguous-result':
     case 'range-unavailable':
       return new TesseraError('kv-error', `kv failed: ${JSON.stringify(error, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     default: {

@@ -56,10 +56,10 @@ export function seededRng(seed: number): Rng {
 /**
  * SQLSTATE classes after which the operation definitely did not happen: the server refused
  * or aborted it (serialization failure, deadlock, constraint, lock not available, a table
- * not yet known to this node's catalog, bad data, failed block). Others (XX000, 08, 57...)
- * leave it unknown.
+ * not yet known to this node's catalog, bad data, failed block). Others (XX000, 08, 57...,
+ * and 40003: the commit's result is ambiguous) leave it unknown.
  */
-const definiteClasses = /^(40|23|55|42|22|25)/;
+const definiteClasses = /^(?!40003)(40|23|55|42|22|25)/;
 
 function errorKey(err: unknown): string {
   if (err instanceof DefiniteFailure) return 'definite';
