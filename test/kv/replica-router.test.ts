@@ -31,8 +31,8 @@ function router(then: BatchResponse): { router: ReplicaRouter; delivered: BatchR
     if (node === 2) throw new Error('kv.batch to node 2 timed out');
     return then;
   };
-  const local = { send: async (): Promise<BatchResponse> => ({ ok: false, error: { kind: 'range-not-found', rangeId: 7n } }) } as never;
-  return { router: new ReplicaRouter(testEnv(1, new ManualClock()), 1, local, remote as never, { routeTimeoutMs: 1_000, routeBackoffMs: 1 }), delivered };
+  const local = { send: async (): Promise<BatchResponse> => ({ ok: false, error: { kind: 'range-not-found', rangeId: 7n as never } }) } as never;
+  return { router: new ReplicaRouter(testEnv(1, new ManualClock()), 1 as never, local, remote as never, { routeTimeoutMs: 1_000, routeBackoffMs: 1 }), delivered };
 }
 
 test('a write left unanswered and then refused elsewhere is ambiguous, not refused', async () => {

@@ -10,8 +10,8 @@
  */
 import { assert } from '../../util/index.ts';
 import type { Txn, TxnCoordinator } from '../../txn/index.ts';
-import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, privilegeSpan, roleKey, roleSpan } from '../storage/keys.ts';
-import type { DatabaseDesc, Descriptor, NamespaceEntry, PrivilegeDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TypeDesc, ViewDesc } from './descriptors.ts';
+import { bootstrapKey, descriptorCounterKey, descriptorKey, descriptorSpan, namespaceKey, privilegeSpan, roleKey, roleSpan, statsKey, statsSpan } from '../storage/keys.ts';
+import type { DatabaseDesc, Descriptor, NamespaceEntry, PrivilegeDesc, RoleDesc, SchemaDesc, SequenceDesc, TableDesc, TableStats, TypeDesc, ViewDesc } from './descriptors.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -33,8 +33,10 @@ export class CatalogChanges {
   /** Roles by name and privilege records by object id (auth/), null = deleted. */
   readonly roles = new Map<string, RoleDesc | null>();
   readonly privileges = new Map<number, PrivilegeDesc | null>();
+  /** Table statistics by table id (ANALYZE). */
+  readonly stats = new Map<number, TableStats>();
   isEmpty(): boolean {
-    return this.descriptors.size === 0 && this.names.size === 0 && this.roles.size === 0 && this.privileges.size === 0;
+    return this.descriptors.size === 0 && this.names.size === 0 && this.roles.size === 0 && this.privileges.size === 0 && this.stats.size === 0;
   }
 }
 
@@ -48,6 +50,8 @@ export class Catalog {
   private readonly schemas = new Map<string, SchemaDesc>();
   private readonly roles = new Map<string, RoleDesc>();
   private readonly privileges = new Map<number, PrivilegeDesc>();
+  /** Statistics by table id, stored apart from descriptors; put() attaches them to table descriptors. */
+  private readonly stats = new Map<number, TableStats>();
 
   /** Creates the system objects once; later calls find the bootstrap marker and do nothing. */
   async bootstrap(txns: TxnCoordinator): Promise<void> {
@@ -82,6 +86,7 @@ export class Catalog {
       const descs = await scanAll(txn, descriptorSpan());
       const roles = await scanAll(txn, roleSpan());
       const privileges = await scanAll(txn, privilegeSpan());
+      const stats = await scanAll(txn, statsSpan());
       await txn.commit();
       this.descriptors.clear();
       this.names.clear();
@@ -89,6 +94,11 @@ export class Catalog {
       this.schemas.clear();
       this.roles.clear();
       this.privileges.clear();
+      this.stats.clear();
+      for (const v of stats) {
+        const s = decodeJson(v) as TableStats & { readonly tableId: number };
+        this.stats.set(s.tableId, { rows: s.rows, analyzedAt: s.analyzedAt });
+      }
       for (const v of privileges) {
         const p = decodeJson(v) as PrivilegeDesc;
         this.privileges.set(p.objectId, p);
@@ -119,9 +129,18 @@ export class Catalog {
       if (p === null) this.privileges.delete(id);
       else this.privileges.set(id, p);
     }
+    for (const [id, s] of changes.stats) {
+      this.stats.set(id, s);
+      const t = this.descriptors.get(id);
+      if (t !== undefined && t.kind === 'table') this.descriptors.set(id, { ...t, stats: s }); // a new object: cached plans are made again
+    }
   }
 
   private put(desc: Descriptor): void {
+    if (desc.kind === 'table') {
+      const s = this.stats.get(desc.id);
+      if (s !== undefined) desc = { ...desc, stats: s };
+    }
     this.descriptors.set(desc.id, desc);
     switch (desc.kind) {
       case 'database':
@@ -256,6 +275,12 @@ export class CatalogView {
     return d !== null && d.kind === 'table' ? d : null;
   }
 
+  /** Records table `tableId`'s statistics (ANALYZE): its own key, so no schema change conflicts with it. */
+  writeStats(txn: Txn, tableId: number, stats: TableStats): void {
+    txn.put(statsKey(tableId), encodeJson({ tableId, ...stats }));
+    this.changes.stats.set(tableId, stats);
+  }
+
   /** Whether this transaction has written (or dropped) descriptor `id`. */
   changedInTxn(id: number): boolean {
     return this.changes.descriptors.has(id);
@@ -334,6 +359,7 @@ export class CatalogView {
   dropTable(txn: Txn, desc: TableDesc): void {
     this.removeNames(txn, desc);
     txn.del(descriptorKey(desc.id));
+    txn.del(statsKey(desc.id));
     this.changes.descriptors.set(desc.id, null);
   }
 
@@ -378,6 +404,8 @@ function objectEntry(desc: TypeDesc | SequenceDesc): NamespaceEntry {
 }
 
 function writeDescriptor(txn: Txn, changes: CatalogChanges, desc: Descriptor): void {
-  txn.put(descriptorKey(desc.id), encodeJson(desc));
+  // Statistics live under their own key (statsKey), never in the stored descriptor.
+  const stored = desc.kind === 'table' && desc.stats !== undefined ? (({ stats: _s, ...rest }) => rest)(desc) : desc;
+  txn.put(descriptorKey(desc.id), encodeJson(stored));
   changes.descriptors.set(desc.id, desc);
 }

@@ -1,18 +1,16 @@
 /**
- * ANALYZE: counts each table's live rows (a keys-only pass over its primary index, page by
- * page) and keeps the count on the table descriptor (`stats`), where the planner's row
- * estimates and pg_class.reltuples read it. Written in the statement's transaction like any
- * descriptor change (its version stays: statistics are not schema), so plans cached against
- * the old descriptor object are made again; the descriptor is
- * re-read from KV in the transaction first, so a concurrent schema change is never lost to
- * a stale copy (automatic ANALYZE runs beside user DDL). Without table names, every table
- * of the database is counted.
+ * ANALYZE: counts each table's live rows (a pass over its primary index, page by page) and
+ * stores the count under the table's statistics key (not in its descriptor: statistics are
+ * not schema, and automatic ANALYZE must never conflict with a schema change or write a
+ * stale descriptor). The catalog attaches the count to the table descriptor it serves
+ * (`stats`), where the planner's row estimates and pg_class.reltuples read it; the new
+ * descriptor object makes cached plans be made again. Without table names, every table of
+ * the database is counted.
  */
-import { decodeJson } from '../catalog/catalog.ts';
-import type { Descriptor, TableDesc } from '../catalog/descriptors.ts';
+import type { TableDesc } from '../catalog/descriptors.ts';
 import type { Statement } from '../parser/ast.ts';
 import { sqlError } from '../sql-error.ts';
-import { descriptorKey, indexSpan } from '../storage/keys.ts';
+import { indexSpan } from '../storage/keys.ts';
 import type { DdlContext } from './ddl.ts';
 
 type AnalyzeStmt = Extract<Statement, { kind: 'analyze' }>;
@@ -33,21 +31,8 @@ export async function analyzeTables(stmt: AnalyzeStmt, ctx: DdlContext): Promise
     if (seen.has(t.id) || t.virtual !== undefined) continue;
     seen.add(t.id);
     const rows = await countRows(t, ctx);
-    // The descriptor as stored now, read in this transaction: a schema change committed
-    // meanwhile is kept (never overwritten by the cached copy the count started from), and
-    // one committed after this read makes this transaction retry instead.
-    const stored = ctx.catalog.changedInTxn(t.id) ? t : await storedTable(t.id, ctx);
-    if (stored === null) continue; // dropped meanwhile
-    // Statistics are not schema: the version stays (cached plans see the new object anyway).
-    ctx.catalog.writeTable(ctx.txn, { ...stored, stats: { rows, analyzedAt: new Date(Number(ctx.eval.txnMicros / 1000n)).toISOString() } }, stored);
+    ctx.catalog.writeStats(ctx.txn, t.id, { rows, analyzedAt: new Date(Number(ctx.eval.txnMicros / 1000n)).toISOString() });
   }
-}
-
-async function storedTable(id: number, ctx: DdlContext): Promise<TableDesc | null> {
-  const raw = await ctx.txn.get(descriptorKey(id));
-  if (raw === null) return null;
-  const d = decodeJson(raw) as Descriptor;
-  return d.kind === 'table' ? d : null;
 }
 
 async function countRows(table: TableDesc, ctx: DdlContext): Promise<number> {

@@ -47,6 +47,16 @@ export function privilegeSpan(): Span {
   return { startKey, endKey: prefixEnd(startKey) };
 }
 
+/** A table's statistics (ANALYZE), apart from its descriptor: counting never conflicts with a schema change. */
+export function statsKey(tableId: number): Uint8Array {
+  return systemKey(encodeKey([str('stats'), int(tableId)]));
+}
+
+export function statsSpan(): Span {
+  const startKey = systemKey(encodeKey([str('stats')]));
+  return { startKey, endKey: prefixEnd(startKey) };
+}
+
 /** A cluster setting by name (ALTER SYSTEM). */
 export function settingKey(name: string): Uint8Array {
   return systemKey(encodeKey([str('setting'), str(name)]));
