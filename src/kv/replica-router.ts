@@ -4,8 +4,9 @@
  * follows `not-leaseholder` hints, skips unreachable nodes and replicas not there yet, and
  * retries with backoff until `routeTimeoutMs`; then answers `range-unavailable`.
  *
- * A batch that writes and whose send to a peer failed without an answer (a timeout, a
- * connection cut by a partition) may have been applied there. If a later attempt then
+ * A batch that writes and whose send to a peer failed without an answer after it was
+ * written (a timeout, a connection cut by a partition) may have been applied there; one
+ * refused before it left this node (no connection, backing off) was not. If a later attempt then
  * fails, that failure says nothing about the first one: a retried commit finds its record
  * already resolved and gone and would report the transaction aborted although it committed
  * (the Jepsen list-append run found such G1a reads). So after an unanswered write, any
@@ -14,6 +15,7 @@
 import type { Env } from '../util/index.ts';
 import { isWriteRequest, type BatchRequest, type BatchResponse, type KvError, type Sender } from './api.ts';
 import type { NodeId, RangeDescriptor, RangeId } from './range-descriptor.ts';
+import { mayHaveBeenDelivered } from './rpc/errors.ts';
 
 /** Sends a batch to a node's store; rejects (any error) when the node cannot be reached. */
 export type RemoteSend = (node: NodeId, ba: BatchRequest) => Promise<BatchResponse>;
@@ -79,8 +81,9 @@ export class ReplicaRouter {
         } catch (e) {
           const message = `n${node}: ${e instanceof Error ? e.message : String(e)}`;
           why.push(message);
-          // RPC errors do not tell a request never sent from one lost in flight: assume applied.
-          if (writes) unanswered ??= message;
+          // A request never written (no connection, backing off) cannot have been applied;
+          // one lost in flight or timed out may have been.
+          if (writes && mayHaveBeenDelivered(e)) unanswered ??= message;
           continue;
         }
         if (res.ok || (res.error.kind !== 'not-leaseholder' && res.error.kind !== 'range-not-found')) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { BatchRequest, BatchResponse, KvRequest } from '../../src/kv/api.ts';
 import type { RangeDescriptor } from '../../src/kv/range-descriptor.ts';
 import { ReplicaRouter } from '../../src/kv/replica-router.ts';
+import { RpcError, unsentError } from '../../src/kv/rpc/index.ts';
 import { ManualClock, testEnv } from '../../src/util/index.ts';
 import { enc, ts } from './helpers.ts';
 
@@ -23,12 +24,12 @@ const put: KvRequest = { kind: 'put', key: Uint8Array.of(0x04, 1), value: enc('v
 const get: KvRequest = { kind: 'get', key: Uint8Array.of(0x04, 1) };
 const batch = (r: KvRequest): BatchRequest => ({ header: { timestamp: ts(10), txn: null }, requests: [r] });
 
-/** Node 2 takes the batch and never answers; node 3 answers `then`. */
-function router(then: BatchResponse): { router: ReplicaRouter; delivered: BatchRequest[] } {
+/** Node 2 fails with `failure` (by default: takes the batch and never answers); node 3 answers `then`. */
+function router(then: BatchResponse, failure: unknown = new Error('kv.batch to node 2 timed out')): { router: ReplicaRouter; delivered: BatchRequest[] } {
   const delivered: BatchRequest[] = [];
   const remote = async (node: number, ba: BatchRequest): Promise<BatchResponse> => {
     delivered.push(ba);
-    if (node === 2) throw new Error('kv.batch to node 2 timed out');
+    if (node === 2) throw failure;
     return then;
   };
   const local = { send: async (): Promise<BatchResponse> => ({ ok: false, error: { kind: 'range-not-found', rangeId: 7n as never } }) } as never;
@@ -41,6 +42,16 @@ test('a write left unanswered and then refused elsewhere is ambiguous, not refus
   assert.equal(delivered.length, 2);
   assert.ok(!res.ok && res.error.kind === 'ambiguous-result', JSON.stringify(res));
   assert.match(!res.ok && res.error.kind === 'ambiguous-result' ? res.error.message : '', /may have been applied.*then: txn-aborted/);
+});
+
+test('a write refused before it left this node (no connection) is not ambiguous: the later answer stands', async () => {
+  const refused: BatchResponse = { ok: false, error: { kind: 'txn-aborted', txnId: 'x' as never } };
+  const notSent = unsentError(new RpcError('rpc-unavailable', 'connection to node 2 lost: connection closed by peer', true));
+  assert.deepEqual(await router(refused, notSent).router.send(desc, batch(put)), refused);
+  // The same failure once the request was written is ambiguous.
+  const lost = new RpcError('rpc-unavailable', 'connection to node 2 lost: connection closed by peer', true);
+  const res = await router(refused, lost).router.send(desc, batch(put));
+  assert.ok(!res.ok && res.error.kind === 'ambiguous-result', JSON.stringify(res));
 });
 
 test('a later success stands; a read is never ambiguous', async () => {

@@ -13,7 +13,7 @@
 import type { Socket } from 'node:net';
 import { assertNever, type Env } from '../../util/index.ts';
 import type { RpcConfig } from './config.ts';
-import { RpcError, rpcError } from './errors.ts';
+import { RpcError, rpcError, unsentError } from './errors.ts';
 import { FrameDecoder, PROTOCOL_VERSION, encodeFrame, type Frame } from './frame.ts';
 import { InStream, OutStream, type StreamSender } from './stream.ts';
 import type { TimerHandle, Timers } from './timers.ts';
@@ -126,9 +126,10 @@ export class Connection {
 
   /** Sends a request; see RpcNode.request for the contract. */
   request(method: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    if (this.stateValue !== 'open') return Promise.reject(this.unavailable());
+    // Failures before the frame is queued are `unsent`: the peer cannot have seen the request.
+    if (this.stateValue !== 'open') return Promise.reject(unsentError(this.unavailable()));
     if (this.pending.size >= this.owner.config.requestsInflightMax) {
-      return Promise.reject(rpcError('rpc-unavailable', `node ${this.peer}: ${this.pending.size} requests in flight (requestsInflightMax)`));
+      return Promise.reject(unsentError(rpcError('rpc-unavailable', `node ${this.peer}: ${this.pending.size} requests in flight (requestsInflightMax)`)));
     }
     const id = this.nextId++;
     // Encode before registering: an oversized request fails here, synchronously, untracked.
@@ -136,7 +137,7 @@ export class Connection {
     try {
       bytes = encodeFrame({ kind: 'request', id, method, timeoutMs, payload }, this.owner.config.frameBytesMax);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(unsentError(e));
     }
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = this.owner.timers.setTimeout(() => {

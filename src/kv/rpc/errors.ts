@@ -17,6 +17,10 @@ import { TesseraError } from '../../util/index.ts';
  *                        is closed.
  * - 'rpc-no-handler'     (not retryable) the peer has no handler for the method.
  * - 'rpc-remote'         the handler failed; `retryable` is what the handler said.
+ *
+ * Separately, `unsent` says the request never left this node (no connection, backing off,
+ * too many in flight, too large): the peer cannot have acted on it. Any other failure of a
+ * request may come after the peer executed it.
  */
 export type RpcErrorCode =
   | 'rpc-timeout'
@@ -32,11 +36,26 @@ export class RpcError extends TesseraError {
     override readonly code: RpcErrorCode,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unsent?: boolean },
   ) {
     super(code, message, options);
     this.name = 'RpcError';
+    this.unsent = options?.unsent ?? false;
   }
+
+  /** True when the request was never written to the peer. */
+  readonly unsent: boolean;
+}
+
+/** The same failure, marked as raised before the request was written (see `unsent`). */
+export function unsentError(e: unknown): unknown {
+  if (!(e instanceof RpcError) || e.unsent) return e;
+  return new RpcError(e.code, e.message, e.retryable, { cause: e.cause, unsent: true });
+}
+
+/** Whether the peer may have executed a request that failed with `e` (true unless known unsent). */
+export function mayHaveBeenDelivered(e: unknown): boolean {
+  return !(e instanceof RpcError && e.unsent);
 }
 
 /** Whether an error thrown by this layer may be retried (false for anything foreign). */

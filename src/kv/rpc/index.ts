@@ -16,7 +16,7 @@ export type {
 } from './rpc-node.ts';
 export type { RequestContext } from './connection.ts';
 export type { StreamSender } from './stream.ts';
-export { RpcError, isRetryableRpcError, type RpcErrorCode } from './errors.ts';
+export { RpcError, isRetryableRpcError, mayHaveBeenDelivered, unsentError, type RpcErrorCode } from './errors.ts';
 export { type RpcConfig, defaultRpcConfig, rpcConfig, backoffDelayMs } from './config.ts';
 export { type Timers, type TimerHandle, systemTimers } from './timers.ts';
 export { RpcRaftTransport } from './raft-transport.ts';

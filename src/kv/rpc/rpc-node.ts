@@ -13,7 +13,7 @@ import type { Env } from '../../util/index.ts';
 import { assert } from '../../util/index.ts';
 import { backoffDelayMs, rpcConfig, type RpcConfig } from './config.ts';
 import { Connection, type ConnectionOwner, type RequestContext } from './connection.ts';
-import { RpcError, rpcError } from './errors.ts';
+import { RpcError, rpcError, unsentError } from './errors.ts';
 import type { StreamSender } from './stream.ts';
 import { systemTimers, type TimerHandle, type Timers } from './timers.ts';
 
@@ -166,10 +166,14 @@ export class RpcNode implements ConnectionOwner {
     // The common case stays synchronous up to the socket write: no extra promise hop.
     if (conn?.state === 'open') return conn.request(method, payload, timeoutMs);
     const start = this.env.clock.monotonicMs();
-    return this.connection(toNode, timeoutMs).then((c) => {
-      const left = Math.max(1, Math.round(timeoutMs - (this.env.clock.monotonicMs() - start)));
-      return c.request(method, payload, left);
-    });
+    return this.connection(toNode, timeoutMs).then(
+      (c) => {
+        const left = Math.max(1, Math.round(timeoutMs - (this.env.clock.monotonicMs() - start)));
+        return c.request(method, payload, left);
+      },
+      // No connection came up: the request was never written.
+      (e: unknown) => Promise.reject(unsentError(e)),
+    );
   }
 
   /** Opens a stream to `toNode`'s handler for `method`; see StreamSender. */
