@@ -12,7 +12,11 @@ export interface DistSenderDeps {
   transportFor(desc: RangeDescriptor): Sender;
   /** The range that holds /meta. */
   firstRange(): RangeDescriptor;
+  /** How to back off between routing retries (real timers when absent). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class RetryRouting {
   constructor(readonly stale: RangeDescriptor | null) {}
@@ -52,7 +56,7 @@ export class DistSender implements Sender {
         }
         // /meta may lag a split for a moment (its records are written right after): back
         // off a little from the second retry on (1, 2, 4 ... ms, at most 256 ms).
-        if (attempt >= 1) await new Promise((r) => setTimeout(r, Math.min(256, 2 ** (attempt - 1))));
+        if (attempt >= 1) await (this.deps.sleep ?? realSleep)(Math.min(256, 2 ** (attempt - 1)));
       }
     }
   }

@@ -42,5 +42,6 @@ export { DistSender } from './dist-sender.ts';
 export { storeLocalKey } from './keys.ts';
 export { createClusterKv, type ClusterKv, type ClusterKvOptions } from './cluster-kv.ts';
 export { RpcNode, RpcError, oneShotRequest, PreInitServer, encodeValue, decodeValue, type PeerAddress } from './rpc/index.ts';
+export { systemTimers, type Timers, type TimerHandle } from './rpc/timers.ts';
 export { LockWaitSender } from './lock-wait-sender.ts';
 export { LockWaitQueue, type WaiterId, type WaitRequest, type EnqueueResult } from './lock-wait-queue.ts';

@@ -35,6 +35,8 @@ export interface SqlServiceOptions {
   readonly limits?: Partial<SqlLimits>;
   /** Automatic ANALYZE (auto-analyze.ts); `intervalMs: 0` turns it off. */
   readonly autoAnalyze?: Partial<AutoAnalyzeSettings>;
+  /** How sessions wait between server-side retries (real timers when absent). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface TesseraSqlService extends SqlService {
@@ -95,7 +97,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         else sessionsByRole.set(role.name, n);
       };
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose, onRowsChanged: (table, rows) => autoAnalyze.note(table.id, rows) },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose, ...(options.sleep === undefined ? {} : { sleep: options.sleep }), onRowsChanged: (table, rows) => autoAnalyze.note(table.id, rows) },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',

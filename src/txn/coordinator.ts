@@ -1,5 +1,5 @@
 import type { Env } from '../util/index.ts';
-import { txnIdFromBytes, type Sender } from '../kv/index.ts';
+import { txnIdFromBytes, type Sender, type Timers } from '../kv/index.ts';
 import { txnConfig, type TxnConfig } from './config.ts';
 import { HybridClock } from './hlc.ts';
 import { KvClient, realSleep, type Sleep } from './kv-client.ts';
@@ -12,6 +12,8 @@ export interface TxnCoordinatorOptions {
   readonly config?: Partial<TxnConfig>;
   /** How waiting on intents sleeps (tests may make it instant). */
   readonly sleep?: Sleep;
+  /** Heartbeat timers (a simulator's virtual ones); Node's unref'd intervals when absent. */
+  readonly timers?: Timers;
 }
 
 /** The node's coordinator: begins transactions over the kv Sender. */
@@ -26,17 +28,18 @@ export function createTxnCoordinator(env: Env, sender: Sender, options: TxnCoord
   const config = txnConfig(options.config);
   const clock = options.clock ?? new HybridClock(env.clock, config.maxClockOffsetMs, env.logger);
   const kv = new KvClient(sender, clock, config, options.sleep ?? realSleep, env.logger);
-  const timers = new Set<ReturnType<typeof setInterval>>();
+  const stops = new Set<() => void>();
+  const heartbeatEvery = options.timers === undefined ? realInterval : virtualInterval(options.timers);
   const startHeartbeat = (beat: () => Promise<void>): (() => void) => {
-    const timer = setInterval(() => {
+    const clear = heartbeatEvery(() => {
       beat().catch((err: unknown) => env.logger.warn({ err }, 'txn heartbeat failed'));
     }, config.txnHeartbeatIntervalMs);
-    timer.unref();
-    timers.add(timer);
-    return () => {
-      clearInterval(timer);
-      timers.delete(timer);
+    const stop = (): void => {
+      clear();
+      stops.delete(stop);
     };
+    stops.add(stop);
+    return stop;
   };
   const newId = (): ReturnType<typeof txnIdFromBytes> => {
     const bytes = new Uint8Array(16);
@@ -56,8 +59,27 @@ export function createTxnCoordinator(env: Env, sender: Sender, options: TxnCoord
       });
     },
     close(): void {
-      for (const t of timers) clearInterval(t);
-      timers.clear();
+      for (const stop of [...stops]) stop();
     },
+  };
+}
+
+/** Calls `fn` every `ms`; returns what cancels it. */
+type Every = (fn: () => void, ms: number) => () => void;
+
+/** Node's interval, unref'd: a forgotten transaction never keeps the process alive. */
+const realInterval: Every = (fn, ms) => {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+function virtualInterval(timers: Timers): Every {
+  return (fn, ms) => {
+    let handle = timers.setTimeout(function again() {
+      handle = timers.setTimeout(again, ms);
+      fn();
+    }, ms);
+    return () => timers.clearTimeout(handle);
   };
 }

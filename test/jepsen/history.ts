@@ -37,12 +37,17 @@ export interface Operation<V = unknown> {
 /** Records events in order; safe for many concurrent async clients (one thread). */
 export class HistoryRecorder<V = unknown> {
   readonly events: HistoryEvent<V>[] = [];
-  private readonly startMs = performance.now();
+  private readonly startMs: number;
+
+  /** `now`: milliseconds on a monotonic clock (a simulator passes its virtual one). */
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.startMs = now();
+  }
 
   record(process: number, type: EventType, f: string, value: V, error?: string): HistoryEvent<V> {
     const e: HistoryEvent<V> = {
       index: this.events.length,
-      timeMs: Math.round((performance.now() - this.startMs) * 1000) / 1000,
+      timeMs: Math.round((this.now() - this.startMs) * 1000) / 1000,
       process,
       type,
       f,

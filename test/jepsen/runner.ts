@@ -61,6 +61,12 @@ export function seededRng(seed: number): Rng {
  */
 const definiteClasses = /^(?!40003)(40|23|55|42|22|25)/;
 
+/** Why an operation failed (an SQLSTATE, 'definite' or a message) and whether it definitely did not happen. */
+export function classifyFailure(err: unknown, f: string): { readonly key: string; readonly definite: boolean } {
+  const key = errorKey(err);
+  return { key, definite: key === 'definite' || (/^[0-9A-Z]{5}$/.test(key) && definiteClasses.test(key)) || f === 'read' };
+}
+
 function errorKey(err: unknown): string {
   if (err instanceof DefiniteFailure) return 'definite';
   if (typeof err === 'object' && err !== null) {
@@ -124,9 +130,8 @@ export async function runWorkload(o: RunOptions): Promise<RunResult> {
         const value = await withTimeout(o.workload.invoke(client, op, o.isolation), opTimeoutMs);
         recorder.record(process, 'ok', op.f, value);
       } catch (err) {
-        const key = errorKey(err);
+        const { key, definite } = classifyFailure(err, op.f);
         errors[key] = (errors[key] ?? 0) + 1;
-        const definite = key === 'definite' || (/^[0-9A-Z]{5}$/.test(key) && definiteClasses.test(key)) || op.f === 'read';
         recorder.record(process, definite ? 'fail' : 'info', op.f, op.value, key);
         const connectionAlive = key === 'definite' || /^[0-9A-Z]{5}$/.test(key);
         if (!connectionAlive || !definite) {

@@ -4,7 +4,6 @@
  * write and compare-and-set on rotating keys) and list-append (transactions of appends
  * and whole-list reads, for the Elle-style checker).
  */
-import type pg from 'pg';
 import type { CheckResult, HistoryEvent } from './history.ts';
 import { checkBank } from './checkers/bank.ts';
 import { checkRegisters, type RegisterOp } from './checkers/linearizable.ts';
@@ -12,6 +11,14 @@ import { checkListAppend, type MicroOp } from './checkers/list-append.ts';
 import type { Rng } from './nemesis.ts';
 
 export type Isolation = 'serializable' | 'read committed';
+
+/**
+ * What a workload needs of a SQL client: node-postgres's `query`, which a WorkloadClient has;
+ * the in-process simulator passes an adapter over a Session.
+ */
+export interface WorkloadClient {
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
 
 export interface Invocation {
   readonly f: string;
@@ -24,15 +31,15 @@ export class DefiniteFailure extends Error {}
 export interface Workload {
   readonly name: string;
   /** Creates tables and initial rows (run once, before any fault). */
-  setup(client: pg.Client): Promise<void>;
+  setup(client: WorkloadClient): Promise<void>;
   /** The next operation of a client. */
   generate(rng: Rng): Invocation;
   /** Runs the operation; returns its completed value. */
-  invoke(client: pg.Client, op: Invocation, isolation: Isolation): Promise<unknown>;
+  invoke(client: WorkloadClient, op: Invocation, isolation: Isolation): Promise<unknown>;
   check(events: readonly HistoryEvent[]): CheckResult;
 }
 
-async function inTxn<T>(client: pg.Client, isolation: Isolation, body: () => Promise<T>): Promise<T> {
+async function inTxn<T>(client: WorkloadClient, isolation: Isolation, body: () => Promise<T>): Promise<T> {
   await client.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
   try {
     const out = await body();

@@ -37,6 +37,8 @@ import { indexSpan } from '../storage/keys.ts';
 import { AuthReader } from '../auth/auth-catalog.ts';
 import { alterOwner, authorize, runAuth, withOwnership, type SessionAuthHost } from './session-auth.ts';
 
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface SessionDeps {
   readonly parser: Parser;
   readonly catalog: Catalog;
@@ -44,6 +46,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   /** Jitter of the backoff between server-side retries. */
   readonly random: Random;
+  /** How that backoff waits (real timers when absent; a simulator passes virtual ones). */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
   /** The node's sequence cache (nextval never rolls back, never repeats). */
@@ -429,7 +433,8 @@ export class SqlSession implements Session {
           await failed.rollback().catch(() => undefined);
         }
         const ceilingMs = Math.min(2 ** attempt, STATEMENT_RETRY_BACKOFF_MS_MAX);
-        await new Promise((resolve) => setTimeout(resolve, this.deps.random.next() * ceilingMs));
+        const backoffMs = this.deps.random.next() * ceilingMs;
+        await (this.deps.sleep ?? realSleep)(backoffMs);
       }
     }
   }
