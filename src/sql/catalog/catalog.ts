@@ -286,6 +286,16 @@ export class CatalogView {
     return this.changes.descriptors.has(id);
   }
 
+  /** Schema `name` as this transaction sees it: one it created, renamed or dropped included. */
+  schema(databaseId: number, name: string): SchemaDesc | null {
+    for (const d of this.changes.descriptors.values()) {
+      if (d !== null && d.kind === 'schema' && d.databaseId === databaseId && d.name === name) return d;
+    }
+    const committed = this.catalog.schema(databaseId, name);
+    // Changed in this transaction under another name (or dropped): not this name any more.
+    return committed !== null && this.changes.descriptors.has(committed.id) ? null : committed;
+  }
+
   name(databaseId: number, schemaId: number, name: string): NamespaceEntry | null {
     const own = this.changes.names.get(nsCacheKey(databaseId, schemaId, name));
     return own !== undefined ? own : this.catalog.name(databaseId, schemaId, name);

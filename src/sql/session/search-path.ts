@@ -15,6 +15,6 @@ export function searchPathSchemas(setting: string | null, user: string): string[
 }
 
 /** The schema an unqualified CREATE goes to: the first one on the path that exists (null: none). */
-export function creationSchema(catalog: Catalog, databaseId: number, setting: string | null, user: string): string | null {
+export function creationSchema(catalog: Pick<Catalog, 'schema'>, databaseId: number, setting: string | null, user: string): string | null {
   return searchPathSchemas(setting, user).find((s) => catalog.schema(databaseId, s) !== null) ?? null;
 }

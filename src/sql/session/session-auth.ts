@@ -44,7 +44,7 @@ export function authorize(host: SessionAuthHost, stmt: Statement, referenced: re
   const catalog = host.catalog;
   const ctx: AccessContext = {
     referenced,
-    schemaId: (schema) => catalog.schema(host.databaseId, schema ?? 'public')?.id ?? null,
+    schemaId: (schema) => (host.open()?.view ?? catalog).schema(host.databaseId, schema ?? 'public')?.id ?? null,
     schemaName: (id) => {
       const d = catalog.descriptor(id);
       return d !== null && d.kind === 'schema' ? d.name : String(id);
@@ -112,7 +112,7 @@ export async function* alterOwner(host: SessionAuthHost, stmt: Extract<Statement
     else if (entry.kind === 'sequence') target = { id: entry.sequenceId, kind: 'sequence' };
     label = ref.name;
   } else if (stmt.objectType === 'schema') {
-    const schema = host.catalog.schema(host.databaseId, stmt.name);
+    const schema = (host.open()?.view ?? host.catalog).schema(host.databaseId, stmt.name);
     if (schema === null) throw sqlError('3F000', `schema "${stmt.name}" does not exist`);
     target = { id: schema.id, kind: 'schema' };
   } else {

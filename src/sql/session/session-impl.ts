@@ -39,6 +39,9 @@ import { alterOwner, authorize, runAuth, withOwnership, type SessionAuthHost } f
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Undefined table, schema and object (type): what a stale catalog cache reports. */
+const CATALOG_MISSES: ReadonlySet<string> = new Set(['42P01', '3F000', '42704']);
+
 export interface SessionDeps {
   readonly parser: Parser;
   readonly catalog: Catalog;
@@ -48,6 +51,8 @@ export interface SessionDeps {
   readonly random: Random;
   /** How that backoff waits (real timers when absent; a simulator passes virtual ones). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Present when other nodes change the catalog: a fresh load before a name is reported missing. */
+  readonly reloadCatalog?: () => Promise<void>;
   readonly limits: ExecLimits & { readonly preparedStatementsMax: number };
   readonly nowMicros: () => bigint;
   /** The node's sequence cache (nextval never rolls back, never repeats). */
@@ -179,7 +184,7 @@ export class SqlSession implements Session {
           yield* runCopy(parsed.text, this.copyHost());
           continue;
         }
-        const planned = this.checkFailedBlock(parsed.statement) ? null : this.plan(parsed.statement, []);
+        const planned = this.checkFailedBlock(parsed.statement) ? null : await this.planAfterReload(parsed.statement, []);
         // A simple query carries no parameter values: $n in it is an error, not NULL.
         if (planned !== null && planned.paramTypes.length > 0) throw sqlError('42P02', `there is no parameter $${planned.paramTypes.length}`);
         yield* this.runStatement(parsed.statement, planned, [], [], true, i === stmts.length - 1);
@@ -276,12 +281,26 @@ export class SqlSession implements Session {
   /** A name in its schema, or (unqualified) in the first schema of search_path that has it. */
   lookupName(ref: TableRef): ReturnType<Catalog['name']> {
     for (const name of ref.schema === null ? searchPathSchemas(this.settings.get('search_path'), this.user) : [ref.schema]) {
-      const schema = this.deps.catalog.schema(this.database.id, name);
+      const schema = (this.open?.view ?? this.deps.catalog).schema(this.database.id, name);
       if (schema === null) continue;
       const entry = this.open !== null ? this.open.view.name(this.database.id, schema.id, ref.name) : this.deps.catalog.name(this.database.id, schema.id, ref.name);
       if (entry !== null) return entry;
     }
     return null;
+  }
+
+  /**
+   * Plans; when a name is missing from the cache and other nodes change the catalog, loads
+   * it afresh and plans once more (the name may come from DDL another node just committed).
+   */
+  private async planAfterReload(stmt: Statement, declared: readonly (SqlType | null)[]): Promise<Planned> {
+    try {
+      return this.plan(stmt, declared);
+    } catch (err) {
+      if (this.deps.reloadCatalog === undefined || !(err instanceof SqlError) || !CATALOG_MISSES.has(err.code)) throw err;
+      await this.deps.reloadCatalog();
+      return this.plan(stmt, declared);
+    }
   }
 
   private plan(stmt: Statement, declared: readonly (SqlType | null)[]): Planned {
@@ -397,13 +416,31 @@ export class SqlSession implements Session {
     }
     authorize(this.authHost(), stmt, planned === null ? [] : (this.referencedTables.get(planned) ?? planned.tables));
     if (planned === null || planned.plan.kind === 'utility') {
-      for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
-        // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
-        if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
-        if (e.kind === 'notice' && !this.settings.sendsNotice(e.notice.severity)) continue;
-        yield e;
+      // A statement alone in its implicit transaction that names what another node just
+      // created runs again, in a fresh transaction, after a fresh load of the catalog.
+      const alone = this.open === null && lastInImplicit;
+      for (let attempt = 0; ; attempt++) {
+        let yielded = false;
+        try {
+          for await (const e of withOwnership(this.authHost(), stmt, runUtility(stmt, this.utilityHost(), describe))) {
+            yielded = true;
+            // A reported setting changed by SET/RESET, or restored by COMMIT/ROLLBACK.
+            if (e.kind === 'command-complete') yield* this.reportedSettingEvents();
+            if (e.kind === 'notice' && !this.settings.sendsNotice(e.notice.severity)) continue;
+            yield e;
+          }
+          return;
+        } catch (err) {
+          const reload = this.deps.reloadCatalog;
+          if (attempt > 0 || yielded || !alone || reload === undefined || !(err instanceof SqlError) || !CATALOG_MISSES.has(err.code)) throw err;
+          const failed = this.open;
+          if (failed !== null && !failed.explicit) {
+            this.setOpen(null, false);
+            await failed.rollback().catch(() => undefined);
+          }
+          await reload();
+        }
       }
-      return;
     }
     // Retried in the server when the client has seen nothing of it (statement-retry.ts).
     const alone = this.open === null && lastInImplicit;
@@ -570,7 +607,7 @@ export class SqlSession implements Session {
       const parsed = stmts[0] ?? null;
       const declared = paramTypeOids.map((oid) => declaredParamType(oid));
       let planned: Planned | null = null;
-      if (parsed !== null && !this.checkFailedBlock(parsed.statement)) planned = this.plan(parsed.statement, declared);
+      if (parsed !== null && !this.checkFailedBlock(parsed.statement)) planned = await this.planAfterReload(parsed.statement, declared);
       const p: Prepared = { parsed, declared, planned };
       this.prepared.set(name, p);
       return this.describePrepared(p);

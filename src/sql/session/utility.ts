@@ -244,10 +244,11 @@ function ddlContext(host: UtilityHost, objects = objectsOf(host)): DdlContext {
     format: host.format,
     lookupType: objects.type,
     schemaId: (schema, pos) => {
-      // Unqualified names are created in the first existing schema of search_path.
-      const name = schema ?? creationSchema(host.catalog, host.databaseId, host.settings.get('search_path'), host.settings.get('session_authorization') ?? '');
+      // Unqualified names are created in the first existing schema of search_path. Both
+      // look through the transaction's own changes: a schema it created is there.
+      const name = schema ?? creationSchema(open.view, host.databaseId, host.settings.get('search_path'), host.settings.get('session_authorization') ?? '');
       if (name === null) throw sqlError('3F000', 'no schema has been selected to create in', pos >= 0 ? { position: pos + 1 } : {});
-      const s = host.catalog.schema(host.databaseId, name);
+      const s = open.view.schema(host.databaseId, name);
       if (s === null) throw sqlError('3F000', `schema "${name}" does not exist`, pos >= 0 ? { position: pos + 1 } : {});
       return s.id;
     },
