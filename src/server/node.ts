@@ -103,7 +103,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const txns = createTxnCoordinator(env, sender, cluster === null ? {} : { config: { readUncertaintyMs: defaultTxnConfig.maxClockOffsetMs } });
     cleanups.push(async () => txns.close());
     if (cluster !== null) await cluster.attach(txns);
-    const sql = await createSqlService({ env, txns });
+    const sql = await createSqlService({ env, txns, sharedCatalog: cluster !== null });
     cleanups.push(async () => sql.close());
     await sql.bootstrap();
     if (cluster !== null) cleanups.push(refreshCatalogPeriodically(sql, logger));

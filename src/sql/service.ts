@@ -37,6 +37,37 @@ export interface SqlServiceOptions {
   readonly autoAnalyze?: Partial<AutoAnalyzeSettings>;
   /** How sessions wait between server-side retries (real timers when absent). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Other nodes change the catalog too (a cluster): a name this node's cache does not know
+   * (42P01, 3F000, 42704, 3D000) is looked up again after a fresh load of the catalog
+   * before it is reported, so DDL committed on any node is visible on every node at once.
+   */
+  readonly sharedCatalog?: boolean;
+}
+
+/**
+ * Loads of the catalog cache, one at a time (a load replaces the whole cache: two at once
+ * could leave the older one's result). `fresh()` resolves when a load that began after the
+ * call has finished; callers that ask before it begins share it.
+ */
+class CatalogLoads {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly load: () => Promise<void>) {}
+
+  fresh(): Promise<void> {
+    if (this.queued !== null) return this.queued;
+    const next = this.tail
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.load();
+      });
+    this.queued = next;
+    this.tail = next;
+    return next;
+  }
 }
 
 export interface TesseraSqlService extends SqlService {
@@ -61,6 +92,8 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
   const sequences = new SequenceCache(options.txns);
   const limits = { ...defaultSqlLimits, ...options.limits };
   const { env, txns } = options;
+  const loads = new CatalogLoads(() => catalog.load(txns));
+  const reloadCatalog = options.sharedCatalog === true ? () => loads.fresh() : undefined;
   let ready = false;
   const sessionsByRole = new Map<string, number>();
   let hbaCache: { text: string; rules: readonly HbaRule[] } = { text: '', rules: [] };
@@ -72,17 +105,21 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
       ready = true;
     },
     async refreshCatalog(): Promise<void> {
-      await catalog.load(txns);
+      await loads.fresh();
     },
     close(): void {
       autoAnalyze.close();
     },
     async openSession(params: StartupParams): Promise<Session> {
       if (!ready) {
-        await catalog.load(txns);
+        await loads.fresh();
         ready = true;
       }
-      const database = catalog.database(params.database);
+      let database = catalog.database(params.database);
+      if (database === null && reloadCatalog !== undefined) {
+        await reloadCatalog();
+        database = catalog.database(params.database);
+      }
       if (database === null) throw sqlError('3D000', `database "${params.database}" does not exist`, { severity: 'FATAL' });
       const role = checkLogin(new AuthReader(catalog, null), params.user, database);
       // CONNECTION LIMIT counts this node's sessions of the role (superusers are exempt, as in PostgreSQL).
@@ -97,7 +134,7 @@ export async function createSqlService(options: SqlServiceOptions): Promise<Tess
         else sessionsByRole.set(role.name, n);
       };
       return new SqlSession(
-        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose, ...(options.sleep === undefined ? {} : { sleep: options.sleep }), onRowsChanged: (table, rows) => autoAnalyze.note(table.id, rows) },
+        { parser, catalog, txns, logger: env.logger, random: env.random, limits, nowMicros: () => env.clock.nowNanos() / 1000n, sequences, onClose, ...(options.sleep === undefined ? {} : { sleep: options.sleep }), ...(reloadCatalog === undefined ? {} : { reloadCatalog }), onRowsChanged: (table, rows) => autoAnalyze.note(table.id, rows) },
         params.user,
         { id: database.id, name: database.name },
         params.options.get('application_name') ?? '',

@@ -62,7 +62,7 @@ export class Gateway {
     const env: Env = { ...this.env, clock };
     const sender: Sender = { send: (ba) => this.deliver(incarnation, ba) };
     this.coord = createTxnCoordinator(env, sender, { config: this.txnConfig, sleep: this.sched.sleep, timers: this.sched });
-    this.sql = await createSqlService({ env, txns: this.coord, autoAnalyze: { intervalMs: 0 }, sleep: this.sched.sleep });
+    this.sql = await createSqlService({ env, txns: this.coord, autoAnalyze: { intervalMs: 0 }, sleep: this.sched.sleep, sharedCatalog: true });
     await this.sql.bootstrap();
     this.crash$ = new Promise((resolve) => (this.crashed = resolve));
     this.alive = true;
