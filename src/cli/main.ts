@@ -146,7 +146,13 @@ async function runStartSingleNode(values: FlagValues, cluster?: ClusterConfig): 
     `Tessera ${TESSERA_VERSION} node ${node.nodeId} is serving SQL on ${sql} (postgres://root@${sql}/defaultdb), ` +
       `HTTP on ${formatHostPort(node.httpAddr)}, store ${node.storeDir}\n`,
   );
-  return waitForSignal(() => node.stop());
+  // A node whose clock is off from the cluster's stops itself and says why (exit 1).
+  const fatal = node.fatal.then(async (why) => {
+    process.stderr.write(`stopping: ${why}\n`);
+    await node.stop();
+    return 1;
+  });
+  return Promise.race([waitForSignal(() => node.stop()), fatal]);
 }
 
 /** Resolves with the exit code once SIGINT/SIGTERM stopped the service (a second signal exits at once). */

@@ -215,6 +215,8 @@ export interface ClusterNode {
   readonly kv: ClusterKv;
   readonly rpc: RpcNode;
   readonly nodeId: number;
+  /** The other nodes that are live now. */
+  peers(): number[];
   /** Writes this node's records (and, on the bootstrapping node, the first ones) and serves joins. */
   attach(txns: TxnCoordinator): Promise<void>;
   close(): Promise<void>;
@@ -268,6 +270,7 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     kv: clusterKv,
     rpc,
     nodeId: ident.nodeId,
+    peers: () => directory.live().filter((n) => n !== ident.nodeId),
     attach: async (txns) => {
       if (bootstrap) await writeNodeRecord(txns, ident.nodeId, advertise, true);
       stopLiveness = startLiveness(env, txns, ident.nodeId, directory);

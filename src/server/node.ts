@@ -2,6 +2,7 @@
  * One Tessera node: builds every layer from the bottom up (engine, kv, txn, sql, wire),
  * owns the ports and the lifecycle. The only module that knows all layers.
  */
+import { startClockMonitor } from './clock-monitor.ts';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -49,6 +50,11 @@ export interface RunningNode {
   readonly storeDir: string;
   /** Stops accepting, drains running statements (bounded), flushes and closes the store. */
   stop(): Promise<void>;
+  /**
+   * Settles with the reason when the node must stop on its own (its clock is off from the
+   * cluster's by more than the maximum offset); the caller stops it and exits non-zero.
+   */
+  readonly fatal: Promise<string>;
 }
 
 /**
@@ -107,6 +113,19 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     cleanups.push(async () => sql.close());
     await sql.bootstrap();
     if (cluster !== null) cleanups.push(refreshCatalogPeriodically(sql, logger));
+    let fatal: (why: string) => void = () => undefined;
+    const fatalReason = new Promise<string>((resolve) => (fatal = resolve));
+    if (cluster !== null) {
+      const stopMonitor = startClockMonitor(env, cluster.rpc, {
+        maxOffsetMs: defaultTxnConfig.maxClockOffsetMs,
+        peers: (cluster as ClusterNode).peers,
+        onFatal: (why) => {
+          logger.error({ why }, 'clock offset beyond the maximum: the node stops serving');
+          fatal(why);
+        },
+      });
+      cleanups.push(async () => stopMonitor());
+    }
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'tessera_' });
@@ -127,6 +146,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       sqlAddr,
       httpAddr: http.address,
       storeDir,
+      fatal: fatalReason,
       stop: () => {
         stopped ??= (async () => {
           serving = false;

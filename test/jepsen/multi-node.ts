@@ -13,7 +13,7 @@ import { PartitionProxy } from './partition-proxy.ts';
 class MultiNode implements JepsenNode {
   proc: ClusterNodeProcess;
   sqlPort = 0;
-  running = true;
+  private started = true;
   paused = false;
   constructor(
     readonly index: number,
@@ -21,6 +21,15 @@ class MultiNode implements JepsenNode {
     readonly clockFile: string,
   ) {
     this.proc = proc;
+  }
+
+  /** Started and not exited (a node may stop itself: its clock beyond the maximum offset). */
+  get running(): boolean {
+    return this.started && this.proc.child.exitCode === null && this.proc.child.signalCode === null;
+  }
+
+  set running(v: boolean) {
+    this.started = v;
   }
 
   connectionString(): string {

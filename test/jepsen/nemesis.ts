@@ -84,6 +84,11 @@ function clockNemesis(beyondMaxOffset: boolean): Nemesis {
       const v = victim;
       victim = null;
       cluster.setClockOffsetMs(v, 0);
+      // Beyond the maximum offset a cluster node stops itself: bring it back.
+      if (beyondMaxOffset && cluster.nodes[v]?.running === false) {
+        await cluster.restart(v);
+        return `n${v} clock offset 0, restarted (it had stopped itself)`;
+      }
       return `n${v} clock offset 0`;
     },
   };
@@ -117,7 +122,7 @@ function partitionNemesis(): Nemesis {
   };
 }
 
-export const nemesisNames = ['kill', 'pause', 'clock', 'partition'] as const;
+export const nemesisNames = ['kill', 'pause', 'clock', 'partition', 'clock-beyond'] as const;
 export type NemesisName = (typeof nemesisNames)[number];
 
 export function makeNemesis(name: string, nodeCount: number): Nemesis {
@@ -131,6 +136,9 @@ export function makeNemesis(name: string, nodeCount: number): Nemesis {
     case 'partition':
       if (nodeCount < 2) throw new Error('nemesis partition needs at least two nodes (--nodes 3)');
       return partitionNemesis();
+    case 'clock-beyond':
+      if (nodeCount < 3) throw new Error('nemesis clock-beyond needs at least three nodes (a majority decides whose clock is wrong)');
+      return clockNemesis(true);
     default:
       throw new Error(`unknown nemesis "${name}" (known: ${nemesisNames.join(', ')})`);
   }
