@@ -1,6 +1,7 @@
 /**
  * `npm run jepsen -- --time SECONDS --nodes N --nemesis kill,pause --workload bank,register,list-append
- *  [--clients C] [--isolation serializable|read-committed] [--seed S] [--results DIR]`
+ *  [--clients C] [--isolation serializable|read-committed] [--seed S] [--results DIR]
+ *  [--quiet-ms MS] [--fault-ms MS]`  (nemesis rhythm: MS without a fault, then MS with one)
  *
  * Runs each workload on a fresh cluster for the given time with the nemeses, checks the
  * history and writes, under the results folder (default results/jepsen/<timestamp>), one
@@ -53,6 +54,8 @@ async function main(): Promise<number> {
       isolation: { type: 'string', default: 'serializable' },
       seed: { type: 'string', default: String(Date.now() % 1_000_000) },
       results: { type: 'string' },
+      'quiet-ms': { type: 'string', default: '2000' },
+      'fault-ms': { type: 'string', default: '2000' },
     },
   });
   const time = Number(values.time);
@@ -79,6 +82,7 @@ async function main(): Promise<number> {
         clients: Number(values.clients),
         timeMs: time * 1000,
         nemeses: nemesisNames.map((n) => makeNemesis(n, nodes)),
+        nemesisTiming: { quietMs: Number(values['quiet-ms']), faultMs: Number(values['fault-ms']) },
         isolation,
         seed: seed + i,
       });
