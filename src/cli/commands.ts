@@ -60,6 +60,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'listen-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'address for other nodes (node-to-node RPC)' },
       { name: 'advertise-addr', type: 'string', placeholder: 'HOST:PORT', help: 'the address other nodes dial to reach this one (default: --listen-addr)' },
       { name: 'join', type: 'string', placeholder: 'HOST:PORT,...', default: '', help: 'listen addresses of nodes of the cluster to join' },
+      { name: 'dead-node-timeout', type: 'string', placeholder: 'MS', default: '300000', help: 'a node unreachable this long is dead: its replicas are rebuilt on other nodes' },
       { name: 'sql-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:5433', help: 'address for PostgreSQL clients' },
       { name: 'http-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:8080', help: 'address for /health and /metrics' },
       logLevelFlag,
@@ -86,6 +87,16 @@ export const commands: readonly CommandSpec[] = [
     summary: 'Show each node of the cluster with its liveness, replica count and lease count.',
     usage: 'tessera node status --host HOST:PORT',
     flags: [{ name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a node of the cluster' }],
+  },
+  {
+    name: 'node decommission',
+    summary: 'Move every replica off node ID (to other live nodes), then report it done; SQL keeps working.',
+    usage: 'tessera node decommission ID --host HOST:PORT [--timeout MS]',
+    positionals: 'one',
+    flags: [
+      { name: 'host', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:26257', help: 'the listen address of a node of the cluster' },
+      { name: 'timeout', type: 'string', placeholder: 'MS', default: '600000', help: 'give up (exit 1) if replicas remain after this long' },
+    ],
   },
   {
     name: 'demo',

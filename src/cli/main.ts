@@ -8,6 +8,7 @@ import {
   startNode,
   initCluster,
   clusterStatus,
+  decommissionNode,
   startDemo,
   parseHostPort,
   type ClusterConfig,
@@ -89,6 +90,7 @@ function clusterFlags(values: FlagValues): ClusterConfig {
     listenAddr: addrFlag(values, 'listen-addr'),
     advertiseAddr: typeof values['advertise-addr'] === 'string' ? addrFlag(values, 'advertise-addr') : null,
     join,
+    deadNodeTimeoutMs: intFlag(values, 'dead-node-timeout'),
   };
 }
 
@@ -118,6 +120,18 @@ async function runNodeList(values: FlagValues, withCounts: boolean): Promise<num
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   process.stdout.write(`cluster ${clusterId}\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  return 0;
+}
+
+async function runDecommission(values: FlagValues, positionals: readonly string[]): Promise<number> {
+  const nodeId = Number(positionals[0]);
+  if (!Number.isInteger(nodeId) || nodeId <= 0) throw new UsageError(`expected a node id, got "${positionals[0]}"`);
+  let last = -1;
+  await decommissionNode(addrFlag(values, 'host'), nodeId, intFlag(values, 'timeout'), (p) => {
+    if (p.remaining !== last) process.stderr.write(`node ${nodeId}: replicas of ${p.remaining} of ${p.ranges} range(s) left to move\n`);
+    last = p.remaining;
+  });
+  process.stdout.write(`node ${nodeId} is decommissioned: it holds no replica any more and can be stopped\n`);
   return 0;
 }
 
@@ -208,6 +222,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return runNodeList(values, false);
     case 'node status':
       return runNodeList(values, true);
+    case 'node decommission':
+      return runDecommission(values, positionals);
     case 'cert create-ca':
     case 'cert create-node':
     case 'cert create-client':

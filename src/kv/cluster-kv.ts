@@ -35,6 +35,10 @@ export interface ClusterKvOptions {
   readonly replicateIntervalMs: number;
   /** A range past this many bytes is split in two (tests use tiny values). */
   readonly splitThresholdBytes?: number;
+  /** Nodes dead for longer than the dead-node timeout (their replicas are replaced). */
+  readonly deadNodes?: () => readonly NodeId[];
+  /** Nodes being decommissioned (their replicas move elsewhere). */
+  readonly decommissioning?: () => readonly NodeId[];
 }
 
 export interface ClusterKv {
@@ -197,19 +201,26 @@ function replicateTick(env: Env, store: Store, g: RangeGroup, options: ClusterKv
       const p = status.progress.get(id);
       return p !== undefined && p.match > 0 && status.commit - p.match <= 10;
     },
+    self: store.driver.nodeId,
+    deadNodes: options.deadNodes?.() ?? [],
+    decommissioning: options.decommissioning?.() ?? [],
   });
   if (action.kind === 'none') return;
+  if (action.kind === 'transfer-lease') {
+    env.logger.info({ rangeId: desc.rangeId, to: action.node }, 'replicate queue: this node is being decommissioned, moving the lease');
+    g.node.transferLeader(action.node as number as ReplicaId);
+    store.driver.markDirty(g);
+    return;
+  }
   const ts = { wall: env.clock.nowNanos(), logical: 0 };
+  const generation = desc.generation + 1n;
   const next: RangeDescriptor =
-    action.kind === 'add-learner'
-      ? { ...desc, replicas: [...desc.replicas, { nodeId: action.node, storeId: action.node as number as StoreId, replicaId: action.node }], generation: desc.generation + 1n }
-      : { ...desc, generation: desc.generation + 1n };
+    action.kind === 'add-learner' ? { ...desc, replicas: [...desc.replicas, { nodeId: action.node, storeId: action.node as number as StoreId, replicaId: action.node }], generation }
+    : action.kind === 'remove' ? { ...desc, replicas: desc.replicas.filter((r) => r.nodeId !== action.node), generation }
+    : { ...desc, generation };
   const id = action.node as number as ReplicaId;
-  const res = g.node.proposeConfChange({
-    transition: 'auto',
-    changes: [{ kind: action.kind === 'add-learner' ? 'add-learner' : 'add-voter', id }],
-    context: encodeChangeContext(next, ts),
-  });
-  if (res.ok) env.logger.info({ rangeId: desc.rangeId, action: action.kind, node: action.node }, 'replicate queue: membership change proposed');
+  const kind = action.kind === 'add-learner' ? 'add-learner' : action.kind === 'remove' ? 'remove' : 'add-voter';
+  const res = g.node.proposeConfChange({ transition: 'auto', changes: [{ kind, id }], context: encodeChangeContext(next, ts) });
+  if (res.ok) env.logger.info({ rangeId: desc.rangeId, action: action.kind, node: action.node, ...(action.kind === 'remove' ? { why: action.why } : {}) }, 'replicate queue: membership change proposed');
   store.driver.markDirty(g);
 }

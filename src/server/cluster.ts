@@ -31,6 +31,7 @@ import type { TxnCoordinator } from '../txn/index.ts';
 import { TxnError } from '../txn/index.ts';
 import { TesseraError, type Env } from '../util/index.ts';
 import { formatHostPort, type HostPort } from './address.ts';
+import { decodeDecommissioned, DECOMMISSION_SPAN, serveDecommission, writeDecommission } from './decommission.ts';
 
 export interface ClusterConfig {
   readonly listenAddr: HostPort;
@@ -38,7 +39,12 @@ export interface ClusterConfig {
   readonly advertiseAddr: HostPort | null;
   readonly join: readonly HostPort[];
   readonly replicationFactor?: number;
+  /** A node whose liveness record expired this long ago is dead: its replicas are rebuilt elsewhere. */
+  readonly deadNodeTimeoutMs?: number;
 }
+
+/** As CockroachDB's server.time_until_store_dead: long enough to ride out a restart. */
+export const DEAD_NODE_TIMEOUT_MS_DEFAULT = 300_000;
 
 interface Identity {
   readonly clusterId: string;
@@ -168,8 +174,15 @@ class NodeDirectory {
   private liveness = new Map<number, number>();
   private livenessRead = false;
 
+  /** Nodes marked for decommissioning (read with the liveness records). */
+  decommissioning: NodeId[] = [];
+
+  /** When this node first read the records: a node without one is not dead before that plus the timeout. */
+  private livenessSinceMs = 0;
+
   setLiveness(records: Map<number, number>): void {
     this.liveness = records;
+    if (!this.livenessRead) this.livenessSinceMs = Date.now();
     this.livenessRead = true;
   }
 
@@ -182,6 +195,17 @@ class NodeDirectory {
     return this.known().filter(
       (id) => id === this.rpc.nodeId || (this.rpc.isConnected(id) && (!this.livenessRead || (this.liveness.get(id) ?? 0) > now)),
     );
+  }
+
+  /**
+   * Dead nodes: known, not this one, and with a liveness record that expired more than
+   * `timeoutMs` ago (or none at all, once the records have been read that long).
+   */
+  dead(timeoutMs: number): NodeId[] {
+    if (!this.livenessRead) return [];
+    const now = Date.now();
+    const since = this.livenessSinceMs;
+    return this.known().filter((id) => id !== this.rpc.nodeId && Math.max(this.liveness.get(id) ?? 0, since) + timeoutMs < now);
   }
 
   /** Whether `id`'s liveness record is current (null: not read yet). */
@@ -261,6 +285,8 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     knownNodes: () => directory.known(),
     replicationFactor: cfg.replicationFactor ?? 3,
     replicateIntervalMs: 500,
+    deadNodes: () => directory.dead(cfg.deadNodeTimeoutMs ?? DEAD_NODE_TIMEOUT_MS_DEFAULT),
+    decommissioning: () => directory.decommissioning,
   });
   if (bootstrap) await kv.store.bootstrap([ident.nodeId as NodeId]);
   directory.start();
@@ -274,6 +300,7 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     attach: async (txns) => {
       if (bootstrap) await writeNodeRecord(txns, ident.nodeId, advertise, true);
       stopLiveness = startLiveness(env, txns, ident.nodeId, directory);
+      serveDecommission({ rpc, kv: clusterKv, known: () => directory.known(), live: () => directory.live(), write: (id) => writeDecommission(txns, id) });
       rpc.handle('join', async (payload) => {
         const addr = decodeValue(payload) as HostPort;
         const nodeId = await allocateNodeId(txns, addr);
@@ -337,6 +364,8 @@ function startLiveness(env: Env, txns: TxnCoordinator, nodeId: number, directory
       records.set(rec.nodeId, rec.expirationMs);
     }
     directory.setLiveness(records);
+    const marks = await withTxn(txns, async (txn) => (await txn.scan(DECOMMISSION_SPAN)).rows);
+    directory.decommissioning = decodeDecommissioned(marks.map((r) => r.value)) as NodeId[];
   };
   const timer = setInterval(() => {
     if (running || stopped) return;

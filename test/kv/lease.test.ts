@@ -71,6 +71,35 @@ test('decideReplicate: add a learner on a live node without a replica, promote i
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2]), confState: { ...conf([1, 2]), votersOutgoing: [n(1)] as unknown as ReplicaId[] }, liveNodes: [n(1), n(2), n(3)] }), { kind: 'none' });
 });
 
+test('decideReplicate: a dead node\'s replicas are replaced, then removed; a node being decommissioned is emptied', () => {
+  const desc = (nodes: number[]): RangeDescriptor => ({
+    rangeId: 1n as RangeId,
+    startKey: new Uint8Array(0),
+    endKey: Uint8Array.of(0xff),
+    replicas: nodes.map((x) => ({ nodeId: n(x), storeId: x as StoreId, replicaId: x })),
+    generation: 0n,
+  });
+  const conf = (voters: number[], learners: number[] = []): typeof EMPTY_CONF_STATE => ({ ...EMPTY_CONF_STATE, voters: voters as ReplicaId[], learners: learners as ReplicaId[] });
+  const four = [n(1), n(2), n(4)];
+  const base = { replicationFactor: 3, learnerCaughtUp: () => true, self: n(1) };
+  // Node 3 is dead: first a replacement on node 4, then (full again) node 3 goes.
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2, 3]), liveNodes: four, deadNodes: [n(3)] }), { kind: 'add-learner', node: 4 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3], [4]), liveNodes: four, deadNodes: [n(3)] }), { kind: 'promote', node: 4 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3, 4]), liveNodes: four, deadNodes: [n(3)] }), { kind: 'remove', node: 3, why: 'dead' });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 4]), confState: conf([1, 2, 4]), liveNodes: four, deadNodes: [n(3)] }), { kind: 'none' });
+  // Three nodes, one dead: nowhere to rebuild, so the dead replica stays (it may come back).
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2, 3]), liveNodes: [n(1), n(2)], deadNodes: [n(3)] }), { kind: 'none' });
+  // A learner on a dead node is removed at once.
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2], [3]), liveNodes: four, deadNodes: [n(3)] }), { kind: 'remove', node: 3, why: 'dead' });
+  // Decommissioning node 2, which is live: the same steps, and a leaseholder there hands over first.
+  const live = [n(1), n(2), n(3), n(4)];
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2, 3]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'add-learner', node: 4 });
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3, 4]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'remove', node: 2, why: 'decommissioning' });
+  assert.deepEqual(decideReplicate({ ...base, self: n(2), desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3, 4]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'transfer-lease', node: 1 });
+  // Never placed on a node being decommissioned.
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 3]), confState: conf([1, 3]), liveNodes: [n(1), n(2), n(3)], decommissioning: [n(2)] }), { kind: 'none' });
+});
+
 test('commands round-trip', () => {
   const b = new WriteBatch();
   b.put(Uint8Array.of(1, 2), Uint8Array.of(3));

@@ -42,7 +42,7 @@ export interface ConnectionOwner {
 
 const KEEPALIVE_DELAY_MS = 10_000;
 /** What a dialer without a node id or cluster id (a joining node, `tessera init`, `tessera node ls`) may call. */
-export const JOINER_METHODS: ReadonlySet<string> = new Set(['join', 'init', 'status']);
+export const JOINER_METHODS: ReadonlySet<string> = new Set(['join', 'init', 'status', 'decommission', 'decommission.progress']);
 
 /** How long a closing connection may take to deliver what it already wrote. */
 const CLOSE_GRACE_MS = 1_000;
