@@ -61,6 +61,7 @@ export const commands: readonly CommandSpec[] = [
       { name: 'advertise-addr', type: 'string', placeholder: 'HOST:PORT', help: 'the address other nodes dial to reach this one (default: --listen-addr)' },
       { name: 'join', type: 'string', placeholder: 'HOST:PORT,...', default: '', help: 'listen addresses of nodes of the cluster to join' },
       { name: 'dead-node-timeout', type: 'string', placeholder: 'MS', default: '300000', help: 'a node unreachable this long is dead: its replicas are rebuilt on other nodes' },
+      { name: 'range-max-bytes', type: 'string', placeholder: 'BYTES', default: '67108864', help: 'a range grown past this size is split in two (set the same on every node)' },
       { name: 'sql-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:5433', help: 'address for PostgreSQL clients' },
       { name: 'http-addr', type: 'string', placeholder: 'HOST:PORT', default: '127.0.0.1:8080', help: 'address for /health and /metrics' },
       logLevelFlag,

@@ -91,6 +91,7 @@ function clusterFlags(values: FlagValues): ClusterConfig {
     advertiseAddr: typeof values['advertise-addr'] === 'string' ? addrFlag(values, 'advertise-addr') : null,
     join,
     deadNodeTimeoutMs: intFlag(values, 'dead-node-timeout'),
+    rangeMaxBytes: intFlag(values, 'range-max-bytes'),
   };
 }
 

@@ -173,6 +173,9 @@ async function splitTick(env: Env, store: Store, sender: DistSender, g: RangeGro
   const res = await store.splitRange(key, rightId);
   if (!res.ok) return;
   env.logger.info({ left: res.left.rangeId, right: res.right.rangeId, at: prettyKey(key) }, 'split queue: range split');
+  // Both halves are measured again (a range far past the threshold needs several splits,
+  // and no new write may come to prompt them).
+  for (const half of [g, store.driver.groups.get(res.right.rangeId)]) if (half !== undefined) half.appliedWriteBytes = Math.max(half.appliedWriteBytes, thresholdBytes / 4);
   // The /meta records of a range that does not hold them live elsewhere (the first range).
   if (!rangeContainsKey(res.left, metaKey(res.left.endKey))) {
     const timestamp = { wall: env.clock.nowNanos(), logical: 0 };
@@ -215,7 +218,7 @@ function replicateTick(env: Env, store: Store, g: RangeGroup, options: ClusterKv
   const ts = { wall: env.clock.nowNanos(), logical: 0 };
   const generation = desc.generation + 1n;
   const next: RangeDescriptor =
-    action.kind === 'add-learner' ? { ...desc, replicas: [...desc.replicas, { nodeId: action.node, storeId: action.node as number as StoreId, replicaId: action.node }], generation }
+    action.kind === 'add-learner' ? { ...desc, replicas: [...desc.replicas.filter((r) => r.nodeId !== action.node), { nodeId: action.node, storeId: action.node as number as StoreId, replicaId: action.node }], generation }
     : action.kind === 'remove' ? { ...desc, replicas: desc.replicas.filter((r) => r.nodeId !== action.node), generation }
     : { ...desc, generation };
   const id = action.node as number as ReplicaId;

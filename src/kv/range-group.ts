@@ -262,7 +262,11 @@ export class RangeGroup {
     if (!rangeContainsKey(desc, cmd.splitKey) || compareBytes(desc.startKey, cmd.splitKey) === 0) return false;
     const generation = desc.generation + 1n;
     const left: RangeDescriptor = { ...desc, endKey: cmd.splitKey, generation };
-    const right: RangeDescriptor = { ...desc, rangeId: cmd.rightRangeId as RangeId, startKey: cmd.splitKey, generation };
+    // The new range starts with the voters only (learners are not carried over; the
+    // replicate queue adds what is missing), and its descriptor says exactly that.
+    const voters = new Set<number>(this.state.confState.voters);
+    const replicas = desc.replicas.filter((r) => voters.has(r.replicaId));
+    const right: RangeDescriptor = { ...desc, rangeId: cmd.rightRangeId as RangeId, startKey: cmd.splitKey, generation, replicas };
     const ts = { wall: cmd.wall, logical: 0 };
     stageDescriptor(batch, left, ts);
     batch.put(descriptorKey(right.rangeId), encodeRangeDescriptor(right));

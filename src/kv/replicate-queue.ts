@@ -54,7 +54,8 @@ export function decideReplicate(input: ReplicateInput): ReplicateAction {
   const placeable = input.liveNodes.filter((n) => !gone(n));
   const target = Math.min(input.replicationFactor, placeable.length);
   if (healthy.length < target) {
-    const have = new Set(input.desc.replicas.map((r) => r.nodeId));
+    // Members by the Raft configuration: a descriptor may list a node that is not in it.
+    const have = new Set<number>([...confState.voters, ...confState.learners]);
     const candidate = placeable.find((n) => !have.has(n));
     if (candidate !== undefined) return { kind: 'add-learner', node: candidate };
   }

@@ -41,6 +41,8 @@ export interface ClusterConfig {
   readonly replicationFactor?: number;
   /** A node whose liveness record expired this long ago is dead: its replicas are rebuilt elsewhere. */
   readonly deadNodeTimeoutMs?: number;
+  /** A range grown past this many bytes is split (default 64 MiB). */
+  readonly rangeMaxBytes?: number;
 }
 
 /** As CockroachDB's server.time_until_store_dead: long enough to ride out a restart. */
@@ -286,6 +288,7 @@ export async function startClusterNode(env: Env, engine: Engine, cfg: ClusterCon
     replicationFactor: cfg.replicationFactor ?? 3,
     replicateIntervalMs: 500,
     deadNodes: () => directory.dead(cfg.deadNodeTimeoutMs ?? DEAD_NODE_TIMEOUT_MS_DEFAULT),
+    ...(cfg.rangeMaxBytes === undefined ? {} : { splitThresholdBytes: cfg.rangeMaxBytes }),
     decommissioning: () => directory.decommissioning,
   });
   if (bootstrap) await kv.store.bootstrap([ident.nodeId as NodeId]);

@@ -96,6 +96,9 @@ test('decideReplicate: a dead node\'s replicas are replaced, then removed; a nod
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1, 2, 3]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'add-learner', node: 4 });
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3, 4]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'remove', node: 2, why: 'decommissioning' });
   assert.deepEqual(decideReplicate({ ...base, self: n(2), desc: desc([1, 2, 3, 4]), confState: conf([1, 2, 3, 4]), liveNodes: live, decommissioning: [n(2)] }), { kind: 'transfer-lease', node: 1 });
+  // A descriptor may list a node the Raft configuration lacks (a learner dropped by a
+  // split, before the fix): membership follows the configuration, so it is added again.
+  assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 2, 3]), confState: conf([1]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'add-learner', node: 2 });
   // Never placed on a node being decommissioned.
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1, 3]), confState: conf([1, 3]), liveNodes: [n(1), n(2), n(3)], decommissioning: [n(2)] }), { kind: 'none' });
 });
