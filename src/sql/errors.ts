@@ -27,6 +27,11 @@ const lowerLayerCodes: Readonly<Record<string, (err: TesseraError) => SqlError>>
       hint: 'The transaction may or may not have committed (a node or the network failed during the commit); check before retrying.',
     }),
   'savepoint-too-large': (err) => sqlError('0A000', err.message),
+  // An outage, not a bug: system_error, with what the router tried.
+  'range-unavailable': (err) =>
+    sqlError('58000', err.message, {
+      hint: 'No replica of the data answered in time (nodes down or cut off); the statement did not take effect. Retry once the cluster is healthy; the runbook says how to see which nodes are live.',
+    }),
   // The executor attributes duplicates to a constraint itself; this is the fallback.
   'duplicate-key': () => sqlError('23505', 'duplicate key value violates unique constraint'),
   'statement-cancelled': () => sqlError('57014', 'canceling statement due to user request'),

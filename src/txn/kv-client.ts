@@ -140,11 +140,13 @@ export function toTxnError(error: KvError, ba: BatchRequest | null): Error {
     case 'ambiguous-result':
       // Not a conflict: the write may have happened. Never retried as if it had not.
       return new TxnError('ambiguous-result', `result is ambiguous: ${error.message}`);
+    case 'range-unavailable':
+      // No replica answered in time: nothing was applied (else the router says ambiguous).
+      return new TesseraError('range-unavailable', `range r${String(error.rangeId)} is unavailable: ${error.message}`);
     case 'range-key-mismatch':
     case 'range-not-found':
     case 'invalid-request':
     case 'not-leaseholder':
-    case 'range-unavailable':
       return new TesseraError('kv-error', `kv failed: ${JSON.stringify(error, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
     default: {
       const never: never = error;

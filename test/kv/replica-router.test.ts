@@ -68,3 +68,16 @@ test('an ambiguous commit reaches the client as 40003, which is not a retry code
   assert.equal(err.code, '40003');
   assert.match(err.message, /result is ambiguous/);
 });
+
+test('a range no replica answered for (nothing applied) reaches the client as 58000 with the range, not XX000', async () => {
+  const { toTxnError } = await import('../../src/txn/kv-client.ts');
+  const { toSqlError } = await import('../../src/sql/errors.ts');
+  const err = toSqlError(toTxnError({ kind: 'range-unavailable', rangeId: 7n as never, message: 'n2: connection refused; n3: connection refused' }, null));
+  assert.equal(err.code, '58000');
+  assert.match(err.message, /range r7 is unavailable: n2: connection refused/);
+  // And the router answers it for a write that never reached anyone.
+  const unreachable = new ReplicaRouter(testEnv(1, new ManualClock()), 1 as never, { send: async () => ({ ok: false, error: { kind: 'range-not-found', rangeId: 7n as never } }) } as never,
+    async () => Promise.reject(unsentError(new RpcError('rpc-unavailable', 'no connection', true))), { routeTimeoutMs: 0, routeBackoffMs: 1 });
+  const res = await unreachable.send(desc, batch(put));
+  assert.ok(!res.ok && res.error.kind === 'range-unavailable', JSON.stringify(res, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+});
