@@ -113,7 +113,6 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   const opsMax = o.ops ?? 300;
   const clients = o.clients ?? 6;
   const isolation = o.isolation ?? 'serializable';
-  let invoked = 0;
   let running = true;
   const start = sched.now();
 
@@ -136,39 +135,8 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
     await untilHang(setup.close());
     for (const g of gateways.slice(1)) await untilHang(g.start());
 
-    const worker = async (w: number): Promise<void> => {
-      let process = w;
-      const gw = gateways[w % gateways.length] as Gateway;
-      let session: { s: Session; incarnation: number } | null = null;
-      while (invoked < opsMax) {
-        if (!gw.alive) {
-          await sched.sleep(20);
-          continue;
-        }
-        if (session === null || session.incarnation !== gw.incarnation) {
-          session = { s: await gw.service.openSession({ user: 'root', database: 'defaultdb', options: new Map(), remoteAddress: `sim-${w}` }), incarnation: gw.incarnation };
-        }
-        const op = o.workload.generate(rngs.ops);
-        invoked++;
-        recorder.record(process, 'invoke', op.f, op.value);
-        const outcome = await race(o.workload.invoke(new SessionClient(session.s), op, isolation), gw.crash$, sched, OP_TIMEOUT_MS);
-        if (outcome.kind === 'ok') {
-          recorder.record(process, 'ok', op.f, outcome.value);
-          continue;
-        }
-        const { key, definite } = outcome.kind === 'error' ? classifyFailure(outcome.error, op.f) : { key: outcome.kind, definite: op.f === 'read' };
-        errors[key] = (errors[key] ?? 0) + 1;
-        errorSamples[key] ??= outcome.kind === 'error' && outcome.error instanceof Error ? outcome.error.message.slice(0, 200) : key;
-        recorder.record(process, definite ? 'fail' : 'info', op.f, op.value, key);
-        if (!definite || outcome.kind !== 'error') {
-          // Like a dropped connection: the session is abandoned (it may still finish).
-          session.s.cancel();
-          session = null;
-          if (!definite) process += clients;
-        }
-      }
-    };
-    await untilHang(Promise.all([...Array.from({ length: clients }, (_, w) => worker(w)), nemeses(o, gateways, sched, rngs.nemesis, nemesisLog, () => invoked >= opsMax)]));
+    const run: ClientRun = { o, gateways, sched, recorder, rng: rngs.ops, opsMax, clients, isolation, invoked: 0, errors, errorSamples };
+    await untilHang(Promise.all([...Array.from({ length: clients }, (_, w) => runClient(run, w)), nemeses(o, gateways, sched, rngs.nemesis, nemesisLog, () => run.invoked >= opsMax)]));
   } finally {
     // Time keeps moving while kv drains what abandoned operations left in flight.
     for (const g of gateways) g.crash();
@@ -181,6 +149,60 @@ export async function simulate(o: SimOptions): Promise<SimResult> {
   for (const e of events) if (e.type !== 'invoke') counts[e.type]++;
   const fingerprint = createHash('sha256').update(JSON.stringify([events, nemesisLog])).digest('hex');
   return { seed: o.seed, workload: o.workload.name, events, nemesisLog, check: o.workload.check(events), counts, errors, errorSamples, virtualMs: Math.round(sched.now() - start), fingerprint };
+}
+
+/** What the clients of one run share. */
+interface ClientRun {
+  readonly o: SimOptions;
+  readonly gateways: readonly Gateway[];
+  readonly sched: SimScheduler;
+  readonly recorder: HistoryRecorder;
+  readonly rng: Rng;
+  readonly opsMax: number;
+  readonly clients: number;
+  readonly isolation: Isolation;
+  invoked: number;
+  readonly errors: Record<string, number>;
+  readonly errorSamples: Record<string, string>;
+}
+
+/**
+ * Client `w`: operations through its gateway until the run has invoked `opsMax`. Outcomes
+ * follow the runner's rules; after an unknown one (or a crash or timeout) the session is
+ * abandoned like a dropped connection, and after an unknown one a fresh process id takes
+ * over (the old operation may still take effect).
+ */
+async function runClient(run: ClientRun, w: number): Promise<void> {
+  const { o, sched, recorder } = run;
+  let process = w;
+  const gw = run.gateways[w % run.gateways.length] as Gateway;
+  let session: { s: Session; incarnation: number } | null = null;
+  while (run.invoked < run.opsMax) {
+    if (!gw.alive) {
+      await sched.sleep(20);
+      continue;
+    }
+    if (session === null || session.incarnation !== gw.incarnation) {
+      session = { s: await gw.service.openSession({ user: 'root', database: 'defaultdb', options: new Map(), remoteAddress: `sim-${w}` }), incarnation: gw.incarnation };
+    }
+    const op = o.workload.generate(run.rng);
+    run.invoked++;
+    recorder.record(process, 'invoke', op.f, op.value);
+    const outcome = await race(o.workload.invoke(new SessionClient(session.s), op, run.isolation), gw.crash$, sched, OP_TIMEOUT_MS);
+    if (outcome.kind === 'ok') {
+      recorder.record(process, 'ok', op.f, outcome.value);
+      continue;
+    }
+    const { key, definite } = outcome.kind === 'error' ? classifyFailure(outcome.error, op.f) : { key: outcome.kind, definite: op.f === 'read' };
+    run.errors[key] = (run.errors[key] ?? 0) + 1;
+    run.errorSamples[key] ??= outcome.kind === 'error' && outcome.error instanceof Error ? outcome.error.message.slice(0, 200) : key;
+    recorder.record(process, definite ? 'fail' : 'info', op.f, op.value, key);
+    if (!definite || outcome.kind !== 'error') {
+      session.s.cancel();
+      session = null;
+      if (!definite) process += run.clients;
+    }
+  }
 }
 
 type Outcome = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'crash' } | { kind: 'timeout' };
