@@ -102,6 +102,7 @@ export function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundEx
   // Terms with subqueries are evaluated last, as PostgreSQL orders quals by cost: SQL fixes
   // no order, but a cheap term that decides the result (a constant FALSE in an AND) then
   // spares the subquery and whatever error its operands would raise (fuzz seed 90210).
+  // (A filter's own conjuncts are ordered further by cost: qualTest in exec/operators.ts.)
   const order = [...args.filter((a) => !hasSubquery(a)), ...args.filter(hasSubquery)];
   const evaluator = (row: readonly Value[], ctx: EvalContext): Value => {
     let sawNull = false;
@@ -113,6 +114,22 @@ export function logical(kind: 'and' | 'or', args: readonly BoundExpr[]): BoundEx
     return sawNull ? null : !stop;
   };
   return { kind, type: T.bool, args, eval: evaluator };
+}
+
+/**
+ * Per-row evaluation cost in PostgreSQL's units of cpu_operator_cost, roughly as its
+ * cost_qual_eval counts: each operator or function call 1, constants and columns 0, an IN
+ * list half an operator per element (ScalarArrayOpExpr), a subquery more than anything.
+ */
+export function evalCost(e: BoundExpr): number {
+  switch (e.kind) {
+    case 'subquery': return 1e9;
+    case 'const': case 'column': case 'param': return 0;
+    case 'compare': return 1 + evalCost(e.left) + evalCost(e.right);
+    case 'in-list': return 0.5 * e.list.length + evalCost(e.arg) + e.list.reduce((n, x) => n + evalCost(x), 0);
+    case 'and': case 'or': return e.args.reduce((n, x) => n + evalCost(x), 0);
+    case 'call': return 1 + e.args.reduce((n, x) => n + evalCost(x), 0);
+  }
 }
 
 function hasSubquery(e: BoundExpr): boolean {

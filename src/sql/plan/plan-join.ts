@@ -59,7 +59,7 @@ export function planFrom(
     // WHERE terms that read only this item filter its rows before any join (as a table's
     // do), unless it is on an outer join's NULL side or reads the items before it.
     const pushed = nullable || lateral ? [] : whereTerms.flatMap((t) => bindLocal(t, scope, binder));
-    return { node: withFilter(q.node, pushed), scope, tables: [], lateral };
+    return { node: filterDerived(q.node, pushed), scope, tables: [], lateral };
   };
   // A LATERAL item (and any function in FROM) sees the items before it as outer columns.
   const lateral = (leftScope: readonly ScopeColumn[], planItem: () => PlannedQuery, alias: string, columnAliases: readonly string[]): PlannedFrom => {
@@ -546,6 +546,26 @@ function containsSubquery(e: unknown): boolean {
   const o = e as { kind?: unknown };
   if (o.kind === 'unsupported-expr' || o.kind === 'subquery') return true;
   return Object.values(e).some(containsSubquery);
+}
+
+/**
+ * Filters a derived table's rows by `preds` (bound to its output columns). When it is a
+ * plain projection of columns over a filter, the terms join that filter's own, so that all
+ * are evaluated together cheapest first, as PostgreSQL does once it pulls the subquery up
+ * (otherwise the subquery's terms would always run first, and raise errors on rows an
+ * outer term would have dropped: fuzz seed 5150).
+ */
+function filterDerived(node: PlanNode, preds: readonly BoundExpr[]): PlanNode {
+  if (preds.length === 0) return node;
+  if (node.kind === 'filter' && node.subqueries === undefined) return { ...node, predicate: andAll([...conjuncts(node.predicate), ...preds]) };
+  if (node.kind === 'project' && node.subqueries === undefined && node.input.kind === 'filter' && node.input.subqueries === undefined && node.exprs.every((e) => e.kind === 'column')) {
+    const exprs = node.exprs;
+    // The terms read the projection's output: evaluate them on the row it would produce.
+    const onInput = preds.map((p): BoundExpr => ({ ...p, eval: (row, ctx) => p.eval(exprs.map((e) => e.eval(row, ctx)), ctx) }));
+    const inner = node.input;
+    return { ...node, input: { ...inner, predicate: andAll([...conjuncts(inner.predicate), ...onInput]) } };
+  }
+  return withFilter(node, preds);
 }
 
 function withFilter(node: PlanNode, preds: readonly BoundExpr[]): PlanNode {
