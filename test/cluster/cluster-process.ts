@@ -16,6 +16,25 @@ process.on('exit', () => {
 });
 
 /** A port the OS had free a moment ago (the listen address must be known before start). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `f` every 200 ms until it answers true (errors count as "not yet"); throws after
+ * `ms` with `what` and whatever `detail` says about the last state.
+ */
+export async function until(what: string, f: () => Promise<boolean>, ms: number, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await f()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms ${detail()}`.trimEnd());
+    await sleep(200);
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();

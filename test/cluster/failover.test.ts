@@ -5,25 +5,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type pg from 'pg';
-import { freePort, initCluster, startClusterNode, stopAll, type ClusterNodeProcess } from './cluster-process.ts';
+import { freePort, initCluster, sleep, startClusterNode, stopAll, until, type ClusterNodeProcess } from './cluster-process.ts';
 
 const nodes: ClusterNodeProcess[] = [];
 after(() => stopAll(nodes));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, f: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await f()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(200);
-  }
-}
 
 /** Inserts rows id = base, base+1, ... one at a time; remembers those acknowledged. */
 class Writer {

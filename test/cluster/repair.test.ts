@@ -4,25 +4,10 @@
 // SQL keeps its data and keeps working throughout.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, initCluster, startClusterNode, stopAll, type ClusterNodeProcess, type RangeStatus } from './cluster-process.ts';
+import { freePort, initCluster, sleep, startClusterNode, stopAll, until, type ClusterNodeProcess, type RangeStatus } from './cluster-process.ts';
 
 const nodes: ClusterNodeProcess[] = [];
 after(() => stopAll(nodes));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, f: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await f()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(300);
-  }
-}
 
 /** Each range as its leaseholder reports it (the leader's view of the membership). */
 async function rangesByLeaseholder(live: readonly ClusterNodeProcess[]): Promise<Map<string, RangeStatus>> {

@@ -6,25 +6,10 @@
 // catches up and gets leases back (lease rebalancing).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, initCluster, startClusterNode, stopAll, type ClusterNodeProcess, type RangeStatus } from './cluster-process.ts';
+import { freePort, initCluster, startClusterNode, stopAll, until, type ClusterNodeProcess, type RangeStatus } from './cluster-process.ts';
 
 const nodes: ClusterNodeProcess[] = [];
 after(() => stopAll(nodes));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, f: () => Promise<boolean>, ms: number, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await f()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms ${detail()}`);
-    await sleep(300);
-  }
-}
 
 /** Valid leases per node id, each range counted at the node that says it holds the lease. */
 async function leaseCounts(live: readonly ClusterNodeProcess[]): Promise<{ counts: Map<number, number>; ranges: Map<string, RangeStatus> }> {

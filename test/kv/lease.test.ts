@@ -52,15 +52,17 @@ test('decideLeaseAction: only the raft leader requests; renews at half the durat
   assert.deepEqual(take, { kind: 'request', lease: { holder: 2, seq: 0, start: 1000n * MS, expiration: 2000n * MS } });
 });
 
+/** A range descriptor over the nodes given, and a Raft configuration (for decideReplicate). */
+const desc = (nodes: number[]): RangeDescriptor => ({
+  rangeId: 1n as RangeId,
+  startKey: new Uint8Array(0),
+  endKey: Uint8Array.of(0xff),
+  replicas: nodes.map((x) => ({ nodeId: n(x), storeId: x as StoreId, replicaId: x })),
+  generation: 0n,
+});
+const conf = (voters: number[], learners: number[] = []): typeof EMPTY_CONF_STATE => ({ ...EMPTY_CONF_STATE, voters: voters as ReplicaId[], learners: learners as ReplicaId[] });
+
 test('decideReplicate: add a learner on a live node without a replica, promote it once caught up', () => {
-  const desc = (nodes: number[]): RangeDescriptor => ({
-    rangeId: 1n as RangeId,
-    startKey: new Uint8Array(0),
-    endKey: Uint8Array.of(0xff),
-    replicas: nodes.map((x) => ({ nodeId: n(x), storeId: x as StoreId, replicaId: x })),
-    generation: 0n,
-  });
-  const conf = (voters: number[], learners: number[] = []): typeof EMPTY_CONF_STATE => ({ ...EMPTY_CONF_STATE, voters: voters as ReplicaId[], learners: learners as ReplicaId[] });
   const base = { replicationFactor: 3, learnerCaughtUp: () => false };
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1]), confState: conf([1]), liveNodes: [n(1)] }), { kind: 'none' });
   assert.deepEqual(decideReplicate({ ...base, desc: desc([1]), confState: conf([1]), liveNodes: [n(1), n(2), n(3)] }), { kind: 'add-learner', node: 2 });
@@ -72,14 +74,6 @@ test('decideReplicate: add a learner on a live node without a replica, promote i
 });
 
 test('decideReplicate: a dead node\'s replicas are replaced, then removed; a node being decommissioned is emptied', () => {
-  const desc = (nodes: number[]): RangeDescriptor => ({
-    rangeId: 1n as RangeId,
-    startKey: new Uint8Array(0),
-    endKey: Uint8Array.of(0xff),
-    replicas: nodes.map((x) => ({ nodeId: n(x), storeId: x as StoreId, replicaId: x })),
-    generation: 0n,
-  });
-  const conf = (voters: number[], learners: number[] = []): typeof EMPTY_CONF_STATE => ({ ...EMPTY_CONF_STATE, voters: voters as ReplicaId[], learners: learners as ReplicaId[] });
   const four = [n(1), n(2), n(4)];
   const base = { replicationFactor: 3, learnerCaughtUp: () => true, self: n(1) };
   // Node 3 is dead: first a replacement on node 4, then (full again) node 3 goes.
